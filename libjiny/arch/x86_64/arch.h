@@ -1,0 +1,62 @@
+/*
+ * arch.h - the seam between generic kernel code and x86_64 (STYLE: no
+ * #ifdef __x86_64__ outside arch/). Implemented in the .c files of arch/x86_64/ and
+ * entry.S.
+ */
+#ifndef JINY_ARCH_H
+#define JINY_ARCH_H
+
+#include "cpu.h"
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* cpu_init.c: GDT, TSS, IDT, syscall MSRs, per-CPU block for the boot CPU. */
+void arch_cpu_init(void);
+void arch_set_thread_stacks(uint64_t irq_top, uint64_t exc_top);
+
+/* trap.c */
+void trap_dispatch(struct trap_frame *f);
+void trap_register_irq(int vector, void (*handler)(struct trap_frame *));
+void trap_print_regs(const struct trap_frame *f);
+const char *trap_name(int vector);
+#define VECTOR_TIMER 0x20
+#define VECTOR_SPURIOUS 0xff
+
+/* fpu.c: SSE/AVX with XSAVE. */
+void fpu_init(void);
+size_t fpu_state_size(void);             /* bytes for one thread's XSAVE area */
+void fpu_state_init(void *area);         /* the initial (reset) state */
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+
+/* apic.c: local APIC timer (TSC-deadline or one-shot) and EOI. */
+void apic_init(void);
+void apic_eoi(void);
+void apic_timer_arm(uint64_t deadline_ns); /* 0 = disarm */
+
+/* clock.c: monotonic ns (kvmclock or TSC), wall clock from the RTC. */
+void clock_init(void);
+uint64_t clock_ns(void);                 /* monotonic, since boot */
+uint64_t clock_realtime_ns(void);        /* ns since the epoch */
+void clock_set_realtime_ns(uint64_t ns);
+uint64_t clock_tsc_hz(void);
+const char *clock_source(void);
+uint64_t clock_ns_to_tsc(uint64_t ns);   /* absolute monotonic ns -> TSC value */
+
+/* entry.S */
+void arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
+void arch_thread_start(void);
+void arch_enter_app(void *entry, void *stack) __noreturn;
+void syscall_entry(void);
+
+static inline void arch_halt(void) { __asm__ __volatile__("sti; hlt; cli" ::: "memory"); }
+static inline uint64_t arch_frame_pointer(void)
+{
+	return (uint64_t)__builtin_frame_address(0);
+}
+
+#endif

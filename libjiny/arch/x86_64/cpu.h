@@ -1,0 +1,160 @@
+/*
+ * cpu.h - x86_64 instructions the kernel needs (CPUID, MSRs, control
+ * registers, TSC, interrupt flag) and the per-CPU block reached through GS.
+ * Only arch/ and the few files that are x86-specific by nature include it;
+ * generic code uses the arch_* seam in arch.h.
+ */
+#ifndef JINY_ARCH_CPU_H
+#define JINY_ARCH_CPU_H
+
+#include "../../kern/kern.h"
+
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_DEADLINE 0x6e0
+#define MSR_APIC_BASE 0x1b
+#define EFER_SCE (1UL << 0)
+#define EFER_NXE (1UL << 11)
+
+#define RFLAGS_IF (1UL << 9)
+#define RFLAGS_TF (1UL << 8)
+#define RFLAGS_DF (1UL << 10)
+#define RFLAGS_AC (1UL << 18)
+
+#define CR0_MP (1UL << 1)
+#define CR0_EM (1UL << 2)
+#define CR0_TS (1UL << 3)
+#define CR0_NE (1UL << 5)
+#define CR0_WP (1UL << 16)
+#define CR4_PGE (1UL << 7)
+#define CR4_OSFXSR (1UL << 9)
+#define CR4_OSXMMEXCPT (1UL << 10)
+#define CR4_FSGSBASE (1UL << 16)
+#define CR4_OSXSAVE (1UL << 18)
+#define CR4_SMEP (1UL << 20)
+#define CR4_SMAP (1UL << 21)
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b
+#define SEL_UCODE 0x23
+#define SEL_TSS 0x28
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs r;
+	__asm__ __volatile__("cpuid"
+			     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			     : "a"(leaf), "c"(sub));
+	return r;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+#define DEFINE_CR(n)                                                               \
+	static inline uint64_t read_cr##n(void)                                    \
+	{                                                                          \
+		uint64_t v;                                                        \
+		__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));              \
+		return v;                                                          \
+	}                                                                          \
+	static inline void write_cr##n(uint64_t v)                                 \
+	{                                                                          \
+		__asm__ __volatile__("mov %0, %%cr" #n ::"r"(v) : "memory");       \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline void xsetbv(uint32_t idx, uint64_t v)
+{
+	__asm__ __volatile__("xsetbv" ::"c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline void invlpg(uintptr_t va) { __asm__ __volatile__("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
+static inline void irq_enable(void) { __asm__ __volatile__("sti" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
+static inline uint64_t read_rflags(void)
+{
+	uint64_t f;
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
+	return f;
+}
+/* Interrupt-disabling critical sections: the kernel's lock on one CPU. */
+static inline uint64_t irq_save(void)
+{
+	uint64_t f = read_rflags();
+	irq_disable();
+	return f;
+}
+static inline void irq_restore(uint64_t f)
+{
+	if (f & RFLAGS_IF)
+		irq_enable();
+}
+
+/* The 64-bit TSS. ist[0] is IST1. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __packed;
+
+/* IST slots (1-based as in the IDT). */
+#define IST_IRQ 1  /* per-thread interrupt stack, re-pointed at each switch */
+#define IST_EXC 2  /* per-thread exception stack, re-pointed at each switch */
+#define IST_NMI 3  /* per-CPU */
+#define IST_DF 4   /* per-CPU */
+#define IST_MC 5   /* per-CPU */
+
+struct thread;
+/* Per-CPU block; GS base points at it. 'self' must stay first. */
+struct cpu {
+	struct cpu *self;
+	struct thread *current;   /* running thread */
+	uint64_t scratch;         /* syscall entry scratch */
+	int id;
+	uint32_t apic_id;
+	struct tss tss __aligned(16);
+	uint64_t gdt[8];
+	struct thread *idle;      /* this CPU's idle thread */
+	int exc_depth;            /* nested exceptions (a second one is fatal) */
+	/* statistics (jiny_cpu_stats) */
+	uint64_t timer_irqs, irqs, context_switches, preemptions, idle_ns;
+};
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ __volatile__("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * cpu_init.c - descriptor tables and CPU state of the boot CPU (DESIGN.md 5):
+ * GDT (kernel and user segments, TSS), the IDT (every gate on an IST stack),
+ * per-CPU stacks for NMI/#DF/#MC, GS pointing at struct cpu, and the MSRs of
+ * the `syscall` instruction. Per-thread IST stacks are installed by the
+ * scheduler through arch_set_thread_stacks() at every switch.
+ */
+#include "arch.h"
+#include "../../mm/mm.h"
+
+struct idt_gate {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, zero;
+} __packed;
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __packed;
+
+extern char isr_stubs[];
+static struct idt_gate idt[256] __aligned(16);
+static struct cpu boot_cpu;
+static uint8_t nmi_stack[8192] __aligned(16);
+static uint8_t df_stack[8192] __aligned(16);
+static uint8_t mc_stack[8192] __aligned(16);
+/* Exceptions before the first thread exists run here. */
+static uint8_t early_irq_stack[16384] __aligned(16);
+static uint8_t early_exc_stack[16384] __aligned(16);
+
+static void set_gate(int vec, int ist)
+{
+	uint64_t a = (uint64_t)isr_stubs + 16 * vec;
+	idt[vec] = (struct idt_gate){
+		.off0 = a & 0xffff, .sel = SEL_KCODE, .ist = ist,
+		.type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+		.off1 = (a >> 16) & 0xffff, .off2 = a >> 32,
+	};
+}
+
+void arch_set_thread_stacks(uint64_t irq_top, uint64_t exc_top)
+{
+	struct cpu *c = this_cpu();
+	c->tss.ist[IST_IRQ - 1] = irq_top;
+	c->tss.ist[IST_EXC - 1] = exc_top;
+	c->tss.rsp[0] = exc_top; /* ring 3 -> 0 transitions (compat) */
+}
+
+void arch_cpu_init(void)
+{
+	struct cpu *c = &boot_cpu;
+	c->self = c;
+	c->id = 0;
+
+	c->gdt[0] = 0;
+	c->gdt[1] = 0x00af9a000000ffff; /* 0x08 kernel code 64 */
+	c->gdt[2] = 0x00cf92000000ffff; /* 0x10 kernel data */
+	c->gdt[3] = 0x00cff2000000ffff; /* 0x18 user data (DPL 3) */
+	c->gdt[4] = 0x00affa000000ffff; /* 0x20 user code 64 (DPL 3) */
+	uint64_t t = (uint64_t)&c->tss, lim = sizeof(c->tss) - 1;
+	c->gdt[5] = (lim & 0xffff) | ((t & 0xffffff) << 16) | (0x89UL << 40) |
+		    (((lim >> 16) & 0xf) << 48) | (((t >> 24) & 0xff) << 56);
+	c->gdt[6] = t >> 32;
+	c->tss.iomap_base = sizeof(c->tss);
+	c->tss.ist[IST_NMI - 1] = (uint64_t)nmi_stack + sizeof(nmi_stack);
+	c->tss.ist[IST_DF - 1] = (uint64_t)df_stack + sizeof(df_stack);
+	c->tss.ist[IST_MC - 1] = (uint64_t)mc_stack + sizeof(mc_stack);
+	c->tss.ist[IST_IRQ - 1] = (uint64_t)early_irq_stack + sizeof(early_irq_stack);
+	c->tss.ist[IST_EXC - 1] = (uint64_t)early_exc_stack + sizeof(early_exc_stack);
+	c->tss.rsp[0] = c->tss.ist[IST_EXC - 1];
+
+	struct desc_ptr gp = { sizeof(c->gdt) - 1, (uint64_t)c->gdt };
+	__asm__ __volatile__("lgdt %0\n\t"
+			     "pushq $0x08\n\t"
+			     "leaq 1f(%%rip), %%rax\n\t"
+			     "pushq %%rax\n\t"
+			     "lretq\n"
+			     "1:\n\t"
+			     "mov $0x10, %%eax\n\t"
+			     "mov %%eax, %%ds\n\t"
+			     "mov %%eax, %%es\n\t"
+			     "mov %%eax, %%ss\n\t"
+			     "ltr %w1\n\t"
+			     :
+			     : "m"(gp), "r"(SEL_TSS)
+			     : "rax", "memory");
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+
+	for (int v = 0; v < 256; v++)
+		set_gate(v, v < 32 ? IST_EXC : IST_IRQ);
+	set_gate(2, IST_NMI);
+	set_gate(8, IST_DF);
+	set_gate(18, IST_MC);
+	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ __volatile__("lidt %0" ::"m"(ip));
+
+	/* syscall: kernel CS 0x08/SS 0x10; sysret to user CS 0x23/SS 0x1b. */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
+	wrmsr(MSR_STAR, (0x10UL << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+}

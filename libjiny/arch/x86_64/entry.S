@@ -1,0 +1,161 @@
+/*
+ * entry.S - every way into the kernel from running code (DESIGN.md 4, 5):
+ *   - 256 interrupt/exception stubs. Every IDT gate uses an IST stack, so no
+ *     interrupt ever writes to the interrupted stack (the HP app's red zone
+ *     is safe). They build a struct trap_frame and call trap_dispatch().
+ *   - the `syscall` instruction executed in ring 0 (HP-app code not built
+ *     against Jiny's musl): steps below the caller's 128-byte red zone, calls
+ *     the dispatcher, returns with popfq; jmp *%rcx (no sysret in ring 0).
+ *   - arch_switch(): the callee-saved half of a context switch.
+ */
+#define FRAME_CS 24   /* offset of CS above vector and error code */
+
+	.text
+	.p2align 4
+	.globl isr_stubs
+	.hidden isr_stubs
+isr_stubs:
+	.set vec, 0
+	.rept 256
+	.p2align 4
+	.if !(vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30)
+	pushq $0
+	.endif
+	pushq $vec
+	jmp trap_common
+	.set vec, vec + 1
+	.endr
+
+	.p2align 4
+trap_common:
+	testb $3, FRAME_CS(%rsp)
+	jz 1f
+	swapgs
+1:	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	cld
+	mov %rsp, %rdi
+	call trap_dispatch
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	testb $3, FRAME_CS(%rsp)
+	jz 2f
+	swapgs
+2:	add $16, %rsp
+	iretq
+
+/*
+ * syscall from ring 0. In: rax = number, rdi rsi rdx r10 r8 r9 = args,
+ * rcx = return address, r11 = caller's rflags (IF cleared by FMASK).
+ * Preserves everything but rax, rcx and r11, as Linux does.
+ */
+	.p2align 4
+	.globl syscall_entry
+	.hidden syscall_entry
+syscall_entry:
+	lea -128(%rsp), %rsp            /* the caller's red zone stays untouched */
+	push %r11                       /* rflags */
+	push %rcx                       /* return address */
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rbp
+	mov %rsp, %rbp
+	and $-16, %rsp
+	bt $9, %r11                     /* caller had interrupts on: so do we */
+	jnc 1f
+	sti
+1:	sub $8, %rsp
+	push %r9                        /* a6: 7th argument, on the stack */
+	mov %r8, %r9
+	mov %r10, %r8
+	mov %rdx, %rcx
+	mov %rsi, %rdx
+	mov %rdi, %rsi
+	mov %rax, %rdi
+	call __jiny_syscall
+	cli
+	mov %rbp, %rsp
+	pop %rbp
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	pop %rcx
+	mov (%rsp), %r11
+	popfq
+	lea 128(%rsp), %rsp
+	jmp *%rcx
+
+/* void arch_switch(uint64_t *save_rsp, uint64_t new_rsp) */
+	.p2align 4
+	.globl arch_switch
+	.hidden arch_switch
+arch_switch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+
+/* First code of a new thread: r12 = fn, r13 = arg (set by arch_thread_init). */
+	.p2align 4
+	.globl arch_thread_start
+	.hidden arch_thread_start
+arch_thread_start:
+	mov %r12, %rdi
+	mov %r13, %rsi
+	call sched_thread_entry
+	ud2
+
+/* Enter the app's _start with rsp = its Linux-style initial stack. */
+	.globl arch_enter_app
+	.hidden arch_enter_app
+arch_enter_app:                          /* (entry, stack) */
+	mov %rsi, %rsp
+	xor %ebp, %ebp
+	xor %edx, %edx                  /* rdx = 0: no rtld_fini */
+	jmp *%rdi
+
+	.section .note.GNU-stack, "", @progbits

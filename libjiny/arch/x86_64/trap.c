@@ -1,0 +1,139 @@
+/*
+ * trap.c - what happens after an IDT stub (entry.S) has saved the registers:
+ * device interrupts go to their handler (the LAPIC timer to the scheduler);
+ * page faults in kernel virtual areas are served (demand-zero stacks);
+ * anything else is a crash, reported with the vector, error code, registers
+ * and a symbolized backtrace. A crash in the HP app ends the VM with status
+ * 128 + the signal Linux would have sent (139 for SIGSEGV), a crash in
+ * kernel code with JINY_EXIT_PANIC (125).
+ */
+#include "arch.h"
+#include "../../mm/mm.h"
+#include "../../sched/sched.h"
+#include "../../debug/backtrace.h"
+
+static void (*irq_handlers[256])(struct trap_frame *);
+
+static const char *const names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
+	"#MF x87 floating point", "#AC alignment check", "#MC machine check",
+	"#XM SIMD floating point", "#VE virtualization", "#CP control protection",
+};
+
+/* Linux's signal for each exception (what a shell would report). */
+static int vector_signal(int v)
+{
+	switch (v) {
+	case 0: case 16: case 19: return 8;   /* SIGFPE */
+	case 1: case 3: return 5;             /* SIGTRAP */
+	case 6: return 4;                     /* SIGILL */
+	case 12: case 17: return 7;           /* SIGBUS */
+	default: return 11;                   /* SIGSEGV */
+	}
+}
+
+const char *trap_name(int vector)
+{
+	if (vector < 32)
+		return names[vector] ? names[vector] : "reserved";
+	return "interrupt";
+}
+
+void trap_register_irq(int vector, void (*handler)(struct trap_frame *))
+{
+	irq_handlers[vector] = handler;
+}
+
+void trap_print_regs(const struct trap_frame *f)
+{
+	printk("  RIP %016lx  RSP %016lx  RFLAGS %016lx  CS %04lx SS %04lx\n",
+	       f->rip, f->rsp, f->rflags, f->cs, f->ss);
+	printk("  RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	printk("  RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+	printk("  R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+	printk("  R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
+	printk("  CR2 %016lx  CR3 %016lx  CR0 %016lx  CR4 %016lx\n", read_cr2(), read_cr3(),
+	       read_cr0(), read_cr4());
+}
+
+static void stack_bounds(const struct trap_frame *f, uint64_t *lo, uint64_t *hi)
+{
+	struct thread *t = sched_current();
+	if (t && t->stack && f->rsp >= (uint64_t)t->stack &&
+	    f->rsp < (uint64_t)t->stack + t->stack_size) {
+		*lo = (uint64_t)t->stack;
+		*hi = (uint64_t)t->stack + t->stack_size;
+		return;
+	}
+	/* Unknown stack (early boot, interrupt stack): allow a window around rsp. */
+	*lo = f->rsp;
+	*hi = f->rsp + 65536;
+}
+
+static void __noreturn crash(struct trap_frame *f)
+{
+	extern char __kernel_text_start[], __kernel_text_end[];
+	bool in_kernel = f->rip >= (uint64_t)__kernel_text_start &&
+			 f->rip < (uint64_t)__kernel_text_end;
+	struct thread *t = sched_current();
+	int v = (int)f->vector;
+	char where[96];
+
+	const struct sym_table *syms = debug_symbols();
+	if (!syms || sym_format(syms, f->rip, where, sizeof(where)) <= 0)
+		ksnprintf(where, sizeof(where), "%#lx", f->rip);
+	printk("\njiny: exception %s (vector %d, error code %#lx) in %s, thread %s, at %s\n",
+	       trap_name(v), v, f->error, in_kernel ? "the kernel" : "the app",
+	       t ? t->name : "boot", where);
+	if (v == 14)
+		printk("  page fault: %s %s address %#lx (%s)\n",
+		       f->error & 16 ? "instruction fetch from" : f->error & 2 ? "write to" : "read from",
+		       f->error & 1 ? "protected" : "unmapped", read_cr2(),
+		       f->error & 4 ? "user mode" : "kernel mode");
+	trap_print_regs(f);
+	uint64_t lo, hi;
+	stack_bounds(f, &lo, &hi);
+	backtrace_print(f->rip, f->rbp, lo, hi);
+	if (in_kernel || !t) {
+		printk("jiny: kernel panic: exception in kernel code\n");
+		kern_power_off(JINY_EXIT_PANIC);
+	}
+	int sig = vector_signal(v);
+	printk("jiny: the app was killed by signal %d; exit status %d\n", sig, 128 + sig);
+	kern_power_off(128 + sig);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	int v = (int)f->vector;
+
+	if (v >= 32) {
+		struct cpu *c = this_cpu();
+		c->irqs++;
+		if (v != VECTOR_SPURIOUS)
+			apic_eoi();
+		if (irq_handlers[v])
+			irq_handlers[v](f);
+		return;
+	}
+	struct cpu *c = this_cpu();
+	if (c->exc_depth++ > 0) {
+		/* An exception while handling one: report this one and stop. */
+		printk("\njiny: nested exception %s while handling another\n", trap_name(v));
+		trap_print_regs(f);
+		kern_power_off(JINY_EXIT_PANIC);
+	}
+	if (v == 14 && !(f->error & 1) && vmarea_fault(read_cr2(), f->error & 2)) {
+		c->exc_depth--;
+		return;
+	}
+	if (v == 2) { /* NMI: report and carry on */
+		printk("jiny: NMI at %#lx\n", f->rip);
+		c->exc_depth--;
+		return;
+	}
+	crash(f);
+}

@@ -1,0 +1,9 @@
+/* serial.h - 16550 console (drivers/serial.c). */
+#ifndef JINY_SERIAL_H
+#define JINY_SERIAL_H
+#include "../kern/kern.h"
+void serial_init(void);
+void serial_write(const char *s, size_t n);
+int serial_getc_nonblock(void); /* -1 when nothing is waiting */
+bool serial_rx_ready(void);
+#endif

@@ -1,0 +1,123 @@
+/*
+ * app.c - the high-priority (HP) app: its main thread enters musl's own
+ * _start (crt1.o, linked into every image) on a Linux-style initial stack
+ * (DESIGN.md 6), so libc initialises exactly as on Linux: argc, argv, envp,
+ * then the auxiliary vector with the image's real program headers (musl
+ * finds PT_TLS there), AT_RANDOM for the stack protector, AT_HWCAP...
+ * The app's exit_group ends the VM with its status (app_exit).
+ */
+#include "app.h"
+#include "../arch/x86_64/arch.h"
+#include "../sched/sched.h"
+#include "../mm/mm.h"
+
+#define APP_STACK_SIZE (8UL << 20) /* like Linux's default RLIMIT_STACK */
+
+enum {
+	AT_NULL_ = 0, AT_PHDR_ = 3, AT_PHENT_ = 4, AT_PHNUM_ = 5, AT_PAGESZ_ = 6,
+	AT_ENTRY_ = 9, AT_UID_ = 11, AT_EUID_ = 12, AT_GID_ = 13, AT_EGID_ = 14,
+	AT_PLATFORM_ = 15, AT_HWCAP_ = 16, AT_CLKTCK_ = 17, AT_SECURE_ = 23,
+	AT_RANDOM_ = 25, AT_HWCAP2_ = 26, AT_EXECFN_ = 31,
+};
+
+struct elf64_ehdr_head { /* the part of Elf64_Ehdr we read */
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum;
+};
+
+extern char _start[];            /* musl's crt1.o */
+extern char __image_start[];
+
+static const struct cmdline *app_cmdline;
+
+static uint64_t random64(void)
+{
+	uint64_t v;
+	if (cpuid(1, 0).ecx & (1u << 30)) {
+		for (int i = 0; i < 10; i++) {
+			unsigned char ok;
+			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+			if (ok)
+				return v;
+		}
+	}
+	v = rdtsc();
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	return v;
+}
+
+/* Copy a string below *sp; return its new address. */
+static char *push_str(uintptr_t *sp, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	*sp -= n;
+	memcpy((void *)*sp, s, n);
+	return (char *)*sp;
+}
+
+static void app_main_thread(void *unused)
+{
+	const struct cmdline *cl = app_cmdline;
+	struct thread *me = sched_current();
+	uintptr_t sp = (uintptr_t)me->stack + me->stack_size;
+	const struct elf64_ehdr_head *eh = (const void *)__image_start;
+
+	/* Strings and random bytes at the top, then the vectors. */
+	char *argv[cl->argc + 1], *envp[cl->envc + 1];
+	for (int i = 0; i < cl->argc; i++)
+		argv[i] = push_str(&sp, cl->argv[i]);
+	for (int i = 0; i < cl->envc; i++)
+		envp[i] = push_str(&sp, cl->envp[i]);
+	argv[cl->argc] = envp[cl->envc] = NULL;
+	char *platform = push_str(&sp, "x86_64");
+	sp = ALIGN_DOWN(sp, 16) - 16;
+	uint64_t *rnd = (uint64_t *)sp;
+	rnd[0] = random64();
+	rnd[1] = random64();
+
+	uint64_t auxv[][2] = {
+		{ AT_PHDR_, (uint64_t)__image_start + eh->phoff },
+		{ AT_PHENT_, eh->phentsize },
+		{ AT_PHNUM_, eh->phnum },
+		{ AT_PAGESZ_, PAGE_SIZE },
+		{ AT_ENTRY_, (uint64_t)_start },
+		{ AT_UID_, 0 }, { AT_EUID_, 0 }, { AT_GID_, 0 }, { AT_EGID_, 0 },
+		{ AT_SECURE_, 0 },
+		{ AT_RANDOM_, (uint64_t)rnd },
+		{ AT_HWCAP_, cpuid(1, 0).edx },
+		{ AT_HWCAP2_, 0 },
+		{ AT_CLKTCK_, 100 },
+		{ AT_PLATFORM_, (uint64_t)platform },
+		{ AT_EXECFN_, (uint64_t)argv[0] },
+		{ AT_NULL_, 0 },
+	};
+	size_t words = 1 + (cl->argc + 1) + (cl->envc + 1) + 2 * ARRAY_SIZE(auxv);
+	sp = ALIGN_DOWN(sp - words * 8, 16); /* rsp % 16 == 0 at _start, argc at rsp */
+	uint64_t *v = (uint64_t *)sp;
+	*v++ = cl->argc;
+	for (int i = 0; i <= cl->argc; i++)
+		*v++ = (uint64_t)argv[i];
+	for (int i = 0; i <= cl->envc; i++)
+		*v++ = (uint64_t)envp[i];
+	memcpy(v, auxv, sizeof(auxv));
+	arch_enter_app(_start, (void *)sp);
+}
+
+void app_start(const struct cmdline *cl)
+{
+	app_cmdline = cl;
+	if (!thread_create("main", PRIO_HP, app_main_thread, NULL, APP_STACK_SIZE))
+		panic("cannot create the app's main thread");
+}
+
+void app_exit(int status)
+{
+	/* Later: stop the other threads, sync file systems. */
+	kern_power_off(status & 0xff);
+}

@@ -1,0 +1,24 @@
+/*
+ * initcall.h - boot-time initialisation through a linker-section table
+ * (STYLE: Unikraft). `INITCALL(level, fn)` registers int fn(void); start.c
+ * runs them in level order (the linker sorts .jiny.initcall.<level>.*)
+ * after memory, clock and scheduler are up. A negative return is logged.
+ */
+#ifndef JINY_INITCALL_H
+#define JINY_INITCALL_H
+
+struct initcall {
+	int (*fn)(void);
+	const char *name;
+};
+
+#define INITCALL_DRIVER 1
+#define INITCALL_FS 2
+#define INITCALL_NET 3
+#define INITCALL_LATE 9
+
+#define INITCALL(level, f)                                                    \
+	static const struct initcall __initcall_##f                           \
+		__attribute__((used, section(".jiny.initcall." #level "." #f))) = { f, #f }
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * mmap.c - the HP app's memory system calls with Linux semantics, over the
+ * kernel virtual areas of vmarea.c: anonymous private/shared mmap (filled
+ * with zeroed pages on first touch), munmap, mprotect, mremap (grows in place
+ * or moves the page mappings, never copies), madvise(MADV_DONTNEED zeroes)
+ * and brk, a demand-filled area of its own. File mappings come with the VFS.
+ */
+#include "vmarea.h"
+#include "../syscall/sys.h"
+#include "../arch/x86_64/cpu.h"
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_POPULATE 0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+
+#define BRK_MAX (1UL << 40) /* 1 TiB of address space for the brk heap */
+
+static uintptr_t brk_start, brk_cur;
+
+static uint64_t prot_to_pte(int prot)
+{
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return 0; /* PROT_NONE: reserved, every access faults */
+	uint64_t pte = PTE_P;
+	if (prot & PROT_WRITE)
+		pte |= PTE_W;
+	if (!(prot & PROT_EXEC))
+		pte |= PTE_NX;
+	return pte;
+}
+
+static bool in_kva(uintptr_t a, size_t len)
+{
+	return a >= KVA_BASE && a < KVA_END && len <= KVA_END - a;
+}
+
+long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd, long off)
+{
+	if (!len || (addr & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	int type = flags & MAP_TYPE;
+	if (type != MAP_PRIVATE && type != MAP_SHARED)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return fd < 0 ? -EBADF : -ENODEV; /* file mappings: with the VFS */
+	if (len > KVA_END - KVA_BASE)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	uint64_t pte = prot_to_pte(prot);
+	uintptr_t at;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (!in_kva(addr, len))
+			return -ENOMEM;
+		if (flags & MAP_FIXED_NOREPLACE) {
+			for (uintptr_t a = addr; a < addr + len; a += PAGE_SIZE)
+				if (vma_find(a))
+					return -EEXIST;
+		} else if (vma_remove(addr, addr + len) < 0) {
+			return -ENOMEM;
+		}
+		at = vma_reserve(len, addr, pte, 0);
+		if (at != addr) {
+			if (at)
+				vma_remove(at, at + len);
+			return -ENOMEM;
+		}
+	} else {
+		at = vma_reserve(len, in_kva(addr, len) ? addr : 0, pte, 0);
+		if (!at)
+			return -ENOMEM;
+	}
+	if ((flags & MAP_POPULATE) && pte)
+		vma_populate(at, at + len);
+	return (long)at;
+}
+
+long sys_munmap(unsigned long addr, unsigned long len)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !len || !in_kva(addr, ALIGN_UP(len, PAGE_SIZE)))
+		return -EINVAL;
+	return vma_remove(addr, addr + ALIGN_UP(len, PAGE_SIZE));
+}
+
+long sys_mprotect(unsigned long addr, unsigned long len, int prot)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000 /* GROWSDOWN/UP */))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return 0;
+	if (!in_kva(addr, len)) {
+		/* The image window (e.g. RELRO in static binaries): nothing to change. */
+		extern char __image_start[], __image_end[];
+		if (addr >= (uintptr_t)__image_start && addr + len <= (uintptr_t)__image_end)
+			return 0;
+		return -ENOMEM;
+	}
+	return vma_protect(addr, addr + len, prot_to_pte(prot));
+}
+
+struct move_ctx {
+	uintptr_t delta; /* new - old */
+	int err;
+};
+
+static void move_leaf(uintptr_t va, uint64_t *pte, void *p)
+{
+	struct move_ctx *m = p;
+	uint64_t e = *pte;
+	*pte = 0;
+	invlpg(va);
+	if (vm_map(va + m->delta, e & PTE_ADDR, PAGE_SIZE, e & ~(PTE_ADDR | PTE_A | PTE_D | PTE_P)) < 0)
+		m->err = -ENOMEM;
+}
+
+/* Move the mappings of [old, old+len) to [new, new+len) (page table entries only). */
+static int move_pages(uintptr_t old, uintptr_t new, size_t len)
+{
+	struct move_ctx m = { new - old, 0 };
+	vm_for_each_mapped(old, old + len, move_leaf, &m);
+	return m.err;
+}
+
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, int flags,
+		unsigned long new_addr)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!in_kva(addr, old_len))
+		return -EFAULT;
+	struct vma *v = vma_find(addr);
+	if (!v || addr + old_len > v->end)
+		return -EFAULT;
+	if (flags & MREMAP_FIXED) /* rare; not needed by musl */
+		return -EINVAL;
+	if (new_len <= old_len) {
+		if (new_len < old_len)
+			vma_remove(addr + new_len, addr + old_len);
+		return (long)addr;
+	}
+	uint64_t f = irq_save();
+	if (v->end == addr + old_len && vma_grow(v, addr + new_len)) {
+		irq_restore(f);
+		return (long)addr;
+	}
+	irq_restore(f);
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uintptr_t at = vma_reserve(new_len, 0, v->pte, 0);
+	if (!at)
+		return -ENOMEM;
+	f = irq_save();
+	move_pages(addr, at, old_len);
+	irq_restore(f);
+	vma_remove(addr, addr + old_len);
+	return (long)at;
+}
+
+long sys_madvise(unsigned long addr, unsigned long len, int advice)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if ((advice == MADV_DONTNEED || advice == MADV_FREE) && in_kva(addr, len))
+		return vma_discard(addr, addr + len); /* the next touch brings zeroed pages */
+	return 0;
+}
+
+long sys_brk(unsigned long addr)
+{
+	if (!brk_start) {
+		brk_start = vma_reserve(BRK_MAX, KVA_BASE + (1UL << 44), PTE_P | PTE_W | PTE_NX, 0);
+		if (!brk_start)
+			return 0;
+		/* Keep the reservation, but hand out nothing yet. */
+		vma_protect(brk_start, brk_start + BRK_MAX, 0);
+		brk_cur = brk_start;
+	}
+	if (addr < brk_start || addr > brk_start + BRK_MAX)
+		return (long)brk_cur;
+	uintptr_t old_end = ALIGN_UP(brk_cur, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
+	if (new_end > old_end) {
+		if (vma_protect(old_end, new_end, PTE_P | PTE_W | PTE_NX) < 0)
+			return (long)brk_cur;
+	} else if (new_end < old_end) {
+		/* Shrinking: free the pages, keep the range reserved. */
+		vma_remove(new_end, old_end);
+		uintptr_t r = vma_reserve(old_end - new_end, new_end, 0, 0);
+		if (r != new_end && r)
+			vma_remove(r, r + (old_end - new_end));
+	}
+	brk_cur = addr;
+	return (long)brk_cur;
+}

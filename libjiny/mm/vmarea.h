@@ -1,0 +1,27 @@
+/*
+ * vmarea.h - kernel virtual areas (vmarea.c): the area list used by thread
+ * stacks, MMIO and the HP app's mmap/brk (mmap.c).
+ */
+#ifndef JINY_VMAREA_H
+#define JINY_VMAREA_H
+
+#include "mm.h"
+
+#define VMA_MMIO 1u /* device memory: never demand-filled, frames not ours */
+
+struct vma {
+	uintptr_t start, end; /* [start, end), page aligned */
+	uint64_t pte;         /* PTE flags of its pages; no PTE_P = PROT_NONE */
+	unsigned flags;
+	struct vma *next;
+};
+
+uintptr_t vma_reserve(size_t len, uintptr_t hint, uint64_t pte, unsigned flags); /* 0 = no space */
+int vma_remove(uintptr_t s, uintptr_t e);
+int vma_protect(uintptr_t s, uintptr_t e, uint64_t pte);
+struct vma *vma_find(uintptr_t va);
+bool vma_grow(struct vma *v, uintptr_t new_end);
+int vma_populate(uintptr_t s, uintptr_t e);
+int vma_discard(uintptr_t s, uintptr_t e);
+
+#endif

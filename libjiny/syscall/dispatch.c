@@ -1,0 +1,46 @@
+/*
+ * dispatch.c - the one system-call table, built from syscalls.def, and
+ * __jiny_syscall(), the generic entry used by musl for non-constant numbers,
+ * by syscall(2) and by the ring-0 `syscall` instruction path (entry.S).
+ * Unknown or unimplemented numbers return -ENOSYS and are named once.
+ */
+#include "sys.h"
+
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+#define SYSCALL(nr, name, nargs) [nr] = (syscall_fn)(void (*)(void))sys_##name,
+#define NOSYS(nr, name)
+static const syscall_fn table[] = {
+#include "syscalls.def"
+};
+#undef SYSCALL
+#undef NOSYS
+
+#define SYSCALL(nr, name, nargs) [nr] = #name,
+#define NOSYS(nr, name) [nr] = #name,
+static const char *const names[] = {
+#include "syscalls.def"
+};
+#undef SYSCALL
+#undef NOSYS
+
+static uint8_t reported[ARRAY_SIZE(names) / 8 + 1];
+
+const char *syscall_name(long n)
+{
+	return n >= 0 && (unsigned long)n < ARRAY_SIZE(names) && names[n] ? names[n] : NULL;
+}
+
+long __jiny_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	if (n >= 0 && (unsigned long)n < ARRAY_SIZE(table) && table[n])
+		return table[n](a1, a2, a3, a4, a5, a6);
+	const char *name = syscall_name(n);
+	if (!name) {
+		printk_once("jiny: system call number %ld does not exist: ENOSYS\n", n);
+	} else if (!(reported[n / 8] & (1 << (n % 8)))) {
+		reported[n / 8] |= 1 << (n % 8);
+		printk("jiny: system call %s (%ld) is not implemented: ENOSYS\n", name, n);
+	}
+	return -ENOSYS;
+}

@@ -1,0 +1,83 @@
+/*
+ * sys.h - prototypes of the system-call handlers (DESIGN.md 4). Each takes
+ * the Linux arguments and returns a value or -errno. SYS_EXPORT gives the
+ * handler its exported symbol __jiny_sys_<name>, which musl's syscall_arch.h
+ * calls directly; every other kernel symbol is hidden. syscalls.def numbers
+ * them; dispatch.c builds the table (a missing prototype is a compile error).
+ */
+#ifndef JINY_SYS_H
+#define JINY_SYS_H
+
+#include "../kern/kern.h"
+#include "../kern/errno.h"
+
+#define SYS_EXPORT(name) __asm__("__jiny_sys_" #name) __export
+
+struct iovec;
+struct timespec;
+struct pollfd;
+
+/* syscall/sys_io.c: the console as fds 0-2 (the VFS comes later) */
+long sys_read(int fd, void *buf, size_t n) SYS_EXPORT(read);
+long sys_write(int fd, const void *buf, size_t n) SYS_EXPORT(write);
+long sys_readv(int fd, const struct iovec *iov, int cnt) SYS_EXPORT(readv);
+long sys_writev(int fd, const struct iovec *iov, int cnt) SYS_EXPORT(writev);
+long sys_close(int fd) SYS_EXPORT(close);
+long sys_lseek(int fd, long off, int whence) SYS_EXPORT(lseek);
+long sys_ioctl(int fd, unsigned long req, unsigned long arg) SYS_EXPORT(ioctl);
+long sys_fcntl(int fd, int cmd, unsigned long arg) SYS_EXPORT(fcntl);
+long sys_poll(struct pollfd *fds, unsigned long n, int timeout) SYS_EXPORT(poll);
+
+/* mm/mmap.c */
+long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd, long off)
+	SYS_EXPORT(mmap);
+long sys_munmap(unsigned long addr, unsigned long len) SYS_EXPORT(munmap);
+long sys_mprotect(unsigned long addr, unsigned long len, int prot) SYS_EXPORT(mprotect);
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, int flags,
+		unsigned long new_addr) SYS_EXPORT(mremap);
+long sys_madvise(unsigned long addr, unsigned long len, int advice) SYS_EXPORT(madvise);
+long sys_brk(unsigned long addr) SYS_EXPORT(brk);
+
+/* syscall/sys_proc.c */
+long sys_exit(int status) SYS_EXPORT(exit);
+long sys_exit_group(int status) SYS_EXPORT(exit_group);
+long sys_getpid(void) SYS_EXPORT(getpid);
+long sys_getppid(void) SYS_EXPORT(getppid);
+long sys_gettid(void) SYS_EXPORT(gettid);
+long sys_getuid(void) SYS_EXPORT(getuid);
+long sys_geteuid(void) SYS_EXPORT(geteuid);
+long sys_getgid(void) SYS_EXPORT(getgid);
+long sys_getegid(void) SYS_EXPORT(getegid);
+long sys_set_tid_address(int *tidptr) SYS_EXPORT(set_tid_address);
+long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
+long sys_uname(void *buf) SYS_EXPORT(uname);
+long sys_kill(int pid, int sig) SYS_EXPORT(kill);
+long sys_tkill(int tid, int sig) SYS_EXPORT(tkill);
+long sys_tgkill(int tgid, int tid, int sig) SYS_EXPORT(tgkill);
+long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize) SYS_EXPORT(rt_sigaction);
+long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
+	SYS_EXPORT(rt_sigprocmask);
+long sys_sched_yield(void) SYS_EXPORT(sched_yield);
+long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
+long sys_sysinfo(void *info) SYS_EXPORT(sysinfo);
+long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim) SYS_EXPORT(prlimit64);
+long sys_getrlimit(int res, void *lim) SYS_EXPORT(getrlimit);
+
+/* syscall/sys_time.c */
+long sys_clock_gettime(int clk, struct timespec *ts) SYS_EXPORT(clock_gettime);
+long sys_clock_getres(int clk, struct timespec *ts) SYS_EXPORT(clock_getres);
+long sys_gettimeofday(void *tv, void *tz) SYS_EXPORT(gettimeofday);
+long sys_time(long *t) SYS_EXPORT(time);
+long sys_nanosleep(const struct timespec *req, struct timespec *rem) SYS_EXPORT(nanosleep);
+long sys_clock_nanosleep(int clk, int flags, const struct timespec *req, struct timespec *rem)
+	SYS_EXPORT(clock_nanosleep);
+
+/* dispatch.c */
+long __jiny_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6) __export;
+const char *syscall_name(long n);
+
+/* User-pointer checks for the HP app (ring 0): the pointer must lie in the
+ * image window or the kernel virtual areas and be mapped (uaccess.c). */
+bool uaccess_ok(const void *p, size_t n, bool write);
+
+#endif

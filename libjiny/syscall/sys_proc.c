@@ -1,0 +1,280 @@
+/*
+ * sys_proc.c - process-level system calls of the HP app: exit, ids, TLS
+ * (arch_prctl), uname, limits, randomness, and signals as far as this kernel
+ * goes so far: handlers and masks are recorded, a signal sent to the app
+ * takes its default action (terminate: the VM ends with 128 + signal, as a
+ * shell would report), an ignored one is dropped. Delivery to handlers
+ * comes with the compat issue.
+ */
+#include "sys.h"
+#include "../kern/app.h"
+#include "../sched/sched.h"
+#include "../arch/x86_64/arch.h"
+#include "../mm/mm.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define NSIG 65
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define HP_PID 1
+
+struct k_sigaction {
+	unsigned long handler, flags, restorer;
+	uint64_t mask;
+};
+
+static struct k_sigaction sigactions[NSIG];
+static uint64_t sigmask;
+
+long sys_exit_group(int status)
+{
+	app_exit(status);
+}
+
+long sys_exit(int status)
+{
+	struct thread *t = sched_current();
+	if (t->tid == HP_PID) /* the main thread: Linux keeps the process; we have nothing else */
+		app_exit(status);
+	if (t->clear_child_tid && uaccess_ok(t->clear_child_tid, sizeof(int), true))
+		*t->clear_child_tid = 0;
+	thread_exit();
+}
+
+long sys_getpid(void) { return HP_PID; }
+long sys_getppid(void) { return 0; }
+long sys_gettid(void) { return sched_current()->tid; }
+long sys_getuid(void) { return 0; }
+long sys_geteuid(void) { return 0; }
+long sys_getgid(void) { return 0; }
+long sys_getegid(void) { return 0; }
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+long sys_set_tid_address(int *tidptr)
+{
+	sched_current()->clear_child_tid = tidptr;
+	return sched_current()->tid;
+}
+
+long sys_arch_prctl(int code, unsigned long addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		thread_set_fsbase(addr);
+		return 0;
+	case ARCH_GET_FS:
+		if (!uaccess_ok((void *)addr, 8, true))
+			return -EFAULT;
+		*(uint64_t *)addr = sched_current()->fsbase;
+		return 0;
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		return -EPERM; /* GS holds the kernel's per-CPU data */
+	}
+	return -EINVAL;
+}
+
+struct utsname_k {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long sys_uname(void *buf)
+{
+	struct utsname_k *u = buf;
+	if (!uaccess_ok(buf, sizeof(*u), true))
+		return -EFAULT;
+	memset(u, 0, sizeof(*u));
+	/* "Linux": programs test it to pick the Linux code paths they need. */
+	strlcpy(u->sysname, "Linux", 65);
+	strlcpy(u->nodename, "jiny", 65);
+	strlcpy(u->release, "6.1.0-jiny", 65);
+	strlcpy(u->version, "Jiny " JINY_VERSION_STRING, 65);
+	strlcpy(u->machine, "x86_64", 65);
+	strlcpy(u->domainname, "(none)", 65);
+	return 0;
+}
+
+/* The default action of 'sig' sent to the app. */
+static long signal_app(int sig)
+{
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	if (sigactions[sig].handler == SIG_IGN)
+		return 0;
+	switch (sig) {
+	case 17: case 18: case 23: case 28: /* SIGCHLD SIGCONT SIGURG SIGWINCH: ignore */
+		return 0;
+	}
+	if (sigactions[sig].handler != SIG_DFL)
+		printk("jiny: signal %d has a handler, but handlers do not run yet: "
+		       "taking the default action\n", sig);
+	printk("jiny: the app was killed by signal %d; exit status %d\n", sig, 128 + sig);
+	app_exit(128 + sig);
+}
+
+long sys_kill(int pid, int sig)
+{
+	if (pid != HP_PID && pid != 0 && pid != -1)
+		return -ESRCH;
+	return signal_app(sig);
+}
+
+long sys_tkill(int tid, int sig)
+{
+	if (tid <= 0)
+		return -EINVAL;
+	return signal_app(sig);
+}
+
+long sys_tgkill(int tgid, int tid, int sig)
+{
+	if (tgid != HP_PID)
+		return -ESRCH;
+	return sys_tkill(tid, sig);
+}
+
+long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize)
+{
+	if (sig < 1 || sig >= NSIG || setsize != 8)
+		return -EINVAL;
+	if ((act && (sig == 9 || sig == 19)))
+		return -EINVAL; /* SIGKILL, SIGSTOP */
+	if ((act && !uaccess_ok(act, sizeof(struct k_sigaction), false)) ||
+	    (old && !uaccess_ok(old, sizeof(struct k_sigaction), true)))
+		return -EFAULT;
+	if (old)
+		memcpy(old, &sigactions[sig], sizeof(struct k_sigaction));
+	if (act)
+		memcpy(&sigactions[sig], act, sizeof(struct k_sigaction));
+	return 0;
+}
+
+long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
+{
+	if (setsize != 8)
+		return -EINVAL;
+	if ((set && !uaccess_ok(set, 8, false)) || (old && !uaccess_ok(old, 8, true)))
+		return -EFAULT;
+	uint64_t prev = sigmask;
+	if (set) {
+		uint64_t s = *(const uint64_t *)set;
+		switch (how) {
+		case 0: sigmask |= s; break;  /* SIG_BLOCK */
+		case 1: sigmask &= ~s; break; /* SIG_UNBLOCK */
+		case 2: sigmask = s; break;   /* SIG_SETMASK */
+		default: return -EINVAL;
+		}
+		sigmask &= ~((1ULL << 8) | (1ULL << 18)); /* SIGKILL, SIGSTOP */
+	}
+	if (old)
+		*(uint64_t *)old = prev;
+	return 0;
+}
+
+long sys_getrandom(void *buf, size_t n, unsigned flags)
+{
+	if (flags & ~7u)
+		return -EINVAL;
+	if (!uaccess_ok(buf, n, true))
+		return -EFAULT;
+	uint8_t *p = buf;
+	static uint64_t s0, s1;
+	if (!s0 && !s1) {
+		s0 = rdtsc() | 1;
+		s1 = clock_realtime_ns() ^ 0x9e3779b97f4a7c15ULL;
+	}
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v;
+		unsigned char ok = 0;
+		if (cpuid(1, 0).ecx & (1u << 30))
+			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		if (!ok) { /* xorshift128+ seeded from the TSC and clock */
+			uint64_t x = s0, y = s1;
+			s0 = y;
+			x ^= x << 23;
+			s1 = x ^ y ^ (x >> 17) ^ (y >> 26);
+			v = s1 + y;
+		}
+		memcpy(p + i, &v, MIN(8UL, n - i));
+	}
+	return (long)n;
+}
+
+struct sysinfo_k {
+	long uptime;
+	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	unsigned short procs, pad;
+	unsigned long totalhigh, freehigh;
+	unsigned mem_unit;
+	char _f[4];
+};
+
+long sys_sysinfo(void *info)
+{
+	struct sysinfo_k *s = info;
+	if (!uaccess_ok(info, sizeof(*s), true))
+		return -EFAULT;
+	memset(s, 0, sizeof(*s));
+	s->uptime = (long)(clock_ns() / 1000000000ULL);
+	s->totalram = pfa_total_pages() * PAGE_SIZE;
+	s->freeram = pfa_free_pages() * PAGE_SIZE;
+	s->procs = 1;
+	s->mem_unit = 1;
+	return 0;
+}
+
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0UL)
+
+struct rlimit_k {
+	unsigned long cur, max;
+};
+
+static struct rlimit_k rlimits[RLIM_NLIMITS];
+
+static void rlimits_init(void)
+{
+	if (rlimits[0].max)
+		return;
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		rlimits[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+	rlimits[RLIMIT_STACK] = (struct rlimit_k){ 8UL << 20, RLIM_INFINITY };
+	rlimits[RLIMIT_NOFILE] = (struct rlimit_k){ 1024, 1048576 };
+}
+
+long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim)
+{
+	if (pid != 0 && pid != HP_PID)
+		return -ESRCH;
+	if (res < 0 || res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if ((new_lim && !uaccess_ok(new_lim, sizeof(struct rlimit_k), false)) ||
+	    (old_lim && !uaccess_ok(old_lim, sizeof(struct rlimit_k), true)))
+		return -EFAULT;
+	rlimits_init();
+	if (old_lim)
+		memcpy(old_lim, &rlimits[res], sizeof(struct rlimit_k));
+	if (new_lim) {
+		const struct rlimit_k *n = new_lim;
+		if (n->cur > n->max)
+			return -EINVAL;
+		rlimits[res] = *n;
+	}
+	return 0;
+}
+
+long sys_getrlimit(int res, void *lim)
+{
+	return sys_prlimit64(0, res, NULL, lim);
+}

@@ -1,0 +1,142 @@
+/*
+ * sys_time.c - clocks and sleeping: clock_gettime/getres for REALTIME,
+ * MONOTONIC (and _RAW, _COARSE), BOOTTIME, PROCESS/THREAD_CPUTIME;
+ * gettimeofday, time, nanosleep and clock_nanosleep (relative and
+ * TIMER_ABSTIME) on the scheduler's sleep list.
+ */
+#include "sys.h"
+#include "../sched/sched.h"
+#include "../arch/x86_64/arch.h"
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
+
+struct timespec {
+	long tv_sec, tv_nsec;
+};
+struct timeval {
+	long tv_sec, tv_usec;
+};
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct thread *t = sched_current();
+	return t->run_ns + (clock_ns() - t->last_start_ns);
+}
+
+static long clock_read(int clk, uint64_t *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		*ns = clock_realtime_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		*ns = clock_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID: /* one thread so far */
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = thread_cpu_ns();
+		return 0;
+	}
+	return -EINVAL;
+}
+
+long sys_clock_gettime(int clk, struct timespec *ts)
+{
+	uint64_t ns;
+	long r = clock_read(clk, &ns);
+	if (r < 0)
+		return r;
+	if (!uaccess_ok(ts, sizeof(*ts), true))
+		return -EFAULT;
+	ts->tv_sec = (long)(ns / 1000000000ULL);
+	ts->tv_nsec = (long)(ns % 1000000000ULL);
+	return 0;
+}
+
+long sys_clock_getres(int clk, struct timespec *ts)
+{
+	uint64_t ns;
+	long r = clock_read(clk, &ns);
+	if (r < 0)
+		return r;
+	if (ts) {
+		if (!uaccess_ok(ts, sizeof(*ts), true))
+			return -EFAULT;
+		ts->tv_sec = 0;
+		ts->tv_nsec = 1;
+	}
+	return 0;
+}
+
+long sys_gettimeofday(void *tvp, void *tz)
+{
+	struct timeval *tv = tvp;
+	if (tv) {
+		if (!uaccess_ok(tv, sizeof(*tv), true))
+			return -EFAULT;
+		uint64_t ns = clock_realtime_ns();
+		tv->tv_sec = (long)(ns / 1000000000ULL);
+		tv->tv_usec = (long)(ns % 1000000000ULL / 1000);
+	}
+	if (tz) {
+		if (!uaccess_ok(tz, 8, true))
+			return -EFAULT;
+		memset(tz, 0, 8);
+	}
+	return 0;
+}
+
+long sys_time(long *t)
+{
+	long now = (long)(clock_realtime_ns() / 1000000000ULL);
+	if (t) {
+		if (!uaccess_ok(t, sizeof(*t), true))
+			return -EFAULT;
+		*t = now;
+	}
+	return now;
+}
+
+static long sleep_ns(int clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+	if (!uaccess_ok(req, sizeof(*req), false))
+		return -EFAULT;
+	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	uint64_t now;
+	long r = clock_read(clk, &now);
+	if (r < 0 || clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	uint64_t t = (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
+	if ((uint64_t)req->tv_sec > ~0ULL / 1000000000ULL / 2)
+		t = ~0ULL / 2; /* effectively forever */
+	uint64_t mono = clock_ns();
+	uint64_t deadline = (flags & TIMER_ABSTIME) ? (t > now ? mono + (t - now) : mono) : mono + t;
+	sched_sleep_until(deadline);
+	if (rem && !(flags & TIMER_ABSTIME) && uaccess_ok(rem, sizeof(*rem), true))
+		rem->tv_sec = rem->tv_nsec = 0;
+	return 0;
+}
+
+long sys_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return sleep_ns(CLOCK_MONOTONIC, 0, req, rem);
+}
+
+long sys_clock_nanosleep(int clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+	long r = sleep_ns(clk, flags, req, rem);
+	return r; /* clock_nanosleep returns the error itself; musl negates */
+}

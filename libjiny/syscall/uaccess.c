@@ -1,0 +1,33 @@
+/*
+ * uaccess.c - checking pointers handed to system calls by the HP app. The
+ * app runs in ring 0, so a bad pointer would fault inside the kernel: every
+ * handler checks first and returns -EFAULT instead. Valid memory is the
+ * image (kernel + app + libc) and the kernel virtual areas (stacks, mmap,
+ * brk) with the needed permission; pages not yet touched are fine (they
+ * fault in on demand).
+ */
+#include "sys.h"
+#include "../mm/vmarea.h"
+
+bool uaccess_ok(const void *p, size_t n, bool write)
+{
+	extern char __image_start[], __data_start[], __image_end[];
+	uintptr_t a = (uintptr_t)p;
+	if (n == 0)
+		return true;
+	if (a + n < a)
+		return false;
+	if (a >= (uintptr_t)__image_start && a + n <= (uintptr_t)__image_end)
+		return !write || a >= (uintptr_t)__data_start;
+	if (a < KVA_BASE || a + n > KVA_END)
+		return false;
+	for (uintptr_t at = a; at < a + n;) {
+		struct vma *v = vma_find(at);
+		if (!v || (v->flags & VMA_MMIO) || !(v->pte & PTE_P))
+			return false;
+		if (write && !(v->pte & PTE_W))
+			return false;
+		at = v->end;
+	}
+	return true;
+}

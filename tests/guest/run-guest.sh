@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# run-guest.sh: run one guest test program and check it against the directives
+# written in its source; ctest calls this once per tests/guest/tst-*.c.
+#
+#   run-guest.sh [--jiny-run PATH] [--log FILE] [--host] APP SRC
+#
+# Boots APP with jiny-run (TCG, microvm), keeps the console in FILE (default
+# APP.log), and checks it. With --host, APP is the same source built for the
+# Linux host and is run natively instead (to check a test itself).
+#
+# Directives: comment lines "// NAME: value" anywhere in SRC.
+#   // EXPECT: ERE        some console line matches ERE (grep -E)
+#   // EXPECT-SEQ: ERE    matches a line after the line matched by the previous
+#                         EXPECT-SEQ (ordered output)
+#   // EXPECT-NOT: ERE    no console line matches ERE
+#   // EXIT: N            expected exit status (default 0)
+#   // ARGS: WORDS        app arguments, shell-quoted; no expansions (may repeat)
+#   // ENV: NAME=VALUE    environment entries, shell-quoted (may repeat)
+#   // KOPT: WORDS        kernel options, e.g. tick_hz=2000 (may repeat)
+#   // JINY-RUN: WORDS    more jiny-run options, e.g. --smp 2 (may repeat)
+#   // TIMEOUT: SECS      guest timeout (default 60); ctest adds a margin
+#   // CFLAGS: WORDS      extra compiler flags (read by build-app.sh)
+# Words are split like a shell does (quotes, backslash), by xargs.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+jiny_run=$here/../../tools/jiny-run
+log= host=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--jiny-run) jiny_run=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--host) host=1; shift ;;
+	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) break ;;
+	esac
+done
+[ $# = 2 ] || { echo "usage: run-guest.sh [--jiny-run PATH] [--log FILE] [--host] APP SRC" >&2; exit 2; }
+app=$1 src=$2
+[ -n "$log" ] || log=$app.log
+[ -f "$app" ] || { echo "run-guest.sh: no such program: $app (did the build fail?)" >&2; exit 1; }
+[ -f "$src" ] || { echo "run-guest.sh: no such source: $src" >&2; exit 2; }
+
+# directive NAME: the values of every "// NAME: value" line, one per line.
+directive() {
+	sed -n "s|^[[:space:]]*//[[:space:]]*$1:[[:space:]]\{0,1\}||p" "$src" | sed 's/[[:space:]]*$//'
+}
+# words NAME: the shell words of all NAME lines, NUL-separated.
+words() {
+	directive "$1" | while IFS= read -r line; do
+		printf '%s' "$line" | xargs -r printf '%s\0' ||
+			echo "run-guest.sh: bad quoting in // $1: $line" >&2
+	done
+}
+
+mapfile -d '' args < <(words ARGS)
+mapfile -d '' envs < <(words ENV)
+mapfile -d '' kopts < <(words KOPT)
+mapfile -d '' runopts < <(words JINY-RUN)
+want_exit=$(directive EXIT | tail -n 1)
+want_exit=${want_exit:-0}
+limit=$(directive TIMEOUT | tail -n 1)
+limit=${limit:-60}
+
+if [ $host = 1 ]; then
+	cmd=(env)
+	for e in ${envs[@]+"${envs[@]}"}; do cmd+=("$e"); done
+	# argv[0] = the file's base name, as jiny-run passes it
+	cmd+=(timeout "$limit" bash -c 'exec -a "${0##*/}" "$0" "$@"' "$app" ${args[@]+"${args[@]}"})
+else
+	cmd=("$jiny_run" --accel tcg --machine microvm --timeout "$limit")
+	for e in ${envs[@]+"${envs[@]}"}; do cmd+=(-e "$e"); done
+	for k in ${kopts[@]+"${kopts[@]}"}; do cmd+=(--kopt "$k"); done
+	cmd+=(${runopts[@]+"${runopts[@]}"} "$app" -- ${args[@]+"${args[@]}"})
+fi
+
+start=$(date +%s.%N)
+"${cmd[@]}" </dev/null >"$log" 2>&1
+status=$?
+end=$(date +%s.%N)
+secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+
+# ---- checks ----
+failed=()
+[ "$status" = "$want_exit" ] ||
+	failed+=("exit status $status, expected $want_exit")
+while IFS= read -r re; do
+	[ -n "$re" ] || continue
+	grep -Eq -- "$re" "$log" || failed+=("EXPECT: $re  -- no line matches")
+done < <(directive EXPECT)
+while IFS= read -r re; do
+	[ -n "$re" ] || continue
+	hit=$(grep -En -- "$re" "$log" | head -n 3)
+	[ -z "$hit" ] || failed+=("EXPECT-NOT: $re  -- matched: $hit")
+done < <(directive EXPECT-NOT)
+from=1	# EXPECT-SEQ: search from the line after the previous match
+while IFS= read -r re; do
+	[ -n "$re" ] || continue
+	n=$(tail -n +"$from" "$log" | grep -En -m 1 -- "$re" | cut -d: -f1)
+	if [ -z "$n" ]; then
+		failed+=("EXPECT-SEQ: $re  -- no match at or after line $from")
+		break
+	fi
+	from=$((from + n))
+done < <(directive EXPECT-SEQ)
+
+name=$(basename "$app")
+if [ ${#failed[@]} = 0 ]; then
+	echo "PASS $name (exit $status, ${secs}s) log: $log"
+	exit 0
+fi
+echo "===== $name: serial console (${secs}s) ====="
+cat "$log"
+echo "===== end of console ====="
+printf '%q ' "${cmd[@]}"; echo
+for f in "${failed[@]}"; do echo "FAILED CHECK: $f"; done
+echo "FAIL $name"
+exit 1
