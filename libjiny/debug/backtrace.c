@@ -12,65 +12,60 @@
 #include "../kern/errno.h"
 
 static struct sym_table table;
-static int load_state;           /* 0 not tried, 1 loading, 2 loaded, -1 failed */
-static const char *no_symbols_why;
-static int no_symbols_err;
+static int load_state;  /* 0 not tried, 1 loading, 2 loaded, -1 failed */
+static char no_symbols_why[80];
 
 static int read_fwcfg(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	return fwcfg_read((uint16_t)(uintptr_t)ctx, off, buf, len);
 }
 
-/* Build the symbol table from the ELF in fw_cfg, reading it piece by piece. */
-static int sym_table_load_fwcfg(struct sym_table *t, const char *file)
+/*
+ * Build the symbol table from the ELF in fw_cfg, reading it piece by piece.
+ * 0, or -errno with the reason in why.
+ */
+static int sym_table_load_fwcfg(struct sym_table *t, const char *file, char *why, size_t n)
 {
 	struct sym_reader r = { .read = read_fwcfg };
 	uint16_t select;
 	uint32_t size;
 	int ret;
 
-	if (!fwcfg_present())
+	if (!fwcfg_present()) {
+		strlcpy(why, "no fw_cfg device", n);
 		return -ENODEV;
-	if ((ret = fwcfg_find(file, &select, &size)))
+	}
+	if ((ret = fwcfg_find(file, &select, &size))) {
+		ksnprintf(why, n, "no %s in fw_cfg", file);
 		return ret;
+	}
 	r.ctx = (void *)(uintptr_t)select;
 	r.size = size;
-	return sym_table_load_reader(t, &r);
+	ret = sym_table_load_reader(t, &r);
+	if (ret == -ENOENT)
+		ksnprintf(why, n, "%s has no .symtab (stripped?)", file);
+	else if (ret == -ENOMEM)
+		strlcpy(why, "out of memory loading them", n);
+	else if (ret)
+		ksnprintf(why, n, "%s is not a usable ELF (error %d)", file, ret);
+	return ret;
 }
 
 const struct sym_table *debug_symbols(void)
 {
-	int ret;
-
 	if (load_state == 2)
 		return &table;
 	if (load_state != 0)
-		return NULL; /* failed before, or a panic while loading */
+		return NULL; /* failed before, or a fault while loading */
 	load_state = 1;
-	no_symbols_why = "a fault while loading them"; /* seen if we never come back */
-	ret = sym_table_load_fwcfg(&table, FWCFG_FILE_ELF);
-	if (!ret) {
-		load_state = 2;
-		no_symbols_why = NULL;
-		return &table;
+	/* Seen only if loading faults and we come back through a new backtrace. */
+	strlcpy(no_symbols_why, "a fault while loading them", sizeof(no_symbols_why));
+	if (sym_table_load_fwcfg(&table, FWCFG_FILE_ELF, no_symbols_why, sizeof(no_symbols_why))) {
+		load_state = -1;
+		return NULL;
 	}
-	load_state = -1;
-	no_symbols_err = ret;
-	switch (ret) {
-	case -ENODEV:
-		no_symbols_why = "no fw_cfg device";
-		break;
-	case -ENOENT:
-		no_symbols_why = "no " FWCFG_FILE_ELF " in fw_cfg, or the image is stripped";
-		break;
-	case -ENOMEM:
-		no_symbols_why = "out of memory loading them";
-		break;
-	default:
-		no_symbols_why = "bad ELF in " FWCFG_FILE_ELF;
-		break;
-	}
-	return NULL;
+	load_state = 2;
+	return &table;
 }
 
 /* addr is a return address when !exact: name the call, not what follows it. */
@@ -90,9 +85,9 @@ void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t stack_lo, uint64_t sta
 	const struct sym_table *t = debug_symbols();
 	int n = 0;
 
-	if (!t && no_symbols_why)
-		printk(" (no symbols: %s (%d): run under jiny-run, or use addr2line -e APP)\n",
-		       no_symbols_why, no_symbols_err);
+	if (!t)
+		printk(" (no symbols: %s; run under jiny-run, or use addr2line -e APP)\n",
+		       no_symbols_why);
 	print_frame(n++, rip, true, t);
 	while (n < BACKTRACE_MAX_FRAMES) {
 		uint64_t next, ret;

@@ -12,6 +12,7 @@
 #include "../mm/mm.h"
 
 #define APP_STACK_SIZE (8UL << 20) /* like Linux's default RLIMIT_STACK */
+#define APP_START_STACK_SIZE (1UL << 20) /* filled on demand; holds argv/envp copies */
 
 enum {
 	AT_NULL_ = 0, AT_PHDR_ = 3, AT_PHENT_ = 4, AT_PHNUM_ = 5, AT_PAGESZ_ = 6,
@@ -65,7 +66,15 @@ static void app_main_thread(void *unused)
 {
 	const struct cmdline *cl = app_cmdline;
 	struct thread *me = sched_current();
-	uintptr_t sp = (uintptr_t)me->stack + me->stack_size;
+	/*
+	 * This function runs on the thread's small start-up stack; the app gets a
+	 * stack of its own (filled on demand, guard page below), built here and
+	 * switched to by arch_enter_app(). The start-up stack is never used again.
+	 */
+	uint8_t *stack = vmarea_reserve(APP_STACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
+	if (!stack)
+		panic("no memory for the app's stack");
+	uintptr_t sp = (uintptr_t)stack + APP_STACK_SIZE;
 	const struct elf64_ehdr_head *eh = (const void *)__image_start;
 
 	/* Strings and random bytes at the top, then the vectors. */
@@ -106,13 +115,17 @@ static void app_main_thread(void *unused)
 	for (int i = 0; i <= cl->envc; i++)
 		*v++ = (uint64_t)envp[i];
 	memcpy(v, auxv, sizeof(auxv));
+	uint64_t f = irq_save();
+	me->stack = stack;
+	me->stack_size = APP_STACK_SIZE;
+	irq_restore(f);
 	arch_enter_app(_start, (void *)sp);
 }
 
 void app_start(const struct cmdline *cl)
 {
 	app_cmdline = cl;
-	if (!thread_create("main", PRIO_HP, app_main_thread, NULL, APP_STACK_SIZE))
+	if (!thread_create("main", PRIO_HP, app_main_thread, NULL, APP_START_STACK_SIZE))
 		panic("cannot create the app's main thread");
 }
 

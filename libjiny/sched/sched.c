@@ -239,9 +239,36 @@ void thread_exit(void)
 	irq_disable();
 	struct thread *me = sched_current();
 	me->state = THREAD_DEAD;
-	/* Its stacks are freed by whoever reaps it (threads issue); none yet. */
+	if (me->joiner) {
+		me->joiner->state = THREAD_READY;
+		rq_push(me->joiner);
+	}
+	/* Its stacks are freed by the joiner (thread_join), never by itself. */
 	schedule();
 	panic("a dead thread was scheduled");
+}
+
+int thread_join(struct thread *t)
+{
+	uint64_t f = irq_save();
+	struct thread *me = sched_current();
+	if (t == me || t->joined || t->joiner) {
+		irq_restore(f);
+		return -22; /* EINVAL */
+	}
+	t->joiner = me;
+	while (t->state != THREAD_DEAD) {
+		me->state = THREAD_BLOCKED;
+		schedule();
+	}
+	t->joined = true;
+	irq_restore(f);
+	vmarea_free(t->stack, t->stack_size, PAGE_SIZE);
+	page_free(t->irq_stack, 2);
+	page_free(t->exc_stack, 2);
+	kfree(t->fpu);
+	kfree(t);
+	return 0;
 }
 
 void thread_set_fsbase(uint64_t base)

@@ -38,6 +38,8 @@ struct thread {
 	uint64_t run_ns;          /* CPU time used */
 	uint64_t last_start_ns;   /* when it last got the CPU */
 	int *clear_child_tid;     /* set_tid_address */
+	struct thread *joiner;    /* waiting in thread_join() */
+	bool joined;
 };
 
 #define THREAD_IRQ_STACK 16384
@@ -56,6 +58,7 @@ void sched_block(void);                   /* current must already be marked BLOC
 void sched_timer_irq(struct trap_frame *f);
 void sched_thread_entry(void (*fn)(void *), void *arg) __noreturn;
 void thread_exit(void) __noreturn;
+int thread_join(struct thread *t); /* wait until t is dead, then free it */
 void thread_set_fsbase(uint64_t base);
 
 #endif
