@@ -80,7 +80,32 @@ static void print_frame(int n, uint64_t addr, bool exact, const struct sym_table
 		printk(" #%d 0x%016lx\n", n, addr);
 }
 
-void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t stack_lo, uint64_t stack_hi)
+/*
+ * Where the caller's return address is when rip's function has no frame of
+ * its own yet: a frameless leaf (GCC omits the frame of trivial leaves even
+ * with -mno-omit-leaf-frame-pointer) or a fault on its first instruction.
+ * 0 when the function has set up its frame (the rbp chain covers it).
+ */
+static uint64_t frameless_return_slot(uint64_t rip, uint64_t rsp, const struct sym_table *t)
+{
+	extern char __image_start[], __etext[];
+	const struct sym_entry *e = t ? sym_find(t, rip) : NULL;
+	if (!e || e->addr < (uint64_t)__image_start || e->addr + 8 > (uint64_t)__etext)
+		return 0;
+	const uint8_t *p = (const uint8_t *)e->addr;
+	uint64_t start = e->addr;
+	if (p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa) /* endbr64 */
+		p += 4, start += 4;
+	bool push_mov = p[0] == 0x55 && p[1] == 0x48 && p[2] == 0x89 && p[3] == 0xe5;
+	if (!push_mov || rip <= start)
+		return rsp;     /* nothing pushed yet */
+	if (rip == start + 1)
+		return rsp + 8; /* after push %rbp, before mov %rsp,%rbp */
+	return 0;
+}
+
+void backtrace_print(uint64_t rip, uint64_t rsp, uint64_t rbp, uint64_t stack_lo,
+		     uint64_t stack_hi)
 {
 	const struct sym_table *t = debug_symbols();
 	int n = 0;
@@ -89,6 +114,9 @@ void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t stack_lo, uint64_t sta
 		printk(" (no symbols: %s; run under jiny-run, or use addr2line -e APP)\n",
 		       no_symbols_why);
 	print_frame(n++, rip, true, t);
+	uint64_t slot = frameless_return_slot(rip, rsp, t);
+	if (slot && slot >= stack_lo && slot + 8 <= stack_hi && !(slot & 7))
+		print_frame(n++, *(const uint64_t *)slot, false, t);
 	while (n < BACKTRACE_MAX_FRAMES) {
 		uint64_t next, ret;
 		if (!rbp || (rbp & 7) || rbp < stack_lo || rbp >= stack_hi || stack_hi - rbp < 16)

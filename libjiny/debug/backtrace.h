@@ -13,12 +13,14 @@
 #define BACKTRACE_MAX_FRAMES 32
 
 /*
- * Print " #0 0x... name+0x../0x.." for rip, then one line per frame found
- * from rbp, reading only inside [stack_lo, stack_hi) (so it never faults on
- * a smashed stack). Stops after BACKTRACE_MAX_FRAMES frames, at a NULL or
- * misaligned rbp, or one outside the stack or not above the last one.
+ * Print " #0 0x... name+0x../0x.." for rip, the caller of a frameless leaf
+ * (read at rsp), then one line per frame found from rbp, reading only inside
+ * [stack_lo, stack_hi) (so it never faults on a smashed stack). Stops after
+ * BACKTRACE_MAX_FRAMES frames, at a NULL or misaligned rbp, or one outside
+ * the stack or not above the last one.
  */
-void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t stack_lo, uint64_t stack_hi);
+void backtrace_print(uint64_t rip, uint64_t rsp, uint64_t rbp, uint64_t stack_lo,
+		     uint64_t stack_hi);
 
 /*
  * The app's symbol table, loaded from fw_cfg ("opt/jiny/elf") the first

@@ -31,6 +31,12 @@ static bool is_name_start(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+/* In sh, a backslash inside double quotes escapes only these. */
+static bool dq_escapable(char c)
+{
+	return c == '$' || c == '`' || c == '"' || c == '\\';
+}
+
 /* Does the raw word at s start with an unquoted NAME= ? */
 static bool is_assignment(const char *s, size_t len)
 {
@@ -88,10 +94,8 @@ static int split(const char *s, size_t len, char *out, struct counts *n, char *e
 			char c = s[i];
 			if (c == '"') {
 				for (q = i++; i < len && s[i] != '"'; i++) {
-					/* In sh, \ escapes only $ ` " \ inside double quotes. */
 					if (app && s[i] == '\\' && i + 1 < len &&
-					    (s[i + 1] == '$' || s[i + 1] == '`' || s[i + 1] == '"' ||
-					     s[i + 1] == '\\'))
+					    dq_escapable(s[i + 1]))
 						i++;
 					EMIT(s[i]);
 				}
@@ -105,11 +109,8 @@ static int split(const char *s, size_t len, char *out, struct counts *n, char *e
 					goto out_unterminated;
 				i++;
 			} else if (app && c == '\\') {
-				if (i + 1 == len) {
-					ksnprintf(err, errsz, "cmdline: trailing backslash at column %zu",
-						  i + 1);
-					return -EINVAL;
-				}
+				if (i + 1 == len)
+					goto out_backslash;
 				EMIT(s[i + 1]);
 				i += 2;
 			} else {
@@ -134,6 +135,9 @@ static int split(const char *s, size_t len, char *out, struct counts *n, char *e
 
 out_unterminated:
 	ksnprintf(err, errsz, "cmdline: unterminated quote at column %zu", q + 1);
+	return -EINVAL;
+out_backslash:
+	ksnprintf(err, errsz, "cmdline: trailing backslash at column %zu", i + 1);
 	return -EINVAL;
 }
 #undef EMIT

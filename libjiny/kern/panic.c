@@ -37,6 +37,6 @@ void panic(const char *fmt, ...)
 		lo = (uint64_t)t->stack;
 		hi = lo + t->stack_size;
 	}
-	backtrace_print(f.rip, f.rbp, lo, hi);
+	backtrace_print(f.rip, 0, f.rbp, lo, hi);
 	kern_power_off(JINY_EXIT_PANIC);
 }

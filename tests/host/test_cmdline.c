@@ -144,7 +144,9 @@ static void test_opt_lookup(void **state)
 	struct cmdline cl;
 	uint64_t v = 77;
 
-	assert_int_equal(cmdline_parse("x=1 flag mem=64M x=2 bad=12q -- x=3 prog x=4", &cl, NULL, 0), 0);
+	const char *line = "x=1 flag mem=64M x=2 bad=12q -- x=3 prog x=4";
+
+	assert_int_equal(cmdline_parse(line, &cl, NULL, 0), 0);
 	assert_string_equal(cmdline_opt(&cl, "x"), "2"); /* the last kernel one; not env/argv */
 	assert_string_equal(cmdline_opt(&cl, "flag"), "");
 	assert_null(cmdline_opt(&cl, "fla"));

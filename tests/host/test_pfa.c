@@ -51,7 +51,8 @@ static void setup_pfa(paddr_t max_addr)
 /* Add a range to the allocator and the model; returns the pages it must add. */
 static size_t add_range(paddr_t s, paddr_t e)
 {
-	size_t first = ALIGN_UP(s, PAGE_SIZE) >> PAGE_SHIFT, last = MIN(e >> PAGE_SHIFT, whole_frames);
+	size_t first = ALIGN_UP(s, PAGE_SIZE) >> PAGE_SHIFT;
+	size_t last = MIN(e >> PAGE_SHIFT, whole_frames);
 	size_t added = 0;
 
 	pfa_add_range(s, e);
@@ -81,7 +82,7 @@ static void check_invariants(void)
 				assert_true(shadow_ram[j]);
 				assert_false(shadow_used[j]);
 			}
-			/* Fully coalesced: a free block's buddy is never a free block of its order. */
+			/* Fully coalesced: a free block's buddy is no free block of its order. */
 			if (k < PFA_MAX_ORDER) {
 				uint32_t b = i ^ (1U << k);
 				assert_false(b < nframes && frames[b].state == PFA_FREE &&
@@ -270,7 +271,8 @@ static void storm(uint64_t seed, int ops)
 		} else {
 			/* Mostly small orders, sometimes big ones. */
 			uint64_t r = rnd() % 100;
-			unsigned order = r < 60 ? 0 : r < 85 ? rnd() % 4 : rnd() % (PFA_MAX_ORDER + 1);
+			unsigned order = r < 60 ? 0 : r < 85 ? rnd() % 4
+							     : rnd() % (PFA_MAX_ORDER + 1);
 			paddr_t pa = alloc_checked(order);
 			if (pa) {
 				live[nlive].pa = pa;

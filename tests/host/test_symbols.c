@@ -181,7 +181,8 @@ static void expect(const struct sym_table *t, uint64_t addr, const char *want)
 		return;
 	}
 	if (n < 0 || strcmp(buf, want))
-		fail_msg("0x%lx: got \"%s\" (%d), expected \"%s\"", (unsigned long)addr, buf, n, want);
+		fail_msg("0x%lx: got \"%s\" (%d), expected \"%s\"", (unsigned long)addr, buf, n,
+			 want);
 	assert_int_equal(n, strlen(want));
 }
 
@@ -414,7 +415,8 @@ static void test_self(void **state)
 	assert_true(t.count > 50);
 	assert_string_equal(sym_lookup(&t, (uintptr_t)known_global_fn, &off), "known_global_fn");
 	assert_int_equal(off, 0);
-	assert_string_equal(sym_lookup(&t, (uintptr_t)known_global_fn + 1, &off), "known_global_fn");
+	assert_string_equal(sym_lookup(&t, (uintptr_t)known_global_fn + 1, &off),
+			    "known_global_fn");
 	assert_int_equal(off, 1);
 	assert_string_equal(sym_lookup(&t, (uintptr_t)known_static_fn, &off), "known_static_fn");
 	assert_string_equal(sym_lookup(&t, (uintptr_t)test_self + 10, &off), "test_self");
@@ -455,13 +457,14 @@ static void test_against_nm(void **state)
 			continue;
 		got = sym_lookup(&t, addr, &off);
 		if (!got || off)
-			fail_msg("nm: %s at 0x%lx; we found %s+0x%lx", name, addr, got ? got : "nothing",
-				 got ? (unsigned long)off : 0UL);
+			fail_msg("nm: %s at 0x%lx; we found %s+0x%lx", name, addr,
+				 got ? got : "nothing", got ? (unsigned long)off : 0UL);
 		/* The name we chose must be one nm lists at that address. */
 		if (strcmp(got, name)) {
 			char cmd2[4400];
-			snprintf(cmd2, sizeof(cmd2), "nm --defined-only '%s' | grep -q '^0*%lx [Tt] %s$'",
-				 self_path, addr, got);
+			snprintf(cmd2, sizeof(cmd2),
+				 "nm --defined-only '%s' | grep -q '^0*%lx [Tt] %s$'", self_path,
+				 addr, got);
 			if (system(cmd2) != 0)
 				fail_msg("at 0x%lx: we say %s, nm does not", addr, got);
 		}

@@ -96,7 +96,7 @@ static void __noreturn crash(struct trap_frame *f)
 	trap_print_regs(f);
 	uint64_t lo, hi;
 	stack_bounds(f, &lo, &hi);
-	backtrace_print(f->rip, f->rbp, lo, hi);
+	backtrace_print(f->rip, f->rsp, f->rbp, lo, hi);
 	if (in_kernel || !t) {
 		printk("jiny: kernel panic: exception in kernel code\n");
 		kern_power_off(JINY_EXIT_PANIC);
