@@ -134,11 +134,11 @@ cat <<EOF
 
 | measure | Jiny | Linux guest | Linux / Jiny |
 | --- | --- | --- | --- |
-| hello: QEMU start to exit (median of $runs / ${lruns}) | $(sec "$t_hello") | $(sec "$t_linux") | $(ratio "$t_linux" "$t_hello") |
+| hello: QEMU start to exit (median of $runs$([ $linux = 1 ] && echo " / $lruns")) | $(sec "$t_hello") | $(sec "$t_linux") | $(ratio "$t_linux" "$t_hello") |
 | empty PVH kernel (QEMU's floor) | $(sec "$t_empty") | | |
 | hello minus the floor | $(sec "$t_net") | | |
 | stripped image (Linux: vmlinux + static hello) | $(kib "$s_jiny") | $(kib "$s_linux") | $(ratio "$s_linux" "$s_jiny") |
-| smallest -m that boots hello | ${m_jiny} MB | ${m_linux:--} MB | $(ratio "$m_linux" "${m_jiny//>/}") |
+| smallest -m that boots hello | ${m_jiny} MB | $([ -n "$m_linux" ] && echo "$m_linux MB" || echo -) | $(ratio "$m_linux" "${m_jiny//>/}") |
 
 hello.c prints "$want"; static hello for Linux, stripped: $(kib "$s_static").
 The Linux guest also carries a busybox initramfs, not counted in its size.
