@@ -154,12 +154,36 @@ static void run_initcalls(void)
 }
 
 void jiny_start(paddr_t start_info) __noreturn;
+/* verbose: boot stage timestamps (TSC, converted once the clock is known). */
+static uint64_t stage_tsc[8];
+static const char *stage_name[8];
+static int nr_stages;
+static void stage(const char *name)
+{
+	if (nr_stages < 8) {
+		stage_name[nr_stages] = name;
+		stage_tsc[nr_stages++] = rdtsc();
+	}
+}
+
+static void print_stages(void)
+{
+	uint64_t hz = clock_tsc_hz();
+	printk("jiny: boot:");
+	for (int i = 1; i < nr_stages; i++)
+		printk(" %s %lu us%s", stage_name[i],
+		       (unsigned long)((stage_tsc[i] - stage_tsc[i - 1]) * 1000000 / hz),
+		       i + 1 < nr_stages ? "," : "\n");
+}
+
 void jiny_start(paddr_t start_info)
 {
+	stage("entry");
 	serial_init();
 	arch_cpu_init();
 	read_start_info(start_info);
 	mm_setup();
+	stage("memory");
 
 	char err[128];
 	if (cmdline_parse(boot_info.cmdline, &kernel_cmdline, err, sizeof(err)) < 0) {
@@ -174,13 +198,18 @@ void jiny_start(paddr_t start_info)
 
 	fpu_init();
 	clock_init();
+	stage("clock");
 	apic_init();
 	sched_init(tick_hz);
+	stage("apic+sched");
 	if (kern_verbose)
 		printk("jiny: %zu MiB RAM, %zu free; clock %s at %lu kHz; fpu state %zu bytes\n",
 		       (size_t)(pfa_total_pages() >> 8), (size_t)(pfa_free_pages() >> 8),
 		       clock_source(), clock_tsc_hz() / 1000, fpu_state_size());
 	run_initcalls();
+	stage("initcalls");
+	if (kern_verbose)
+		print_stages();
 	app_start(&kernel_cmdline);
 	sched_run_idle();
 }

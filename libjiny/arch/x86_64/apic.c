@@ -45,12 +45,12 @@ void apic_init(void)
 		apic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | VECTOR_TIMER);
 		return;
 	}
-	/* Calibrate the count-down timer over 10 ms of the monotonic clock. */
+	/* Calibrate the count-down timer over 1 ms of the monotonic clock. */
 	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
 	apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
 	apic_write(APIC_TIMER_INIT, 0xffffffff);
 	uint64_t t0 = clock_ns();
-	while (clock_ns() - t0 < 10000000)
+	while (clock_ns() - t0 < 1000000)
 		cpu_relax();
 	uint32_t ticks = 0xffffffff - apic_read(APIC_TIMER_CUR);
 	uint64_t dt = clock_ns() - t0;
