@@ -22,19 +22,58 @@ extern "C" {
 /* The version of the libjiny.a the app is linked with, e.g. "0.1.0". */
 const char *jiny_version(void);
 
+/* ---- CPUs ---- */
+
+/* Number of CPUs the kernel started (ids 0 .. count-1), parked ones included. */
+int jiny_cpu_count(void);
+/* 1 if 'cpu' takes work, 0 if it is parked; -EINVAL for a CPU that does not exist. */
+int jiny_cpu_online(int cpu);
+/*
+ * Elastic CPUs: park 'cpu' (it runs only its idle thread, takes no work and
+ * halts; threads on it move to the other CPUs, pinned ones too) or bring it
+ * back. -EINVAL for a bad id, -EBUSY to park the last CPU taking work.
+ */
+int jiny_cpu_park(int cpu);
+int jiny_cpu_unpark(int cpu);
+
 /* Per-CPU counters since boot. */
 struct jiny_cpu_stats {
 	uint64_t timer_irqs;       /* LAPIC timer interrupts taken */
-	uint64_t irqs;             /* all device interrupts taken (timer included) */
+	uint64_t irqs;             /* all interrupts taken (timer and IPIs included) */
 	uint64_t context_switches; /* thread switches on this CPU */
-	uint64_t preemptions;      /* switches forced by the timer */
+	uint64_t preemptions;      /* switches forced by an interrupt */
 	uint64_t idle_ns;          /* time spent in the idle thread */
+	uint32_t nr_ready;         /* threads waiting for this CPU now */
+	uint32_t parked;           /* 1 while parked */
 };
-
-/* Number of CPUs the kernel runs on. */
-int jiny_cpu_count(void);
-/* Fill *st for CPU 'cpu' (0-based); -EINVAL for a CPU that does not exist. */
+/* Fill *st for CPU 'cpu'; -EINVAL for a CPU that does not exist. */
 int jiny_cpu_stats(int cpu, struct jiny_cpu_stats *st);
+
+/* ---- threads (any thread of the app: pthreads, jiny threads, main) ---- */
+
+#define JINY_PRIO_HP 0     /* the app's class: above everything else (default) */
+#define JINY_PRIO_NORMAL 1 /* below the app: runs when HP threads wait */
+
+/*
+ * Pin thread 'tid' (as gettid() returns; 0 = the caller) to 'cpu', or let it
+ * run anywhere with cpu = -1. The thread moves at once. -ESRCH, -EINVAL.
+ */
+int jiny_thread_pin(int tid, int cpu);
+/* Scheduling class of thread 'tid' (0 = the caller): JINY_PRIO_*. */
+int jiny_thread_set_priority(int tid, int prio);
+
+struct jiny_thread_info {
+	int tid;
+	int cpu;                  /* CPU it runs on, or last ran on */
+	int priority;             /* JINY_PRIO_* */
+	int pinned_cpu;           /* -1 when it may run anywhere */
+	uint64_t run_ns;          /* CPU time used */
+	uint64_t switches;        /* times it got the CPU */
+	uint64_t preemptions;     /* times it lost the CPU to an interrupt */
+	char name[16];
+};
+/* Fill *info for thread 'tid' (0 = the caller); -ESRCH if there is none. */
+int jiny_thread_info(int tid, struct jiny_thread_info *info);
 
 /* Monotonic nanoseconds since boot (the clock behind CLOCK_MONOTONIC). */
 uint64_t jiny_clock_ns(void);

@@ -14,15 +14,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jiny/jiny.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct jiny_thread jiny_thread_t; /* opaque */
-
-#define JINY_PRIO_HP 0     /* the app's own class (default) */
-#define JINY_PRIO_NORMAL 1 /* below the app: runs when HP threads wait */
 
 struct jiny_thread_attr {
 	size_t stack_size; /* 0: 256 KiB; filled on demand, with a guard page */
@@ -36,11 +34,8 @@ int jiny_thread_create(jiny_thread_t **thread, void (*fn)(void *), void *arg,
 /* Wait for the thread to return from fn and release it. -EINVAL if already joined. */
 int jiny_thread_join(jiny_thread_t *thread);
 
-struct jiny_thread_stats {
-	uint64_t run_ns;      /* CPU time used */
-	int tid;              /* kernel thread id */
-};
-int jiny_thread_stats(jiny_thread_t *thread, struct jiny_thread_stats *st);
+/* Its thread id, for jiny_thread_pin() and friends in jiny.h. */
+int jiny_thread_tid(jiny_thread_t *thread);
 
 #ifdef __cplusplus
 }

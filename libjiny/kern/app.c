@@ -125,7 +125,9 @@ static void app_main_thread(void *unused)
 void app_start(const struct cmdline *cl)
 {
 	app_cmdline = cl;
-	if (!thread_create("main", PRIO_HP, app_main_thread, NULL, APP_START_STACK_SIZE))
+	struct thread *t = thread_create("main", PRIO_HP, THREAD_APP, app_main_thread, NULL,
+					 APP_START_STACK_SIZE);
+	if (!t)
 		panic("cannot create the app's main thread");
 }
 

@@ -1,12 +1,15 @@
 /*
  * printk.c - the kernel's formatted output: a small vsnprintf (flags "-0+ #",
  * width, precision, length hh/h/l/ll/z/t/j, conversions d i u x X o p s c %)
- * and printk, which writes to the serial console with interrupts off so
- * lines from interrupt handlers don't interleave.
+ * and printk, which writes to the serial console under a lock with
+ * interrupts off, so lines from CPUs and interrupt handlers don't interleave.
  */
 #include "kern.h"
 #include "../drivers/serial.h"
 #include "../arch/x86_64/cpu.h"
+#include "spinlock.h"
+
+static spinlock_t console_lock = SPINLOCK_INIT;
 
 struct out {
 	char *buf;
@@ -185,9 +188,9 @@ int vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
-	uint64_t f = irq_save();
+	uint64_t f = spin_lock_irqsave(&console_lock);
 	serial_write(buf, MIN((size_t)n, sizeof(buf) - 1));
-	irq_restore(f);
+	spin_unlock_irqrestore(&console_lock, f);
 	return n;
 }
 

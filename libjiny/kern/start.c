@@ -11,6 +11,7 @@
 #include "../arch/x86_64/arch.h"
 #include "../drivers/serial.h"
 #include "../sched/sched.h"
+#include "../arch/x86_64/smp.h"
 #include "app.h"
 
 #define PVH_MAGIC 0x336ec578
@@ -155,12 +156,12 @@ static void run_initcalls(void)
 
 void jiny_start(paddr_t start_info) __noreturn;
 /* verbose: boot stage timestamps (TSC, converted once the clock is known). */
-static uint64_t stage_tsc[8];
-static const char *stage_name[8];
+static uint64_t stage_tsc[10];
+static const char *stage_name[10];
 static int nr_stages;
 static void stage(const char *name)
 {
-	if (nr_stages < 8) {
+	if (nr_stages < 10) {
 		stage_name[nr_stages] = name;
 		stage_tsc[nr_stages++] = rdtsc();
 	}
@@ -202,10 +203,17 @@ void jiny_start(paddr_t start_info)
 	apic_init();
 	sched_init(tick_hz);
 	stage("apic+sched");
+	uint64_t max_cpus = MAX_CPUS;
+	if (cmdline_opt(&kernel_cmdline, "cpus") &&
+	    (!cmdline_opt_u64(&kernel_cmdline, "cpus", &max_cpus) || !max_cpus))
+		printk("jiny: ignoring malformed cpus=%s\n", cmdline_opt(&kernel_cmdline, "cpus"));
+	smp_init(boot_info.rsdp, max_cpus ? (int)MIN(max_cpus, (uint64_t)MAX_CPUS) : MAX_CPUS);
+	stage("smp");
 	if (kern_verbose)
-		printk("jiny: %zu MiB RAM, %zu free; clock %s at %lu kHz; fpu state %zu bytes\n",
-		       (size_t)(pfa_total_pages() >> 8), (size_t)(pfa_free_pages() >> 8),
-		       clock_source(), clock_tsc_hz() / 1000, fpu_state_size());
+		printk("jiny: %d CPUs, %zu MiB RAM, %zu free; clock %s at %lu kHz; "
+		       "fpu state %zu bytes\n", nr_cpus, (size_t)(pfa_total_pages() >> 8),
+		       (size_t)(pfa_free_pages() >> 8), clock_source(), clock_tsc_hz() / 1000,
+		       fpu_state_size());
 	run_initcalls();
 	stage("initcalls");
 	if (kern_verbose)

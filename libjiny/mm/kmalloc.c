@@ -54,12 +54,8 @@ static size_t bytes_in_use;             /* usable bytes of live allocations */
 static void *(*src_alloc)(unsigned order);
 static void (*src_free)(void *, unsigned order);
 
-/*
- * Single CPU, and interrupt handlers do not allocate (yet): nothing to lock.
- * Once they may, this becomes a spinlock taken with interrupts disabled.
- */
-static inline void kmalloc_lock(void) {}
-static inline void kmalloc_unlock(void) {}
+/* kmalloc_lock()/kmalloc_unlock() (mm.h): a spinlock with interrupts off in
+ * the kernel (mm/page.c), nothing in the host tests. */
 
 void kmalloc_set_page_source(void *(*alloc)(unsigned order), void (*free)(void *, unsigned order))
 {

@@ -45,6 +45,11 @@ paddr_t pfa_alloc(unsigned order);              /* 0 on failure; not zeroed */
 void pfa_free(paddr_t pa, unsigned order);
 size_t pfa_free_pages(void);
 size_t pfa_total_pages(void);
+/* The allocators' locks: defined by the kernel (mm/page.c) or the host tests. */
+void pfa_lock(void);
+void pfa_unlock(void);
+void kmalloc_lock(void);
+void kmalloc_unlock(void);
 
 /* Kernel-side convenience (direct-map pointers, zeroed). NULL when out of memory. */
 void *page_alloc(unsigned order);

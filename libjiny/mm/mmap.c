@@ -63,8 +63,9 @@ long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd
 		if (!in_kva(addr, len))
 			return -ENOMEM;
 		if (flags & MAP_FIXED_NOREPLACE) {
+			uintptr_t s, e;
 			for (uintptr_t a = addr; a < addr + len; a += PAGE_SIZE)
-				if (vma_find(a))
+				if (vma_bounds(a, &s, &e))
 					return -EEXIST;
 		} else if (vma_remove(addr, addr + len) < 0) {
 			return -ENOMEM;
@@ -111,29 +112,6 @@ long sys_mprotect(unsigned long addr, unsigned long len, int prot)
 	return vma_protect(addr, addr + len, prot_to_pte(prot));
 }
 
-struct move_ctx {
-	uintptr_t delta; /* new - old */
-	int err;
-};
-
-static void move_leaf(uintptr_t va, uint64_t *pte, void *p)
-{
-	struct move_ctx *m = p;
-	uint64_t e = *pte;
-	*pte = 0;
-	invlpg(va);
-	if (vm_map(va + m->delta, e & PTE_ADDR, PAGE_SIZE, e & ~(PTE_ADDR | PTE_A | PTE_D | PTE_P)) < 0)
-		m->err = -ENOMEM;
-}
-
-/* Move the mappings of [old, old+len) to [new, new+len) (page table entries only). */
-static int move_pages(uintptr_t old, uintptr_t new, size_t len)
-{
-	struct move_ctx m = { new - old, 0 };
-	vm_for_each_mapped(old, old + len, move_leaf, &m);
-	return m.err;
-}
-
 long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, int flags,
 		unsigned long new_addr)
 {
@@ -143,34 +121,11 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 		return -EINVAL;
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!in_kva(addr, old_len))
-		return -EFAULT;
-	struct vma *v = vma_find(addr);
-	if (!v || addr + old_len > v->end)
+	if (!in_kva(addr, old_len) || !in_kva(addr, new_len))
 		return -EFAULT;
 	if (flags & MREMAP_FIXED) /* rare; not needed by musl */
 		return -EINVAL;
-	if (new_len <= old_len) {
-		if (new_len < old_len)
-			vma_remove(addr + new_len, addr + old_len);
-		return (long)addr;
-	}
-	uint64_t f = irq_save();
-	if (v->end == addr + old_len && vma_grow(v, addr + new_len)) {
-		irq_restore(f);
-		return (long)addr;
-	}
-	irq_restore(f);
-	if (!(flags & MREMAP_MAYMOVE))
-		return -ENOMEM;
-	uintptr_t at = vma_reserve(new_len, 0, v->pte, 0);
-	if (!at)
-		return -ENOMEM;
-	f = irq_save();
-	move_pages(addr, at, old_len);
-	irq_restore(f);
-	vma_remove(addr, addr + old_len);
-	return (long)at;
+	return vma_mremap(addr, old_len, new_len, flags & MREMAP_MAYMOVE);
 }
 
 long sys_madvise(unsigned long addr, unsigned long len, int advice)

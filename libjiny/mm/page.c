@@ -4,12 +4,20 @@
  */
 #include "mm.h"
 #include "../arch/x86_64/cpu.h"
+#include "../kern/spinlock.h"
+
+/* The allocators' locks; the saved flags live beside them (only the holder writes them). */
+static spinlock_t pfa_spin = SPINLOCK_INIT, kmalloc_spin = SPINLOCK_INIT;
+static uint64_t pfa_flags, kmalloc_flags;
+
+void pfa_lock(void) { pfa_flags = spin_lock_irqsave(&pfa_spin); }
+void pfa_unlock(void) { spin_unlock_irqrestore(&pfa_spin, pfa_flags); }
+void kmalloc_lock(void) { kmalloc_flags = spin_lock_irqsave(&kmalloc_spin); }
+void kmalloc_unlock(void) { spin_unlock_irqrestore(&kmalloc_spin, kmalloc_flags); }
 
 void *page_alloc(unsigned order)
 {
-	uint64_t f = irq_save();
 	paddr_t pa = pfa_alloc(order);
-	irq_restore(f);
 	if (!pa)
 		return NULL;
 	void *va = phys_to_virt(pa);
@@ -19,7 +27,5 @@ void *page_alloc(unsigned order)
 
 void page_free(void *va, unsigned order)
 {
-	uint64_t f = irq_save();
 	pfa_free(virt_to_phys_linear(va), order);
-	irq_restore(f);
 }

@@ -41,13 +41,8 @@ static size_t free_blocks[PFA_MAX_ORDER + 1];    /* length of each free list */
 static size_t free_pages, total_pages;
 static void *(*pfa_to_virt)(paddr_t) __unused;   /* kept for a future debug poisoning */
 
-/*
- * One CPU for now, and the allocator is not called from interrupt handlers,
- * so there is nothing to lock. With SMP (or an IRQ-context caller) this is the
- * one place a spinlock with interrupts saved goes.
- */
-static inline void pfa_lock(void) {}
-static inline void pfa_unlock(void) {}
+/* pfa_lock()/pfa_unlock() (mm.h): a spinlock with interrupts off in the
+ * kernel (mm/page.c), nothing in the host tests. */
 
 size_t pfa_meta_size(paddr_t max_addr)
 {

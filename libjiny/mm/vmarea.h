@@ -19,8 +19,9 @@ struct vma {
 uintptr_t vma_reserve(size_t len, uintptr_t hint, uint64_t pte, unsigned flags); /* 0 = no space */
 int vma_remove(uintptr_t s, uintptr_t e);
 int vma_protect(uintptr_t s, uintptr_t e, uint64_t pte);
-struct vma *vma_find(uintptr_t va);
-bool vma_grow(struct vma *v, uintptr_t new_end);
+long vma_mremap(uintptr_t addr, size_t old_len, size_t new_len, bool may_move);
+bool vma_check(uintptr_t a, size_t n, bool write);
+bool vma_bounds(uintptr_t va, uintptr_t *start, uintptr_t *end);
 int vma_populate(uintptr_t s, uintptr_t e);
 int vma_discard(uintptr_t s, uintptr_t e);
 

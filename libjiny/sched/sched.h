@@ -1,13 +1,22 @@
 /*
- * sched.h - threads and the scheduler (sched/sched.c, sched/thread.c).
+ * sched.h - threads and the scheduler (sched/sched.c), futexes (futex.c).
  *
- * Policy (this issue: one CPU; SMP and per-CPU queues come with the threads
- * issue): strict priority classes HP > NORMAL > IDLE, round-robin with a
- * time slice inside a class. The HP app's threads are PRIO_HP. The LAPIC
- * timer is one-shot and armed only for the next event (a slice end when
- * another thread of the same class is ready, the earliest sleeper, or the
- * optional periodic tick `tick_hz=`). All scheduler state is guarded by
- * disabling interrupts.
+ * Policy: strict priority classes HP > NORMAL > IDLE; round-robin with a
+ * 10 ms slice inside a class. Each CPU has its own run queue and sleep list
+ * (struct runqueue, one spinlock each). Placement: a woken or new thread
+ * goes to an allowed CPU that is idle, else to one running a lower class,
+ * else to the least loaded; an idle CPU steals ready threads from the
+ * others. A CPU's one-shot LAPIC timer is armed only for its next event
+ * (a sleeper's deadline, a slice end when a same-class thread waits, or the
+ * optional periodic tick `tick_hz=`). Cross-CPU wake-ups use the RESCHED
+ * IPI. Parked CPUs (elastic CPUs) run only their idle thread.
+ *
+ * Locking: rq->lock guards a run queue, its sleep list and the state of the
+ * threads queued there. A thread's state goes RUNNING -> BLOCKED (itself,
+ * interrupts off, after putting itself on a wait list) -> WAKING (the waker,
+ * under the thread's rq lock, once the thread is off its CPU) -> READY.
+ * Lock order: wait-list locks (futex buckets) before rq locks; rq locks
+ * one at a time, never two.
  */
 #ifndef JINY_SCHED_H
 #define JINY_SCHED_H
@@ -15,50 +24,99 @@
 #include "../kern/kern.h"
 
 struct trap_frame;
+struct cpu;
 
-enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
+enum thread_state { THREAD_RUNNING, THREAD_READY, THREAD_BLOCKED, THREAD_WAKING, THREAD_DEAD };
 enum { PRIO_HP, PRIO_NORMAL, PRIO_IDLE, NR_PRIO };
+
+#define THREAD_OWN_STACK 1u  /* stack allocated by thread_create, freed with it */
+#define THREAD_JOINABLE 2u   /* freed by thread_join(), not when it dies */
+#define THREAD_APP 4u        /* one of the HP app's threads (counted for exit) */
 
 struct thread {
 	uint64_t rsp;             /* saved by arch_switch() */
 	int tid;
 	char name[16];
-	int state;                /* enum thread_state */
+	volatile int state;       /* enum thread_state */
 	int prio;
-	struct thread *next;      /* run queue / sleep list link */
-	uint8_t *stack;           /* main stack (lowest usable byte) */
+	unsigned flags;           /* THREAD_* */
+	int cpu;                  /* run queue it is on / CPU it last ran on */
+	volatile int on_cpu;      /* its registers are live on a CPU */
+	uint64_t affinity;        /* allowed CPUs, bit i = CPU i */
+	struct thread *next;      /* run queue, sleep list or migration link */
+	struct thread *all_next;  /* all threads (threads_lock) */
+	bool sleeping;            /* on its CPU's sleep list */
+	uint64_t wake_ns;         /* ... until this monotonic time */
+	uint8_t *stack;           /* stack bounds, for backtraces (owned if THREAD_OWN_STACK) */
 	size_t stack_size;
 	uint8_t *irq_stack;       /* IST_IRQ stack (16 KiB) */
 	uint8_t *exc_stack;       /* IST_EXC stack (16 KiB) */
 	void *fpu;                /* XSAVE area */
 	bool fpu_full;            /* fpu holds the whole state (preempted / new) */
-	uint64_t fsbase;          /* TLS pointer (arch_prctl ARCH_SET_FS) */
-	uint64_t wake_ns;         /* sleeping until (monotonic ns), 0 = not sleeping */
+	uint64_t fsbase;          /* TLS pointer (arch_prctl, CLONE_SETTLS) */
 	uint64_t slice_end_ns;
 	uint64_t run_ns;          /* CPU time used */
 	uint64_t last_start_ns;   /* when it last got the CPU */
-	int *clear_child_tid;     /* set_tid_address */
+	uint64_t switches, preemptions;
+	int *clear_child_tid;     /* set_tid_address / CLONE_CHILD_CLEARTID */
 	struct thread *joiner;    /* waiting in thread_join() */
-	bool joined;
+	uintptr_t unmap_base;     /* musl's __unmapself: unmapped once off its stack */
+	size_t unmap_len;
 };
 
 #define THREAD_IRQ_STACK 16384
 #define THREAD_EXC_STACK 16384
 #define SCHED_SLICE_NS 10000000ULL /* 10 ms */
 
-void sched_init(uint64_t tick_hz);
-struct thread *thread_create(const char *name, int prio, void (*fn)(void *), void *arg,
-			     size_t stack_size);
-struct thread *sched_current(void);
-void sched_run_idle(void) __noreturn;     /* the boot context becomes CPU 0's idle thread */
-void sched_yield(void);
-void sched_sleep_until(uint64_t ns);      /* monotonic ns; returns early if woken */
-void sched_wake(struct thread *t);
-void sched_block(void);                   /* current must already be marked BLOCKED */
-void sched_timer_irq(struct trap_frame *f);
-void sched_thread_entry(void (*fn)(void *), void *arg) __noreturn;
+void sched_init(uint64_t tick_hz);          /* boot CPU, before any thread */
+void sched_start_ap(struct cpu *c) __noreturn; /* an AP joins, becomes its idle thread */
+void sched_run_idle(void) __noreturn;       /* the boot context becomes CPU 0's idle thread */
+
+/* A running thread with a stack of its own (flags: THREAD_JOINABLE, THREAD_APP). */
+struct thread *thread_create(const char *name, int prio, unsigned flags, void (*fn)(void *),
+			     void *arg, size_t stack_size);
+/* A thread running fn(arg) on a stack its creator owns (clone). Not started yet. */
+struct thread *thread_create_on(const char *name, int prio, void (*fn)(void *), void *arg,
+				uintptr_t stack_top);
+void thread_start(struct thread *t);        /* make a created thread runnable */
 void thread_exit(void) __noreturn;
-int thread_join(struct thread *t); /* wait until t is dead, then free it */
+int thread_join(struct thread *t);          /* THREAD_JOINABLE only */
+struct thread *thread_find(int tid);        /* with threads_lock held: threads_lock()/unlock() */
+void threads_lock(void);
+void threads_unlock(void);
 void thread_set_fsbase(uint64_t base);
+int thread_set_affinity(struct thread *t, uint64_t mask);
+int thread_set_prio(struct thread *t, int prio);
+int sched_app_threads(void);                /* live THREAD_APP threads */
+
+/* The running thread, read in one instruction (safe against migration). */
+static inline struct thread *sched_current(void)
+{
+	struct thread *t;
+	__asm__ __volatile__("mov %%gs:8, %0" : "=r"(t)); /* struct cpu.current */
+	return t;
+}
+int sched_cpu_id(void);                     /* this CPU, read in one instruction */
+
+void sched_yield(void);
+/* Block the current thread, which the caller has marked THREAD_BLOCKED with
+ * interrupts off after putting it on a wait list; deadline 0 = none. */
+void sched_block(uint64_t deadline_ns);
+void sched_sleep_until(uint64_t ns);        /* monotonic ns */
+bool sched_wake(struct thread *t);          /* true if it was blocked */
+void sched_timer_irq(struct trap_frame *f);
+void sched_resched_irq(void);
+void sched_irq_exit(void);                  /* end of every interrupt: preempt if due */
+void sched_thread_entry(void (*fn)(void *), void *arg) __noreturn;
+
+int sched_park_cpu(int cpu);                /* 0, -EINVAL, -EBUSY */
+int sched_unpark_cpu(int cpu);
+int sched_nr_ready(int cpu);
+
+/* futex.c */
+long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset);
+long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+long futex_requeue(uint32_t *uaddr, int nwake, int nrequeue, uint32_t *uaddr2,
+		   bool cmp, uint32_t val3);
 
 #endif

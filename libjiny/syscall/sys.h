@@ -38,17 +38,26 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 long sys_madvise(unsigned long addr, unsigned long len, int advice) SYS_EXPORT(madvise);
 long sys_brk(unsigned long addr) SYS_EXPORT(brk);
 
+/* syscall/sys_thread.c */
+long sys_exit(int status) SYS_EXPORT(exit) __noreturn;
+long sys_set_tid_address(int *tidptr) SYS_EXPORT(set_tid_address);
+long sys_gettid(void) SYS_EXPORT(gettid);
+long sys_sched_yield(void) SYS_EXPORT(sched_yield);
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+	       uint32_t *uaddr2, uint32_t val3) SYS_EXPORT(futex);
+long sys_sched_setaffinity(int tid, size_t len, const void *mask) SYS_EXPORT(sched_setaffinity);
+long sys_sched_getaffinity(int tid, size_t len, void *mask) SYS_EXPORT(sched_getaffinity);
+long sys_getcpu(unsigned *cpu, unsigned *node, void *cache) SYS_EXPORT(getcpu);
+long sys_set_robust_list(void *head, size_t len) SYS_EXPORT(set_robust_list);
+
 /* syscall/sys_proc.c */
-long sys_exit(int status) SYS_EXPORT(exit);
 long sys_exit_group(int status) SYS_EXPORT(exit_group);
 long sys_getpid(void) SYS_EXPORT(getpid);
 long sys_getppid(void) SYS_EXPORT(getppid);
-long sys_gettid(void) SYS_EXPORT(gettid);
 long sys_getuid(void) SYS_EXPORT(getuid);
 long sys_geteuid(void) SYS_EXPORT(geteuid);
 long sys_getgid(void) SYS_EXPORT(getgid);
 long sys_getegid(void) SYS_EXPORT(getegid);
-long sys_set_tid_address(int *tidptr) SYS_EXPORT(set_tid_address);
 long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
 long sys_uname(void *buf) SYS_EXPORT(uname);
 long sys_kill(int pid, int sig) SYS_EXPORT(kill);
@@ -57,7 +66,6 @@ long sys_tgkill(int tgid, int tid, int sig) SYS_EXPORT(tgkill);
 long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize) SYS_EXPORT(rt_sigaction);
 long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
 	SYS_EXPORT(rt_sigprocmask);
-long sys_sched_yield(void) SYS_EXPORT(sched_yield);
 long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
 long sys_sysinfo(void *info) SYS_EXPORT(sysinfo);
 long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim) SYS_EXPORT(prlimit64);

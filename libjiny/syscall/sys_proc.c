@@ -34,34 +34,14 @@ long sys_exit_group(int status)
 	app_exit(status);
 }
 
-long sys_exit(int status)
-{
-	struct thread *t = sched_current();
-	if (t->tid == HP_PID) /* the main thread: Linux keeps the process; we have nothing else */
-		app_exit(status);
-	if (t->clear_child_tid && uaccess_ok(t->clear_child_tid, sizeof(int), true))
-		*t->clear_child_tid = 0;
-	thread_exit();
-}
 
 long sys_getpid(void) { return HP_PID; }
 long sys_getppid(void) { return 0; }
-long sys_gettid(void) { return sched_current()->tid; }
 long sys_getuid(void) { return 0; }
 long sys_geteuid(void) { return 0; }
 long sys_getgid(void) { return 0; }
 long sys_getegid(void) { return 0; }
-long sys_sched_yield(void)
-{
-	sched_yield();
-	return 0;
-}
 
-long sys_set_tid_address(int *tidptr)
-{
-	sched_current()->clear_child_tid = tidptr;
-	return sched_current()->tid;
-}
 
 long sys_arch_prctl(int code, unsigned long addr)
 {

@@ -21,13 +21,5 @@ bool uaccess_ok(const void *p, size_t n, bool write)
 		return !write || a >= (uintptr_t)__data_start;
 	if (a < KVA_BASE || a + n > KVA_END)
 		return false;
-	for (uintptr_t at = a; at < a + n;) {
-		struct vma *v = vma_find(at);
-		if (!v || (v->flags & VMA_MMIO) || !(v->pte & PTE_P))
-			return false;
-		if (write && !(v->pte & PTE_W))
-			return false;
-		at = v->end;
-	}
-	return true;
+	return vma_check(a, n, write);
 }

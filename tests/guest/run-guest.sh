@@ -2,11 +2,14 @@
 # run-guest.sh: run one guest test program and check it against the directives
 # written in its source; ctest calls this once per tests/guest/tst-*.c.
 #
-#   run-guest.sh [--jiny-run PATH] [--log FILE] [--host] APP SRC
+#   run-guest.sh [--jiny-run PATH] [--log FILE] [--variant NAME] [--host] APP SRC
 #
 # Boots APP with jiny-run (TCG, microvm), keeps the console in FILE (default
-# APP.log), and checks it. With --host, APP is the same source built for the
-# Linux host and is run natively instead (to check a test itself).
+# APP.log, or APP.NAME.log for a variant), and checks it. With --host, APP is
+# the same source built for the Linux host and is run natively instead (to
+# check a test itself; jiny-run options, variants' included, do not apply).
+# --variant NAME boots APP in the configuration of the "// VARIANT: NAME ..."
+# line: one build, several runs (ctest names them guest.<test>.<NAME>).
 #
 # Directives: comment lines "// NAME: value" anywhere in SRC.
 #   // EXPECT: ERE        some console line matches ERE (grep -E)
@@ -20,24 +23,32 @@
 #   // JINY-RUN: WORDS    more jiny-run options, e.g. --smp 2 (may repeat)
 #   // TIMEOUT: SECS      guest timeout (default 60); ctest adds a margin
 #   // CFLAGS: WORDS      extra compiler flags (read by build-app.sh)
+#   // VARIANT: NAME WORDS  a configuration: NAME ([A-Za-z0-9_-]+) then more
+#                         jiny-run options, e.g. "// VARIANT: smp4 --smp 4".
+#                         With VARIANT lines, ctest runs only the variants
+#                         (guest.<test>.<NAME>), each with the options above
+#                         plus its own; without, the one test guest.<test>.
+#   // RUN-SERIAL: yes    ctest runs this test (each variant) alone: for
+#                         timing checks that a busy host would upset
 # Words are split like a shell does (quotes, backslash), by xargs.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 jiny_run=$here/../../tools/jiny-run
-log= host=0
+log= host=0 variant=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--jiny-run) jiny_run=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--host) host=1; shift ;;
-	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--variant) variant=$2; shift 2 ;;
+	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
-[ $# = 2 ] || { echo "usage: run-guest.sh [--jiny-run PATH] [--log FILE] [--host] APP SRC" >&2; exit 2; }
+[ $# = 2 ] || { echo "usage: run-guest.sh [--jiny-run PATH] [--log FILE] [--variant NAME] [--host] APP SRC" >&2; exit 2; }
 app=$1 src=$2
-[ -n "$log" ] || log=$app.log
+[ -n "$log" ] || log=$app${variant:+.$variant}.log
 [ -f "$app" ] || { echo "run-guest.sh: no such program: $app (did the build fail?)" >&2; exit 1; }
 [ -f "$src" ] || { echo "run-guest.sh: no such source: $src" >&2; exit 2; }
 
@@ -57,6 +68,13 @@ mapfile -d '' args < <(words ARGS)
 mapfile -d '' envs < <(words ENV)
 mapfile -d '' kopts < <(words KOPT)
 mapfile -d '' runopts < <(words JINY-RUN)
+if [ -n "$variant" ]; then
+	# The VARIANT line whose first word is NAME; the other words are options.
+	vline=$(directive VARIANT | awk -v v="$variant" '$1 == v { sub(/^[^ \t]+[ \t]*/, ""); print; f = 1; exit } END { exit !f }') ||
+		{ echo "run-guest.sh: $src has no '// VARIANT: $variant ...' line" >&2; exit 2; }
+	mapfile -d '' vopts < <(printf '%s' "$vline" | xargs -r printf '%s\0')
+	runopts+=(${vopts[@]+"${vopts[@]}"})
+fi
 want_exit=$(directive EXIT | tail -n 1)
 want_exit=${want_exit:-0}
 limit=$(directive TIMEOUT | tail -n 1)
@@ -104,7 +122,7 @@ while IFS= read -r re; do
 	from=$((from + n))
 done < <(directive EXPECT-SEQ)
 
-name=$(basename "$app")
+name=$(basename "$app")${variant:+.$variant}
 if [ ${#failed[@]} = 0 ]; then
 	echo "PASS $name (exit $status, ${secs}s) log: $log"
 	exit 0

@@ -10,8 +10,11 @@
  *                          the exit status: 0 iff M == 0 and N > 0
  *
  * Header-only, plain C and stdio: a test program includes nothing of Jiny's
- * unless it tests a Jiny API on purpose. After 50 failures the FAIL lines
- * stop (the count goes on), so a broken allocator cannot flood the console.
+ * unless it tests a Jiny API on purpose (then through "jiny-host.h", which
+ * stands in for <jiny/jiny.h> in a host build). After 50 failures the FAIL
+ * lines stop (the count goes on), so a broken allocator cannot flood the
+ * console. The checks may be made from any thread: the counters are atomic
+ * and each FAIL line is one printf (stdio locks the stream).
  */
 #ifndef JINY_TST_H
 #define JINY_TST_H
@@ -26,10 +29,11 @@ static unsigned long tst_checks, tst_failures;
 
 TST_FN void tst_fail_(const char *file, int line, const char *what)
 {
-	tst_failures++;
-	if (tst_failures <= TST_MAX_REPORTED)
+	unsigned long n = __atomic_add_fetch(&tst_failures, 1, __ATOMIC_RELAXED);
+
+	if (n <= TST_MAX_REPORTED)
 		printf("FAIL %s:%d: %s\n", file, line, what);
-	else if (tst_failures == TST_MAX_REPORTED + 1)
+	else if (n == TST_MAX_REPORTED + 1)
 		printf("FAIL (more failures not shown)\n");
 	fflush(stdout);
 }
@@ -37,7 +41,7 @@ TST_FN void tst_fail_(const char *file, int line, const char *what)
 /* Returns ok, so a test can stop a loop at the first failure. */
 TST_FN int tst_check_(int ok, const char *file, int line, const char *expr)
 {
-	tst_checks++;
+	__atomic_add_fetch(&tst_checks, 1, __ATOMIC_RELAXED);
 	if (!ok)
 		tst_fail_(file, line, expr);
 	return ok;
@@ -48,7 +52,7 @@ TST_FN int tst_check_eq_(long long a, long long b, const char *file, int line,
 {
 	char msg[512];
 
-	tst_checks++;
+	__atomic_add_fetch(&tst_checks, 1, __ATOMIC_RELAXED);
 	if (a == b)
 		return 1;
 	snprintf(msg, sizeof(msg), "%s == %s (%lld vs %lld; 0x%llx vs 0x%llx)",
@@ -62,7 +66,7 @@ TST_FN int tst_check_streq_(const char *a, const char *b, const char *file,
 {
 	char msg[512];
 
-	tst_checks++;
+	__atomic_add_fetch(&tst_checks, 1, __ATOMIC_RELAXED);
 	if (a == b || (a && b && strcmp(a, b) == 0))
 		return 1;
 	snprintf(msg, sizeof(msg), "%s == %s (\"%s\" vs \"%s\")", ea, eb,

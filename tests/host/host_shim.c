@@ -160,3 +160,9 @@ void host_kmalloc_setup(void)
 	fail_after = -1;
 	kmalloc_set_page_source(pages_alloc, pages_free);
 }
+
+/* The allocators' locks: the host tests are single-threaded. */
+void pfa_lock(void) {}
+void pfa_unlock(void) {}
+void kmalloc_lock(void) {}
+void kmalloc_unlock(void) {}

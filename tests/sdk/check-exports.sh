@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # check-exports.sh LIBJINY_A: libjiny.a must define, as global symbols, only
-# the public API (jiny_*), the system-call entry points musl calls
-# (__jiny_sys_*, __jiny_syscall) and the PVH entry (jiny_pvh_entry32); every
+# the public API (jiny_*), the kernel entry points musl calls (__jiny_sys_*,
+# __jiny_syscall, __jiny_clone, ...) and the PVH entry (jiny_pvh_entry32); every
 # other kernel name is local, so nothing clashes with the app or libc
 # (STYLE.md). Also checks that the entry points musl needs are there.
 set -euo pipefail
 lib=$1
 [ -f "$lib" ] || { echo "check-exports: no such file: $lib" >&2; exit 2; }
 bad=$(nm -g --defined-only "$lib" | awk 'NF == 3 {print $3}' |
-      grep -v -E '^(jiny_[a-z0-9_]+|__jiny_sys_[a-z0-9_]+|__jiny_syscall)$' || true)
+      grep -v -E '^(jiny_[a-z0-9_]+|__jiny_[a-z0-9_]+)$' || true)
 if [ -n "$bad" ]; then
   echo "check-exports: libjiny.a exports names outside jiny_*/__jiny_*:" >&2
   echo "$bad" | sed 's/^/  /' >&2
   exit 1
 fi
-for need in __jiny_syscall __jiny_sys_write __jiny_sys_arch_prctl jiny_pvh_entry32 jiny_version; do
+for need in __jiny_syscall __jiny_sys_write __jiny_sys_arch_prctl __jiny_clone __jiny_unmapself \
+            jiny_pvh_entry32 jiny_version; do
   nm -g --defined-only "$lib" | grep -q " $need\$" || { echo "check-exports: $need missing" >&2; exit 1; }
 done
 n=$(nm -g --defined-only "$lib" | awk 'NF == 3' | wc -l)

@@ -27,6 +27,24 @@ static inline void apic_write(unsigned reg, uint32_t v) { apic[reg / 4] = v; }
 
 void apic_eoi(void) { apic_write(APIC_EOI, 0); }
 
+#define APIC_ICR_LO 0x300
+#define APIC_ICR_HI 0x310
+#define ICR_PENDING (1u << 12)
+
+/* This CPU's LAPIC: enabled, spurious vector, timer in one-shot/TSC-deadline mode. */
+void apic_init_cpu(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1UL << 11)); /* global enable */
+	this_cpu()->apic_id = apic_read(APIC_ID) >> 24;
+	apic_write(APIC_SVR, 0x100 | VECTOR_SPURIOUS);
+	if (tsc_deadline) {
+		apic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | VECTOR_TIMER);
+	} else {
+		apic_write(APIC_TIMER_DIV, 0x3);
+		apic_write(APIC_LVT_TIMER, VECTOR_TIMER); /* one-shot */
+	}
+}
+
 void apic_init(void)
 {
 	/* Mask both 8259s: interrupts come through the (IO)APIC only. */
@@ -34,31 +52,59 @@ void apic_init(void)
 	outb(0xa1, 0xff);
 
 	paddr_t base = rdmsr(MSR_APIC_BASE) & 0xfffff000UL;
-	wrmsr(MSR_APIC_BASE, base | (1UL << 11)); /* global enable */
 	apic = vmarea_map_mmio(base, PAGE_SIZE);
 	BUG_ON(!apic);
-	this_cpu()->apic_id = apic_read(APIC_ID) >> 24;
-	apic_write(APIC_SVR, 0x100 | VECTOR_SPURIOUS);
-
 	tsc_deadline = cpuid(1, 0).ecx & (1u << 24);
-	if (tsc_deadline) {
-		apic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | VECTOR_TIMER);
-		return;
+	if (!tsc_deadline) {
+		/* Calibrate the count-down timer over 1 ms of the monotonic clock. */
+		apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
+		apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
+		apic_write(APIC_TIMER_INIT, 0xffffffff);
+		uint64_t t0 = clock_ns();
+		while (clock_ns() - t0 < 1000000)
+			cpu_relax();
+		uint32_t ticks = 0xffffffff - apic_read(APIC_TIMER_CUR);
+		uint64_t dt = clock_ns() - t0;
+		apic_write(APIC_TIMER_INIT, 0);
+		apic_hz = (uint64_t)ticks * 1000000000ULL / dt;
+		if (!apic_hz)
+			apic_hz = 1000000;
 	}
-	/* Calibrate the count-down timer over 1 ms of the monotonic clock. */
-	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
-	apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
-	apic_write(APIC_TIMER_INIT, 0xffffffff);
-	uint64_t t0 = clock_ns();
-	while (clock_ns() - t0 < 1000000)
+	apic_init_cpu();
+}
+
+static void icr_send(uint32_t apic_id, uint32_t lo)
+{
+	for (int i = 0; i < 1000000 && (apic_read(APIC_ICR_LO) & ICR_PENDING); i++)
 		cpu_relax();
-	uint32_t ticks = 0xffffffff - apic_read(APIC_TIMER_CUR);
-	uint64_t dt = clock_ns() - t0;
-	apic_write(APIC_TIMER_INIT, 0);
-	apic_hz = (uint64_t)ticks * 1000000000ULL / dt;
-	if (!apic_hz)
-		apic_hz = 1000000;
-	apic_write(APIC_LVT_TIMER, VECTOR_TIMER); /* one-shot */
+	apic_write(APIC_ICR_HI, apic_id << 24);
+	apic_write(APIC_ICR_LO, lo);
+}
+
+void apic_send_ipi(uint32_t apic_id, int vector)
+{
+	uint64_t f = irq_save();
+	icr_send(apic_id, (uint32_t)vector); /* fixed delivery, physical destination */
+	irq_restore(f);
+}
+
+/*
+ * INIT, then STARTUP at physical page 'page' (the AP trampoline); a second
+ * STARTUP only if the first is not taken within 1 ms ('started' says). The
+ * MP spec's 10 ms INIT delay is for physical CPUs; hypervisors need none.
+ */
+void apic_start_ap(uint32_t apic_id, paddr_t page, volatile bool *started)
+{
+	icr_send(apic_id, 0x4500); /* INIT, assert */
+	uint64_t t = clock_ns();
+	while (clock_ns() - t < 200000)
+		cpu_relax();
+	for (int i = 0; i < 2 && !*started; i++) {
+		icr_send(apic_id, 0x4600 | (uint32_t)(page >> 12)); /* STARTUP */
+		t = clock_ns();
+		while (!*started && clock_ns() - t < 1000000)
+			cpu_relax();
+	}
 }
 
 void apic_timer_arm(uint64_t deadline_ns)

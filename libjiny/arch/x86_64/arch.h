@@ -16,6 +16,8 @@ struct trap_frame {
 
 /* cpu_init.c: GDT, TSS, IDT, syscall MSRs, per-CPU block for the boot CPU. */
 void arch_cpu_init(void);
+struct cpu *arch_cpu_alloc(int id);
+void arch_cpu_init_ap(struct cpu *c);
 void arch_set_thread_stacks(uint64_t irq_top, uint64_t exc_top);
 
 /* trap.c */
@@ -24,6 +26,8 @@ void trap_register_irq(int vector, void (*handler)(struct trap_frame *));
 void trap_print_regs(const struct trap_frame *f);
 const char *trap_name(int vector);
 #define VECTOR_TIMER 0x20
+#define VECTOR_RESCHED 0xf0   /* another CPU queued work here */
+#define VECTOR_CALL 0xf1      /* cross-CPU requests: TLB shoot-down, park */
 #define VECTOR_SPURIOUS 0xff
 
 /* fpu.c: SSE/AVX with XSAVE. */
@@ -34,7 +38,10 @@ void fpu_save(void *area);
 void fpu_restore(const void *area);
 
 /* apic.c: local APIC timer (TSC-deadline or one-shot) and EOI. */
-void apic_init(void);
+void apic_init(void);               /* boot CPU: map, calibrate, then apic_init_cpu() */
+void apic_init_cpu(void);           /* every CPU */
+void apic_send_ipi(uint32_t apic_id, int vector);
+void apic_start_ap(uint32_t apic_id, paddr_t trampoline_page, volatile bool *started);
 void apic_eoi(void);
 void apic_timer_arm(uint64_t deadline_ns); /* 0 = disarm */
 

@@ -134,6 +134,8 @@ struct tss {
 #define IST_DF 4   /* per-CPU */
 #define IST_MC 5   /* per-CPU */
 
+#define MAX_CPUS 64
+
 struct thread;
 /* Per-CPU block; GS base points at it. 'self' must stay first. */
 struct cpu {
@@ -146,9 +148,16 @@ struct cpu {
 	uint64_t gdt[8];
 	struct thread *idle;      /* this CPU's idle thread */
 	int exc_depth;            /* nested exceptions (a second one is fatal) */
+	volatile bool online;     /* running the scheduler */
+	volatile bool need_resched; /* look at the run queue on interrupt exit */
+	uint8_t *idle_stack;      /* APs: the stack their idle thread runs on */
+	volatile bool parked;     /* elastic CPUs: runs only its idle thread */
 	/* statistics (jiny_cpu_stats) */
 	uint64_t timer_irqs, irqs, context_switches, preemptions, idle_ns;
 };
+
+extern struct cpu *cpus[MAX_CPUS]; /* by id; cpus[0] is the boot CPU */
+extern int nr_cpus;                /* CPUs found (online or parked) */
 
 static inline struct cpu *this_cpu(void)
 {

@@ -48,12 +48,10 @@ void arch_set_thread_stacks(uint64_t irq_top, uint64_t exc_top)
 	c->tss.rsp[0] = exc_top; /* ring 3 -> 0 transitions (compat) */
 }
 
-void arch_cpu_init(void)
+/* Load this CPU's GDT and TSS, the shared IDT, GS and the syscall MSRs. */
+static void load_cpu_state(struct cpu *c)
 {
-	struct cpu *c = &boot_cpu;
 	c->self = c;
-	c->id = 0;
-
 	c->gdt[0] = 0;
 	c->gdt[1] = 0x00af9a000000ffff; /* 0x08 kernel code 64 */
 	c->gdt[2] = 0x00cf92000000ffff; /* 0x10 kernel data */
@@ -64,12 +62,6 @@ void arch_cpu_init(void)
 		    (((lim >> 16) & 0xf) << 48) | (((t >> 24) & 0xff) << 56);
 	c->gdt[6] = t >> 32;
 	c->tss.iomap_base = sizeof(c->tss);
-	c->tss.ist[IST_NMI - 1] = (uint64_t)nmi_stack + sizeof(nmi_stack);
-	c->tss.ist[IST_DF - 1] = (uint64_t)df_stack + sizeof(df_stack);
-	c->tss.ist[IST_MC - 1] = (uint64_t)mc_stack + sizeof(mc_stack);
-	c->tss.ist[IST_IRQ - 1] = (uint64_t)early_irq_stack + sizeof(early_irq_stack);
-	c->tss.ist[IST_EXC - 1] = (uint64_t)early_exc_stack + sizeof(early_exc_stack);
-	c->tss.rsp[0] = c->tss.ist[IST_EXC - 1];
 
 	struct desc_ptr gp = { sizeof(c->gdt) - 1, (uint64_t)c->gdt };
 	__asm__ __volatile__("lgdt %0\n\t"
@@ -82,6 +74,9 @@ void arch_cpu_init(void)
 			     "mov %%eax, %%ds\n\t"
 			     "mov %%eax, %%es\n\t"
 			     "mov %%eax, %%ss\n\t"
+			     "xor %%eax, %%eax\n\t"
+			     "mov %%eax, %%fs\n\t"
+			     "mov %%eax, %%gs\n\t"
 			     "ltr %w1\n\t"
 			     :
 			     : "m"(gp), "r"(SEL_TSS)
@@ -89,11 +84,6 @@ void arch_cpu_init(void)
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 
-	for (int v = 0; v < 256; v++)
-		set_gate(v, v < 32 ? IST_EXC : IST_IRQ);
-	set_gate(2, IST_NMI);
-	set_gate(8, IST_DF);
-	set_gate(18, IST_MC);
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ __volatile__("lidt %0" ::"m"(ip));
 
@@ -102,4 +92,51 @@ void arch_cpu_init(void)
 	wrmsr(MSR_STAR, (0x10UL << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+}
+
+struct cpu *cpus[MAX_CPUS];
+int nr_cpus = 1;
+
+void arch_cpu_init(void)
+{
+	struct cpu *c = &boot_cpu;
+	c->id = 0;
+	cpus[0] = c;
+	c->tss.ist[IST_NMI - 1] = (uint64_t)nmi_stack + sizeof(nmi_stack);
+	c->tss.ist[IST_DF - 1] = (uint64_t)df_stack + sizeof(df_stack);
+	c->tss.ist[IST_MC - 1] = (uint64_t)mc_stack + sizeof(mc_stack);
+	c->tss.ist[IST_IRQ - 1] = (uint64_t)early_irq_stack + sizeof(early_irq_stack);
+	c->tss.ist[IST_EXC - 1] = (uint64_t)early_exc_stack + sizeof(early_exc_stack);
+	c->tss.rsp[0] = c->tss.ist[IST_EXC - 1];
+
+	for (int v = 0; v < 256; v++)
+		set_gate(v, v < 32 ? IST_EXC : IST_IRQ);
+	set_gate(2, IST_NMI);
+	set_gate(8, IST_DF);
+	set_gate(18, IST_MC);
+	load_cpu_state(c);
+}
+
+/* A new CPU's block, with its own NMI/#DF/#MC stacks (the BSP allocates it). */
+struct cpu *arch_cpu_alloc(int id)
+{
+	struct cpu *c = kzalloc(sizeof(*c));
+	uint8_t *stacks = page_alloc(3); /* 32 KiB: 8 KiB for each of NMI, #DF, #MC */
+	if (!c || !stacks) {
+		kfree(c);
+		if (stacks)
+			page_free(stacks, 3);
+		return NULL;
+	}
+	c->id = id;
+	c->tss.ist[IST_NMI - 1] = (uint64_t)stacks + 8192;
+	c->tss.ist[IST_DF - 1] = (uint64_t)stacks + 16384;
+	c->tss.ist[IST_MC - 1] = (uint64_t)stacks + 24576;
+	return c;
+}
+
+/* On the AP itself, first thing in 64-bit mode. */
+void arch_cpu_init_ap(struct cpu *c)
+{
+	load_cpu_state(c);
 }

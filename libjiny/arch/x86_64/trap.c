@@ -117,6 +117,7 @@ void trap_dispatch(struct trap_frame *f)
 			apic_eoi();
 		if (irq_handlers[v])
 			irq_handlers[v](f);
+		sched_irq_exit(); /* preempt here, on the thread's own interrupt stack */
 		return;
 	}
 	struct cpu *c = this_cpu();

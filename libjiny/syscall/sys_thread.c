@@ -1,0 +1,263 @@
+/*
+ * sys_thread.c - the thread system calls of the HP app as musl uses them:
+ * clone (reached as __jiny_clone from musl's __clone, a direct call: see
+ * third_party/musl/overlay), exit of one thread (clear_child_tid + futex
+ * wake), musl's __unmapself, set_tid_address, gettid, futex, sched_yield,
+ * sched_{get,set}affinity, getcpu and set_robust_list.
+ */
+#include "sys.h"
+#include "../kern/app.h"
+#include "../sched/sched.h"
+#include "../arch/x86_64/arch.h"
+#include "../mm/mm.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_VFORK 0x00004000
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+struct timespec {
+	long tv_sec, tv_nsec;
+};
+
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static void clone_entry(void *p)
+{
+	struct clone_start s = *(struct clone_start *)p;
+	kfree(p);
+	sys_exit(s.fn(s.arg));
+}
+
+/*
+ * musl's __clone(fn, stack, flags, arg, ptid, tls, ctid): a new thread of
+ * the app running fn(arg) on 'stack'. Only threads: a new process (fork,
+ * vfork, posix_spawn) cannot share the HP app's ring-0 address space.
+ */
+long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg, int *ptid,
+		  void *tls, int *ctid) __export;
+long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg, int *ptid,
+		  void *tls, int *ctid)
+{
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS) {
+		printk_once("jiny: clone without CLONE_VM|CLONE_THREAD (fork/vfork/posix_spawn) "
+			    "is not supported in the HP app: ENOSYS\n");
+		return -ENOSYS;
+	}
+	if (!fn || !uaccess_ok((char *)stack - 64, 64, true))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT_SETTID) && !uaccess_ok(ptid, sizeof(int), true))
+		return -EFAULT;
+	if ((flags & CLONE_CHILD_CLEARTID) && !uaccess_ok(ctid, sizeof(int), true))
+		return -EFAULT;
+	struct clone_start *s = kmalloc(sizeof(*s));
+	if (!s)
+		return -EAGAIN;
+	*s = (struct clone_start){ fn, arg };
+	struct thread *me = sched_current();
+	struct thread *t = thread_create_on("thread", me->prio, clone_entry, s, (uintptr_t)stack);
+	if (!t) {
+		kfree(s);
+		return -EAGAIN;
+	}
+	t->flags |= THREAD_APP;
+	t->fsbase = (flags & CLONE_SETTLS) ? (uint64_t)tls : me->fsbase;
+	t->affinity = me->affinity;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = ctid;
+	if (flags & CLONE_PARENT_SETTID)
+		*ptid = t->tid;
+	if (flags & CLONE_CHILD_SETTID)
+		*ctid = t->tid;
+	long tid = t->tid;
+	thread_start(t);
+	return tid;
+}
+
+long sys_exit(int status)
+{
+	struct thread *me = sched_current();
+	if (me->clear_child_tid && uaccess_ok(me->clear_child_tid, sizeof(int), true)) {
+		__atomic_store_n(me->clear_child_tid, 0, __ATOMIC_SEQ_CST);
+		futex_wake((uint32_t *)me->clear_child_tid, 1, ~0u);
+	}
+	/* The last of the app's threads ends the app, with this status (Linux: the process). */
+	if ((me->flags & THREAD_APP) && sched_app_threads() == 1)
+		app_exit(status);
+	thread_exit();
+}
+
+/* musl's __unmapself(base, size): exit, and unmap the stack we are running on. */
+void __jiny_unmapself(void *base, size_t size) __export __noreturn;
+void __jiny_unmapself(void *base, size_t size)
+{
+	struct thread *me = sched_current();
+	me->unmap_base = (uintptr_t)base;
+	me->unmap_len = size; /* done by thread_reap(), once we are off this stack */
+	me->clear_child_tid = NULL; /* musl: detached threads have none */
+	sys_exit(0);
+}
+
+long sys_set_tid_address(int *tidptr)
+{
+	sched_current()->clear_child_tid = tidptr;
+	return sched_current()->tid;
+}
+
+long sys_gettid(void) { return sched_current()->tid; }
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+static long timeout_deadline(const struct timespec *ts, bool absolute, bool realtime,
+			     uint64_t *deadline)
+{
+	*deadline = 0;
+	if (!ts)
+		return 0;
+	if (!uaccess_ok(ts, sizeof(*ts), false))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	uint64_t ns = (uint64_t)ts->tv_nsec;
+	if ((uint64_t)ts->tv_sec >= (1ULL << 33))
+		ns = 1ULL << 62; /* centuries: forever */
+	else
+		ns += (uint64_t)ts->tv_sec * 1000000000ULL;
+	uint64_t now = clock_ns();
+	if (!absolute) {
+		*deadline = now + ns;
+	} else if (realtime) {
+		uint64_t rt = clock_realtime_ns();
+		*deadline = ns > rt ? now + (ns - rt) : now;
+	} else {
+		*deadline = ns;
+	}
+	if (!*deadline)
+		*deadline = 1; /* 0 means "no timeout" below */
+	return 0;
+}
+
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+	       uint32_t *uaddr2, uint32_t val3)
+{
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	if (((uintptr_t)uaddr & 3) || !uaccess_ok(uaddr, sizeof(uint32_t), false))
+		return -EFAULT;
+	uint64_t deadline;
+	long r;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		if (realtime)
+			return -ENOSYS; /* as Linux: only with WAIT_BITSET */
+		if ((r = timeout_deadline(timeout, false, false, &deadline)) < 0)
+			return r;
+		return futex_wait(uaddr, val, deadline, ~0u);
+	case FUTEX_WAIT_BITSET:
+		if (!val3)
+			return -EINVAL;
+		if ((r = timeout_deadline(timeout, true, realtime, &deadline)) < 0)
+			return r;
+		return futex_wait(uaddr, val, deadline, val3);
+	case FUTEX_WAKE:
+		return futex_wake(uaddr, (int)MIN(val, (uint32_t)0x7fffffff), ~0u);
+	case FUTEX_WAKE_BITSET:
+		if (!val3)
+			return -EINVAL;
+		return futex_wake(uaddr, (int)MIN(val, (uint32_t)0x7fffffff), val3);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		if (((uintptr_t)uaddr2 & 3) || !uaccess_ok(uaddr2, sizeof(uint32_t), false))
+			return -EFAULT;
+		return futex_requeue(uaddr, (int)MIN(val, (uint32_t)0x7fffffff),
+				     (int)MIN((uint64_t)(uintptr_t)timeout, 0x7fffffffULL), uaddr2,
+				     cmd == FUTEX_CMP_REQUEUE, val3);
+	}
+	printk_once("jiny: futex op %d is not implemented: ENOSYS\n", cmd);
+	return -ENOSYS;
+}
+
+static struct thread *thread_by_tid(int tid)
+{
+	return tid == 0 ? sched_current() : thread_find(tid);
+}
+
+long sys_sched_setaffinity(int tid, size_t len, const void *mask)
+{
+	if (!uaccess_ok(mask, len, false))
+		return -EFAULT;
+	uint64_t m = 0;
+	memcpy(&m, mask, MIN(len, sizeof(m)));
+	threads_lock();
+	struct thread *t = thread_by_tid(tid);
+	threads_unlock(); /* threads of the app are freed only when they exit */
+	if (!t)
+		return -ESRCH;
+	return thread_set_affinity(t, m);
+}
+
+long sys_sched_getaffinity(int tid, size_t len, void *mask)
+{
+	if (len < sizeof(uint64_t) || (len & 7))
+		return -EINVAL;
+	if (!uaccess_ok(mask, len, true))
+		return -EFAULT;
+	threads_lock();
+	struct thread *t = thread_by_tid(tid);
+	uint64_t m = t ? t->affinity : 0;
+	threads_unlock();
+	if (!t)
+		return -ESRCH;
+	uint64_t present = 0;
+	for (int i = 0; i < nr_cpus; i++)
+		if (cpus[i])
+			present |= 1UL << i;
+	m &= present;
+	memset(mask, 0, len);
+	memcpy(mask, &m, sizeof(m));
+	return sizeof(m);
+}
+
+long sys_getcpu(unsigned *cpu, unsigned *node, void *cache)
+{
+	if ((cpu && !uaccess_ok(cpu, sizeof(*cpu), true)) ||
+	    (node && !uaccess_ok(node, sizeof(*node), true)))
+		return -EFAULT;
+	if (cpu)
+		*cpu = (unsigned)sched_cpu_id();
+	if (node)
+		*node = 0;
+	return 0;
+}
+
+long sys_set_robust_list(void *head, size_t len)
+{
+	/* Robust mutexes' list: recorded nowhere yet; threads that die holding one
+	 * leave it locked (the owner-died protocol needs process death, issue 5). */
+	return len == 24 ? 0 : -EINVAL;
+}
