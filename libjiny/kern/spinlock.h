@@ -20,6 +20,15 @@ typedef struct {
 
 void smp_poll(void); /* arch/x86_64/smp.c: serve pending cross-CPU requests */
 
+/* Without serving requests while waiting: only for smp.c's own mailboxes
+ * (serving one from inside another would take a second ticket on a lock). */
+static inline void spin_lock_raw(spinlock_t *l)
+{
+	uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		__asm__ __volatile__("pause");
+}
+
 static inline void spin_lock(spinlock_t *l)
 {
 	uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);

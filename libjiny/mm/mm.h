@@ -45,6 +45,19 @@ paddr_t pfa_alloc(unsigned order);              /* 0 on failure; not zeroed */
 void pfa_free(paddr_t pa, unsigned order);
 size_t pfa_free_pages(void);
 size_t pfa_total_pages(void);
+/*
+ * Touch the next pages of the stack before taking a lock the page-fault
+ * path needs (vma_lock, the pfa lock): thread stacks are filled on demand,
+ * and a fault on a fresh stack page while holding such a lock would wait on
+ * itself. 8 KiB covers the deepest path under those locks.
+ */
+static inline void stack_prefault(void)
+{
+	volatile const char *sp = (volatile const char *)__builtin_frame_address(0);
+	(void)sp[-4096];
+	(void)sp[-8192];
+}
+
 /* The allocators' locks: defined by the kernel (mm/page.c) or the host tests. */
 void pfa_lock(void);
 void pfa_unlock(void);

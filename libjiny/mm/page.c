@@ -10,7 +10,11 @@
 static spinlock_t pfa_spin = SPINLOCK_INIT, kmalloc_spin = SPINLOCK_INIT;
 static uint64_t pfa_flags, kmalloc_flags;
 
-void pfa_lock(void) { pfa_flags = spin_lock_irqsave(&pfa_spin); }
+void pfa_lock(void)
+{
+	stack_prefault();
+	pfa_flags = spin_lock_irqsave(&pfa_spin);
+}
 void pfa_unlock(void) { spin_unlock_irqrestore(&pfa_spin, pfa_flags); }
 void kmalloc_lock(void) { kmalloc_flags = spin_lock_irqsave(&kmalloc_spin); }
 void kmalloc_unlock(void) { spin_unlock_irqrestore(&kmalloc_spin, kmalloc_flags); }

@@ -14,6 +14,12 @@
 static struct vma *areas; /* sorted by start; vma_lock */
 static spinlock_t vma_lock = SPINLOCK_INIT;
 
+static uint64_t vma_lock_irqsave(void)
+{
+	stack_prefault();
+	return spin_lock_irqsave(&vma_lock);
+}
+
 static struct vma *vma_new(uintptr_t s, uintptr_t e, uint64_t pte, unsigned flags)
 {
 	struct vma *v = kzalloc(sizeof(*v));
@@ -99,7 +105,7 @@ static void release(uintptr_t s, uintptr_t e, bool anon)
 /* Drop the pages of [s, e) (which must lie in anonymous areas); they fault back in zeroed. */
 int vma_discard(uintptr_t s, uintptr_t e)
 {
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	for (uintptr_t at = s; at < e;) {
 		struct vma *v = vma_find(at);
 		if (!v || (v->flags & VMA_MMIO)) {
@@ -116,7 +122,7 @@ int vma_discard(uintptr_t s, uintptr_t e)
 uintptr_t vma_reserve(size_t len, uintptr_t hint, uint64_t pte, unsigned flags)
 {
 	len = ALIGN_UP(len, PAGE_SIZE);
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	uintptr_t at = find_gap(len, hint);
 	struct vma *v = at ? vma_new(at, at + len, pte, flags) : NULL;
 	if (v)
@@ -128,7 +134,7 @@ uintptr_t vma_reserve(size_t len, uintptr_t hint, uint64_t pte, unsigned flags)
 /* Cut [s, e) out of every area it touches (splitting as needed). */
 int vma_remove(uintptr_t s, uintptr_t e)
 {
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	int r = 0;
 	for (struct vma **pp = &areas; *pp;) {
 		struct vma *v = *pp;
@@ -166,7 +172,7 @@ int vma_remove(uintptr_t s, uintptr_t e)
 /* Change the PTE flags of [s, e), splitting areas; -ENOMEM if a page is not in an area. */
 int vma_protect(uintptr_t s, uintptr_t e, uint64_t pte)
 {
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	int r = 0;
 	uintptr_t covered = s;
 	for (struct vma *v = areas; v && v->start < e; v = v->next) {
@@ -228,7 +234,7 @@ long vma_mremap(uintptr_t addr, size_t old_len, size_t new_len, bool may_move)
 		int r = vma_remove(addr + new_len, addr + old_len);
 		return r < 0 ? r : (long)addr;
 	}
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	long ret;
 	struct vma *v = vma_find(addr);
 	if (!v || addr + old_len > v->end || (v->flags & VMA_MMIO)) {
@@ -268,7 +274,7 @@ out:
 /* Is [p, p+n) inside areas that allow the access (write: writable)? */
 bool vma_check(uintptr_t a, size_t n, bool write)
 {
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	bool ok = true;
 	for (uintptr_t at = a; ok && at < a + n;) {
 		struct vma *v = vma_find(at);
@@ -283,7 +289,7 @@ bool vma_check(uintptr_t a, size_t n, bool write)
 /* The bounds of the area holding va; false if none. */
 bool vma_bounds(uintptr_t va, uintptr_t *start, uintptr_t *end)
 {
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	struct vma *v = vma_find(va);
 	if (v) {
 		*start = v->start;
@@ -295,7 +301,7 @@ bool vma_bounds(uintptr_t va, uintptr_t *start, uintptr_t *end)
 
 bool vmarea_fault(uintptr_t va, bool write)
 {
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	bool ok = false;
 	struct vma *v = vma_find(va);
 	if (!v || (v->flags & VMA_MMIO) || !(v->pte & PTE_P))
@@ -375,7 +381,7 @@ void *vmarea_map_mmio(paddr_t pa, size_t len)
 	uintptr_t at = vma_reserve(len, 0, pte, VMA_MMIO);
 	if (!at)
 		return NULL;
-	uint64_t f = spin_lock_irqsave(&vma_lock);
+	uint64_t f = vma_lock_irqsave();
 	int r = vm_map(at, pa - off, len, pte & ~PTE_P);
 	spin_unlock_irqrestore(&vma_lock, f);
 	if (r < 0) {

@@ -115,7 +115,8 @@ void __jiny_unmapself(void *base, size_t size)
 	struct thread *me = sched_current();
 	me->unmap_base = (uintptr_t)base;
 	me->unmap_len = size; /* done by thread_reap(), once we are off this stack */
-	me->clear_child_tid = NULL; /* musl: detached threads have none */
+	/* clear_child_tid stays: musl points it at its thread-list lock, which
+	 * the exit releases (CLONE_CHILD_CLEARTID), detached or not. */
 	sys_exit(0);
 }
 

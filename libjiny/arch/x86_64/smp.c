@@ -46,7 +46,7 @@ void smp_poll(void)
 	if (!READ_ONCE(mb->head))
 		return;
 	/* Interrupts are off here or in the caller's lock; take the list whole. */
-	spin_lock(&mb->lock);
+	spin_lock_raw(&mb->lock);
 	struct call *list = mb->head;
 	mb->head = NULL;
 	spin_unlock(&mb->lock);
@@ -68,7 +68,7 @@ static void post(int cpu, struct call *c)
 	struct mailbox *mb = &mailboxes[cpu];
 	uint64_t fl;
 	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(fl)::"memory");
-	spin_lock(&mb->lock);
+	spin_lock_raw(&mb->lock);
 	c->next = mb->head;
 	mb->head = c;
 	spin_unlock(&mb->lock);
