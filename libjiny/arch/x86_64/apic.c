@@ -56,12 +56,12 @@ void apic_init(void)
 	BUG_ON(!apic);
 	tsc_deadline = cpuid(1, 0).ecx & (1u << 24);
 	if (!tsc_deadline) {
-		/* Calibrate the count-down timer over 1 ms of the monotonic clock. */
+		/* Calibrate the count-down timer over 200 us of the (calibrated) clock. */
 		apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
 		apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
 		apic_write(APIC_TIMER_INIT, 0xffffffff);
 		uint64_t t0 = clock_ns();
-		while (clock_ns() - t0 < 1000000)
+		while (clock_ns() - t0 < 200000)
 			cpu_relax();
 		uint32_t ticks = 0xffffffff - apic_read(APIC_TIMER_CUR);
 		uint64_t dt = clock_ns() - t0;
