@@ -38,6 +38,7 @@ static uint64_t threads_flags;
 static struct thread *all_threads;
 static int next_tid = 1;
 static volatile int app_threads;  /* live THREAD_APP threads */
+static uint64_t app_dead_run_ns;  /* CPU time of the app's threads that exited */
 
 int sched_cpu_id(void)
 {
@@ -58,6 +59,22 @@ struct thread *thread_find(int tid)
 }
 
 int sched_app_threads(void) { return app_threads; }
+
+/* CPU time of all the app's threads, live and exited (CLOCK_PROCESS_CPUTIME_ID). */
+uint64_t sched_app_cpu_ns(void)
+{
+	uint64_t sum = __atomic_load_n(&app_dead_run_ns, __ATOMIC_RELAXED), now = clock_ns();
+	threads_lock();
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		if (!(t->flags & THREAD_APP) || t->state == THREAD_DEAD)
+			continue;
+		sum += t->run_ns;
+		if (t->state == THREAD_RUNNING && t->on_cpu && now > t->last_start_ns)
+			sum += now - t->last_start_ns;
+	}
+	threads_unlock();
+	return sum;
+}
 int sched_nr_ready(int cpu) { return rqs[cpu].nr_ready; }
 
 static bool cpu_usable(int i) { return cpus[i] && cpus[i]->online && !cpus[i]->parked; }
@@ -90,6 +107,18 @@ static void rq_push(struct runqueue *rq, struct thread *t)
 	else
 		rq->head[t->prio] = t;
 	rq->tail[t->prio] = t;
+	rq->nr_ready++;
+}
+
+/* A thread that slept goes first in its class: it has used little CPU. */
+static void rq_push_head(struct runqueue *rq, struct thread *t)
+{
+	t->state = THREAD_READY;
+	t->cpu = (int)(rq - rqs);
+	t->next = rq->head[t->prio];
+	rq->head[t->prio] = t;
+	if (!rq->tail[t->prio])
+		rq->tail[t->prio] = t;
 	rq->nr_ready++;
 }
 
@@ -193,12 +222,15 @@ static int select_cpu(struct thread *t)
 	return best < 0 ? sched_cpu_id() : best;
 }
 
-/* Queue t (READY/WAKING, off any CPU) on 'cpu' and make that CPU notice. */
-static void enqueue(struct thread *t, int cpu)
+/* Queue t (WAKING, off any CPU) on 'cpu' and make that CPU notice. */
+static void enqueue(struct thread *t, int cpu, bool woken)
 {
 	struct runqueue *rq = &rqs[cpu];
 	uint64_t f = spin_lock_irqsave(&rq->lock);
-	rq_push(rq, t);
+	if (woken)
+		rq_push_head(rq, t);
+	else
+		rq_push(rq, t);
 	struct thread *cur = cpus[cpu]->current;
 	bool local = cpu == sched_cpu_id();
 	if (local) {
@@ -216,9 +248,9 @@ static void enqueue(struct thread *t, int cpu)
 	}
 }
 
-static void place(struct thread *t)
+static void place(struct thread *t, bool woken)
 {
-	enqueue(t, select_cpu(t));
+	enqueue(t, select_cpu(t), woken);
 }
 
 /* ---- switching ---- */
@@ -236,7 +268,7 @@ static void finish_switch(void)
 	spin_unlock(&rq->lock);
 	while (mig) {
 		struct thread *n = mig->next;
-		place(mig);
+		place(mig, false);
 		mig = n;
 	}
 	if (dead) {
@@ -407,7 +439,7 @@ bool sched_wake(struct thread *t)
 	}
 	t->state = THREAD_WAKING;
 	spin_unlock(&rq->lock);
-	place(t);
+	place(t, true);
 	irq_restore(f);
 	return true;
 }
@@ -426,7 +458,7 @@ void sched_timer_irq(struct trap_frame *frame)
 		rq->sleepers = t->next;
 		t->sleeping = false;
 		if (t->state == THREAD_BLOCKED)
-			rq_push(rq, t); /* off its CPU: it blocked here, under this lock */
+			rq_push_head(rq, t); /* off its CPU: it blocked here, under this lock */
 	}
 	struct thread *cur = c->current;
 	int best = rq_best_prio(rq);
@@ -479,8 +511,11 @@ void thread_exit(void)
 {
 	irq_disable();
 	struct thread *me = sched_current();
-	if (me->flags & THREAD_APP)
+	if (me->flags & THREAD_APP) {
 		__atomic_sub_fetch(&app_threads, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&app_dead_run_ns, me->run_ns + (clock_ns() - me->last_start_ns),
+				   __ATOMIC_RELAXED);
+	}
 	me->state = THREAD_DEAD;
 	schedule(false);
 	panic("a dead thread was scheduled");
@@ -583,7 +618,7 @@ int thread_set_affinity(struct thread *t, uint64_t mask)
 	bool running_there = t->state == THREAD_RUNNING && t->cpu == cpu && !can_run_on(t, cpu);
 	spin_unlock(&rq->lock);
 	if (moved)
-		place(t);
+		place(t, false);
 	else if (running_there)
 		smp_resched(cpu); /* its CPU re-schedules and migrates it */
 	irq_restore(f);
@@ -705,7 +740,7 @@ void thread_start(struct thread *t)
 	if (t->flags & THREAD_APP)
 		__atomic_add_fetch(&app_threads, 1, __ATOMIC_RELAXED);
 	t->state = THREAD_WAKING;
-	place(t);
+	place(t, false);
 }
 
 /* ---- CPUs ---- */

@@ -88,6 +88,7 @@ void thread_set_fsbase(uint64_t base);
 int thread_set_affinity(struct thread *t, uint64_t mask);
 int thread_set_prio(struct thread *t, int prio);
 int sched_app_threads(void);                /* live THREAD_APP threads */
+uint64_t sched_app_cpu_ns(void);            /* their CPU time, exited ones included */
 
 /* The running thread, read in one instruction (safe against migration). */
 static inline struct thread *sched_current(void)

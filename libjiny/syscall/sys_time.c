@@ -27,8 +27,11 @@ struct timeval {
 
 static uint64_t thread_cpu_ns(void)
 {
+	uint64_t f = irq_save(); /* not migrated between the two reads */
 	struct thread *t = sched_current();
-	return t->run_ns + (clock_ns() - t->last_start_ns);
+	uint64_t ns = t->run_ns + (clock_ns() - t->last_start_ns);
+	irq_restore(f);
+	return ns;
 }
 
 static long clock_read(int clk, uint64_t *ns)
@@ -44,7 +47,9 @@ static long clock_read(int clk, uint64_t *ns)
 	case CLOCK_BOOTTIME:
 		*ns = clock_ns();
 		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID: /* one thread so far */
+	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = sched_app_cpu_ns();
+		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = thread_cpu_ns();
 		return 0;
