@@ -1,0 +1,141 @@
+/*
+ * waitq.c - wait queues and the sleeping mutex (contract: waitq.h), built on
+ * the scheduler's block/wake (sched.c).
+ */
+#include "waitq.h"
+#include "sched.h"
+#include "../kern/errno.h"
+#include "../arch/x86_64/arch.h"
+
+void waitq_init(struct waitq *wq)
+{
+	wq->lock = (spinlock_t)SPINLOCK_INIT;
+	wq->head.next = wq->head.prev = &wq->head;
+	wq->head.wq = wq;
+}
+
+static void add_locked(struct waitq *wq, struct waitq_entry *e)
+{
+	e->next = &wq->head;
+	e->prev = wq->head.prev;
+	wq->head.prev->next = e;
+	wq->head.prev = e;
+	e->wq = wq;
+}
+
+static void del_locked(struct waitq_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	e->next = e->prev = NULL;
+	e->wq = NULL;
+}
+
+void waitq_add(struct waitq *wq, struct waitq_entry *e)
+{
+	uint64_t f = spin_lock_irqsave(&wq->lock);
+	add_locked(wq, e);
+	spin_unlock_irqrestore(&wq->lock, f);
+}
+
+void waitq_remove(struct waitq_entry *e)
+{
+	struct waitq *wq = READ_ONCE(e->wq);
+	if (!wq)
+		return;
+	uint64_t f = spin_lock_irqsave(&wq->lock);
+	if (e->wq == wq)
+		del_locked(e);
+	spin_unlock_irqrestore(&wq->lock, f);
+}
+
+static void wake_locked(struct waitq *wq, unsigned key, bool one)
+{
+	for (struct waitq_entry *e = wq->head.next, *n; e != &wq->head; e = n) {
+		n = e->next;
+		if (e->fn) {
+			e->fn(e, key);
+			continue;
+		}
+		if (sched_wake(e->thread) && one)
+			break;
+	}
+}
+
+void waitq_wake_all(struct waitq *wq, unsigned key)
+{
+	uint64_t f = spin_lock_irqsave(&wq->lock);
+	wake_locked(wq, key, false);
+	spin_unlock_irqrestore(&wq->lock, f);
+}
+
+void waitq_wake_one(struct waitq *wq)
+{
+	uint64_t f = spin_lock_irqsave(&wq->lock);
+	wake_locked(wq, 0, true);
+	spin_unlock_irqrestore(&wq->lock, f);
+}
+
+int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns)
+{
+	struct thread *me = sched_current();
+	struct waitq_entry e = { .thread = me };
+	int ret = 0;
+	for (;;) {
+		uint64_t f = spin_lock_irqsave(&wq->lock);
+		if (cond_fn(arg)) {
+			spin_unlock_irqrestore(&wq->lock, f);
+			break;
+		}
+		if (deadline_ns && clock_ns() >= deadline_ns) {
+			spin_unlock_irqrestore(&wq->lock, f);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		add_locked(wq, &e);
+		me->state = THREAD_BLOCKED; /* interrupts off until sched_block */
+		spin_unlock(&wq->lock);
+		sched_block(deadline_ns);
+		irq_restore(f);
+		waitq_remove(&e);
+	}
+	return ret;
+}
+
+void kmutex_init(struct kmutex *m)
+{
+	m->locked = 0;
+	m->owner = NULL;
+	waitq_init(&m->wq);
+}
+
+bool kmutex_trylock(struct kmutex *m)
+{
+	if (__atomic_exchange_n(&m->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	m->owner = sched_current();
+	return true;
+}
+
+static bool kmutex_free(void *p)
+{
+	struct kmutex *m = p;
+	return !__atomic_exchange_n(&m->locked, 1, __ATOMIC_ACQUIRE);
+}
+
+void kmutex_lock(struct kmutex *m)
+{
+	if (m->owner == sched_current() && m->locked)
+		panic("kmutex %p: recursive lock", (void *)m);
+	if (!kmutex_trylock(m)) {
+		waitq_wait(&m->wq, kmutex_free, m, 0); /* returns holding it */
+		m->owner = sched_current();
+	}
+}
+
+void kmutex_unlock(struct kmutex *m)
+{
+	m->owner = NULL;
+	__atomic_store_n(&m->locked, 0, __ATOMIC_RELEASE);
+	waitq_wake_one(&m->wq);
+}
