@@ -256,7 +256,7 @@ void dentry_put(struct dentry *d);
 #define LOOKUP_PARENT 4u     /* stop at the parent; the last name is returned */
 /*
  * Walk 'path' from dirfd (AT_FDCWD or an fd of a directory) in the calling
- * task. LOOKUP_PARENT: *out is the parent and *last/*lastlen the final name
+ * task. LOOKUP_PARENT: *out is the parent and *last, *lastlen the final name
  * ("" for "/"). The result holds a reference.
  */
 int vfs_walk(int dirfd, const char *path, unsigned flags, struct dentry **out,

@@ -8,7 +8,7 @@
 # FLAGS are -O2 -g -Wall, then the words of every "// CFLAGS: ..." line in SRC
 # (shell-quoted, split by xargs), so a test can add or override flags.
 # JINY_HOST_BUILD=1 builds SRC for the Linux host instead (no SDK, no Jiny),
-# to check the test program itself: -DJINY_HOST_BUILD -pthread are added (so
+# to check the test program itself: -DJINY_HOST_BUILD -pthread -lm are added (so
 # "jiny-host.h" stands in for <jiny/jiny.h>), and JINY_HOST_CFLAGS adds flags.
 set -eu
 [ $# = 3 ] || { echo "usage: build-app.sh SDK SRC OUT" >&2; exit 2; }
@@ -24,7 +24,7 @@ done < <(sed -n 's|^[[:space:]]*//[[:space:]]*CFLAGS:[[:space:]]\{0,1\}||p' "$sr
 if [ "${JINY_HOST_BUILD:-0}" = 1 ]; then
 	# shellcheck disable=SC2086
 	set -x
-	exec "$cc" "$src" "${flags[@]}" -DJINY_HOST_BUILD -pthread ${JINY_HOST_CFLAGS:-} -o "$out"
+	exec "$cc" "$src" "${flags[@]}" -DJINY_HOST_BUILD -pthread ${JINY_HOST_CFLAGS:-} -o "$out" -lm
 fi
 
 pc=$sdk/lib/pkgconfig/jiny.pc

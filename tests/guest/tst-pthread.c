@@ -237,6 +237,8 @@ static void *rw_writer(void *arg)
 			sched_yield();
 		rw_b = -2 * a;
 		pthread_rwlock_unlock(&rw);
+		if ((i & 15) == 0)
+			usleep(200);	/* let the readers in */
 	}
 	return NULL;
 }
@@ -244,12 +246,15 @@ static void *rw_writer(void *arg)
 static void *rw_reader(void *arg)
 {
 	long torn = 0, reads = 0;
-	while (!rw_stop) {
+	/* musl prefers readers: leave the lock free now and then, or the
+	 * writers starve; and stop after a while whatever happens */
+	while (!rw_stop && reads < 200000) {
 		pthread_rwlock_rdlock(&rw);
 		long a = rw_a, b = rw_b;
 		pthread_rwlock_unlock(&rw);
 		torn += b != -2 * a;
-		reads++;
+		if ((++reads & 7) == 0)
+			usleep(100);
 	}
 	__atomic_add_fetch(&rw_torn, torn, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&rw_reads, reads, __ATOMIC_RELAXED);
