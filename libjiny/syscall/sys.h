@@ -80,6 +80,26 @@ long sys_nanosleep(const struct timespec *req, struct timespec *rem) SYS_EXPORT(
 long sys_clock_nanosleep(int clk, int flags, const struct timespec *req, struct timespec *rem)
 	SYS_EXPORT(clock_nanosleep);
 
+/* fs/poll.c, fs/epoll.c, fs/eventfd.c: readiness */
+struct timespec_k;
+struct timeval_k;
+struct epoll_event_k;
+long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec_k *ts,
+	       const void *sigmask, size_t sigsetsize) SYS_EXPORT(ppoll);
+long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct timeval_k *tv)
+	SYS_EXPORT(select);
+long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
+		  const struct timespec_k *ts, const void *sig) SYS_EXPORT(pselect6);
+long sys_epoll_create(int size) SYS_EXPORT(epoll_create);
+long sys_epoll_create1(int flags) SYS_EXPORT(epoll_create1);
+long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event) SYS_EXPORT(epoll_ctl);
+long sys_epoll_wait(int epfd, struct epoll_event_k *events, int maxevents, int timeout)
+	SYS_EXPORT(epoll_wait);
+long sys_epoll_pwait(int epfd, struct epoll_event_k *events, int maxevents, int timeout,
+		     const void *sigmask, size_t sigsetsize) SYS_EXPORT(epoll_pwait);
+long sys_eventfd(unsigned initval) SYS_EXPORT(eventfd);
+long sys_eventfd2(unsigned initval, int flags) SYS_EXPORT(eventfd2);
+
 /* dispatch.c */
 long __jiny_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6) __export;
 const char *syscall_name(long n);

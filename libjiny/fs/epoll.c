@@ -1,0 +1,354 @@
+/*
+ * epoll.c - epoll_create1, epoll_ctl, epoll_wait, epoll_pwait.
+ *
+ * An epoll file keeps its interest list (one epitem per registered file)
+ * and a ready list. Registering asks the file's poll() with a poll_table
+ * whose entries call ep_callback() when the file's readiness changes: the
+ * item joins the ready list and epoll_wait() sleepers are woken.
+ * epoll_wait takes the ready list, asks each file again without holding the
+ * epoll lock (a file's poll may take its own locks, and its callbacks take
+ * ours: never both in the other order), reports the items whose events
+ * match, and puts level-triggered ones back so they are asked again next
+ * time; edge-triggered ones wait for the next callback; one-shot ones are
+ * disabled until EPOLL_CTL_MOD.
+ *
+ * An item holds a reference to its file: closing the fd alone does not
+ * remove the registration (Linux removes it when the last reference to the
+ * open file goes; here EPOLL_CTL_DEL or closing the epoll fd does).
+ */
+#include "vfs.h"
+#include "anon.h"
+#include "../syscall/sys.h"
+#include "../mm/mm.h"
+#include "../arch/x86_64/arch.h"
+
+#define EPOLL_CLOEXEC O_CLOEXEC
+#define EPOLL_CTL_ADD 1
+#define EPOLL_CTL_DEL 2
+#define EPOLL_CTL_MOD 3
+#define EPOLLEXCLUSIVE (1u << 28)
+#define EPOLLWAKEUP (1u << 29)
+#define EPOLLONESHOT (1u << 30)
+#define EPOLLET (1u << 31)
+#define EP_MAX_WQ 4
+
+struct epoll_event_k {
+	uint32_t events;
+	uint64_t data;
+} __packed;
+
+struct eventpoll;
+
+struct epitem {
+	struct eventpoll *ep;
+	int fd;
+	struct file *file;
+	uint32_t events;          /* what the caller asked for (EPOLLET etc. included) */
+	uint64_t data;
+	bool on_ready;            /* in the ready list */
+	bool disabled;            /* EPOLLONESHOT fired */
+	struct waitq_entry wents[EP_MAX_WQ];
+	int nwents;
+	struct epitem *next;      /* interest list */
+	struct epitem *rnext;     /* ready list */
+};
+
+struct eventpoll {
+	spinlock_t lock;          /* the ready list and on_ready flags */
+	struct kmutex mtx;        /* the interest list (ctl against ctl and close) */
+	struct epitem *items;
+	struct epitem *ready;
+	struct waitq wq;          /* epoll_wait sleepers and pollers of the epoll fd */
+};
+
+static void ready_add_locked(struct eventpoll *ep, struct epitem *it)
+{
+	if (it->on_ready || it->disabled)
+		return;
+	it->on_ready = true;
+	it->rnext = ep->ready;
+	ep->ready = it;
+}
+
+/* A registered file's readiness changed (called under its waitq's lock). */
+static void ep_callback(struct waitq_entry *e, unsigned key)
+{
+	struct epitem *it = e->priv;
+	struct eventpoll *ep = it->ep;
+	if (key && !(key & (it->events | POLLERR | POLLHUP)))
+		return; /* not an event this item asked for */
+	spin_lock(&ep->lock);
+	ready_add_locked(ep, it);
+	spin_unlock(&ep->lock);
+	waitq_wake_all(&ep->wq, POLLIN);
+}
+
+static void ep_queue(struct poll_table *pt, struct waitq *wq)
+{
+	struct epitem *it = pt->priv;
+	if (it->nwents == EP_MAX_WQ)
+		return;
+	struct waitq_entry *e = &it->wents[it->nwents++];
+	e->fn = ep_callback;
+	e->priv = it;
+	waitq_add(wq, e);
+}
+
+static unsigned item_poll(struct epitem *it, bool register_it)
+{
+	struct poll_table pt = { ep_queue, it };
+	unsigned r = it->file->ops->poll(it->file, register_it ? &pt : NULL);
+	return r & (it->events | POLLERR | POLLHUP);
+}
+
+static void item_free(struct epitem *it)
+{
+	for (int i = 0; i < it->nwents; i++)
+		waitq_remove(&it->wents[i]);
+	file_put(it->file);
+	kfree(it);
+}
+
+/* Unlink from the ready list (ep->lock held). */
+static void ready_del_locked(struct eventpoll *ep, struct epitem *it)
+{
+	if (!it->on_ready)
+		return;
+	for (struct epitem **pp = &ep->ready; *pp; pp = &(*pp)->rnext)
+		if (*pp == it) {
+			*pp = it->rnext;
+			break;
+		}
+	it->on_ready = false;
+}
+
+static unsigned ep_poll(struct file *f, struct poll_table *pt)
+{
+	struct eventpoll *ep = f->priv;
+	if (pt)
+		pt->queue(pt, &ep->wq);
+	return READ_ONCE(ep->ready) ? POLLIN | POLLRDNORM : 0;
+}
+
+static void ep_release(struct file *f)
+{
+	struct eventpoll *ep = f->priv;
+	if (!ep)
+		return;
+	for (struct epitem *it = ep->items, *n; it; it = n) {
+		n = it->next;
+		item_free(it);
+	}
+	kfree(ep);
+}
+
+static const struct file_ops epoll_ops = {
+	.poll = ep_poll,
+	.release = ep_release,
+};
+
+long sys_epoll_create1(int flags)
+{
+	if (flags & ~EPOLL_CLOEXEC)
+		return -EINVAL;
+	struct eventpoll *ep = kzalloc(sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	ep->lock = (spinlock_t)SPINLOCK_INIT;
+	kmutex_init(&ep->mtx);
+	waitq_init(&ep->wq);
+	int fd = anon_fd("[eventpoll]", &epoll_ops, ep, O_RDWR, flags & EPOLL_CLOEXEC);
+	if (fd < 0)
+		kfree(ep);
+	return fd;
+}
+
+long sys_epoll_create(int size)
+{
+	return size <= 0 ? -EINVAL : sys_epoll_create1(0);
+}
+
+static struct eventpoll *ep_of(struct file *f)
+{
+	return f && f->ops == &epoll_ops ? f->priv : NULL;
+}
+
+long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
+{
+	struct epoll_event_k ev = { 0, 0 };
+	if (op != EPOLL_CTL_DEL) {
+		if (!uaccess_ok(event, sizeof(*event), false))
+			return -EFAULT;
+		ev = *event;
+	}
+	struct file *ef = fd_get(epfd);
+	if (!ef)
+		return -EBADF;
+	struct file *f = fd_get(fd);
+	long ret = 0;
+	struct eventpoll *ep = ep_of(ef);
+	if (!f) {
+		ret = -EBADF;
+		goto out;
+	}
+	if (!ep || f == ef) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!f->ops->poll) {
+		ret = -EPERM; /* regular files and directories, as Linux */
+		goto out;
+	}
+	kmutex_lock(&ep->mtx);
+	struct epitem **pp = &ep->items, *it;
+	for (; (it = *pp); pp = &it->next)
+		if (it->fd == fd && it->file == f)
+			break;
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (it) {
+			ret = -EEXIST;
+			break;
+		}
+		it = kzalloc(sizeof(*it));
+		if (!it) {
+			ret = -ENOMEM;
+			break;
+		}
+		it->ep = ep;
+		it->fd = fd;
+		it->file = f;
+		file_get(f);
+		it->events = ev.events | POLLERR | POLLHUP;
+		it->data = ev.data;
+		it->next = ep->items;
+		ep->items = it;
+		if (item_poll(it, true)) {
+			uint64_t fl = spin_lock_irqsave(&ep->lock);
+			ready_add_locked(ep, it);
+			spin_unlock_irqrestore(&ep->lock, fl);
+			waitq_wake_all(&ep->wq, POLLIN);
+		}
+		break;
+	case EPOLL_CTL_MOD:
+		if (!it) {
+			ret = -ENOENT;
+			break;
+		}
+		it->events = ev.events | POLLERR | POLLHUP;
+		it->data = ev.data;
+		it->disabled = false;
+		if (item_poll(it, false)) {
+			uint64_t fl = spin_lock_irqsave(&ep->lock);
+			ready_add_locked(ep, it);
+			spin_unlock_irqrestore(&ep->lock, fl);
+			waitq_wake_all(&ep->wq, POLLIN);
+		}
+		break;
+	case EPOLL_CTL_DEL:
+		if (!it) {
+			ret = -ENOENT;
+			break;
+		}
+		*pp = it->next;
+		uint64_t fl = spin_lock_irqsave(&ep->lock);
+		ready_del_locked(ep, it);
+		spin_unlock_irqrestore(&ep->lock, fl);
+		item_free(it);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	kmutex_unlock(&ep->mtx);
+out:
+	if (f)
+		file_put(f);
+	file_put(ef);
+	return ret;
+}
+
+static bool ep_has_ready(void *p)
+{
+	return READ_ONCE(((struct eventpoll *)p)->ready) != NULL;
+}
+
+/* Report up to max ready items into out; returns how many. */
+static int ep_harvest(struct eventpoll *ep, struct epoll_event_k *out, int max)
+{
+	int n = 0;
+	kmutex_lock(&ep->mtx); /* items stay alive while we look at them */
+	uint64_t fl = spin_lock_irqsave(&ep->lock);
+	struct epitem *list = ep->ready;
+	ep->ready = NULL;
+	for (struct epitem *it = list; it; it = it->rnext)
+		it->on_ready = false;
+	spin_unlock_irqrestore(&ep->lock, fl);
+
+	struct epitem *keep = NULL; /* level-triggered items that fired again */
+	for (struct epitem *it = list, *next; it; it = next) {
+		next = it->rnext;
+		if (n == max || it->disabled) {
+			if (n == max && !it->disabled) { /* not looked at: stays ready */
+				it->rnext = keep;
+				keep = it;
+			}
+			continue;
+		}
+		unsigned r = item_poll(it, false);
+		if (!r)
+			continue;
+		out[n].events = r;
+		out[n].data = it->data;
+		n++;
+		if (it->events & EPOLLONESHOT)
+			it->disabled = true;
+		else if (!(it->events & EPOLLET)) {
+			it->rnext = keep;
+			keep = it;
+		}
+	}
+	fl = spin_lock_irqsave(&ep->lock);
+	for (struct epitem *it = keep, *next; it; it = next) {
+		next = it->rnext;
+		ready_add_locked(ep, it);
+	}
+	spin_unlock_irqrestore(&ep->lock, fl);
+	kmutex_unlock(&ep->mtx);
+	return n;
+}
+
+long sys_epoll_pwait(int epfd, struct epoll_event_k *events, int maxevents, int timeout,
+		     const void *sigmask, size_t sigsetsize)
+{
+	if (maxevents <= 0 || maxevents > (1 << 20))
+		return -EINVAL;
+	if (!uaccess_ok(events, sizeof(*events) * (size_t)maxevents, true))
+		return -EFAULT;
+	struct file *ef = fd_get(epfd);
+	if (!ef)
+		return -EBADF;
+	struct eventpoll *ep = ep_of(ef);
+	long ret;
+	if (!ep) {
+		ret = -EINVAL;
+		goto out;
+	}
+	uint64_t deadline = timeout > 0 ? clock_ns() + (uint64_t)timeout * 1000000 : 0;
+	for (;;) {
+		ret = ep_harvest(ep, events, maxevents);
+		if (ret || timeout == 0)
+			break;
+		if (waitq_wait(&ep->wq, ep_has_ready, ep, deadline) == -ETIMEDOUT) {
+			ret = ep_harvest(ep, events, maxevents);
+			break;
+		}
+	}
+out:
+	file_put(ef);
+	return ret;
+}
+
+long sys_epoll_wait(int epfd, struct epoll_event_k *events, int maxevents, int timeout)
+{
+	return sys_epoll_pwait(epfd, events, maxevents, timeout, NULL, 0);
+}

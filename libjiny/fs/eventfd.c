@@ -1,0 +1,121 @@
+/*
+ * eventfd.c - eventfd2(2): a 64-bit counter behind a file descriptor.
+ * read takes the count (or 1 with EFD_SEMAPHORE) and blocks at zero; write
+ * adds and blocks when the sum would reach 2^64-1. Readiness changes wake
+ * the counter's wait queue, which also carries poll/epoll callbacks.
+ */
+#include "vfs.h"
+#include "anon.h"
+#include "../syscall/sys.h"
+#include "../mm/mm.h"
+
+#define EFD_SEMAPHORE 1
+#define EFD_CLOEXEC O_CLOEXEC
+#define EFD_NONBLOCK O_NONBLOCK
+#define EVENTFD_MAX 0xfffffffffffffffeULL
+
+struct eventfd {
+	uint64_t count;    /* wq.lock */
+	bool semaphore;
+	struct waitq wq;   /* readers, writers and pollers */
+};
+
+static bool can_read(void *p) { return ((struct eventfd *)p)->count > 0; }
+
+struct write_wait {
+	struct eventfd *e;
+	uint64_t val;
+};
+static bool can_write(void *p)
+{
+	struct write_wait *w = p;
+	return w->val <= EVENTFD_MAX - w->e->count;
+}
+
+static ssize_t efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	struct eventfd *e = f->priv;
+	if (n < 8)
+		return -EINVAL;
+	for (;;) {
+		uint64_t fl = spin_lock_irqsave(&e->wq.lock);
+		if (e->count) {
+			uint64_t v = e->semaphore ? 1 : e->count;
+			e->count -= v;
+			spin_unlock_irqrestore(&e->wq.lock, fl);
+			memcpy(buf, &v, 8);
+			waitq_wake_all(&e->wq, POLLOUT);
+			return 8;
+		}
+		spin_unlock_irqrestore(&e->wq.lock, fl);
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		waitq_wait(&e->wq, can_read, e, 0);
+	}
+}
+
+static ssize_t efd_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+	struct eventfd *e = f->priv;
+	uint64_t v;
+	if (n < 8)
+		return -EINVAL;
+	memcpy(&v, buf, 8);
+	if (v == ~0ULL)
+		return -EINVAL;
+	for (;;) {
+		uint64_t fl = spin_lock_irqsave(&e->wq.lock);
+		if (v <= EVENTFD_MAX - e->count) {
+			e->count += v;
+			spin_unlock_irqrestore(&e->wq.lock, fl);
+			if (v)
+				waitq_wake_all(&e->wq, POLLIN);
+			return 8;
+		}
+		spin_unlock_irqrestore(&e->wq.lock, fl);
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		struct write_wait w = { e, v };
+		waitq_wait(&e->wq, can_write, &w, 0);
+	}
+}
+
+static unsigned efd_poll(struct file *f, struct poll_table *pt)
+{
+	struct eventfd *e = f->priv;
+	if (pt)
+		pt->queue(pt, &e->wq);
+	uint64_t c = READ_ONCE(e->count);
+	return (c ? POLLIN | POLLRDNORM : 0) | (c < EVENTFD_MAX ? POLLOUT | POLLWRNORM : 0);
+}
+
+static void efd_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+static const struct file_ops eventfd_ops = {
+	.read = efd_read,
+	.write = efd_write,
+	.poll = efd_poll,
+	.release = efd_release,
+};
+
+long sys_eventfd2(unsigned initval, int flags)
+{
+	if (flags & ~(EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK))
+		return -EINVAL;
+	struct eventfd *e = kzalloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->count = initval;
+	e->semaphore = flags & EFD_SEMAPHORE;
+	waitq_init(&e->wq);
+	return anon_fd("[eventfd]", &eventfd_ops, e, O_RDWR | (flags & O_NONBLOCK),
+		       flags & O_CLOEXEC);
+}
+
+long sys_eventfd(unsigned initval)
+{
+	return sys_eventfd2(initval, 0);
+}

@@ -1,0 +1,274 @@
+/*
+ * poll.c - poll, ppoll, select and pselect6 over file_ops.poll (vfs.h).
+ *
+ * One pass asks every file for its events and, the first time, hands it a
+ * poll_table so it queues a callback entry on the wait queues that signal
+ * changes. If nothing is ready the caller sleeps until a callback fires or
+ * the timeout passes, then asks again. The wake-up cannot be lost: the
+ * thread marks itself blocked before its last look at 'triggered', and a
+ * callback sets 'triggered' before waking it.
+ */
+#include "poll.h"
+#include "../sched/sched.h"
+#include "../syscall/sys.h"
+#include "../arch/x86_64/arch.h"
+#include "../mm/mm.h"
+
+static void poll_wake(struct waitq_entry *e, unsigned key)
+{
+	struct poll_wait *pw = e->priv;
+	__atomic_store_n(&pw->triggered, true, __ATOMIC_SEQ_CST);
+	sched_wake(pw->thread);
+}
+
+static void poll_queue(struct poll_table *pt, struct waitq *wq)
+{
+	struct poll_wait *pw = pt->priv;
+	struct poll_entry *pe = kzalloc(sizeof(*pe));
+	if (!pe) {
+		pw->error = -ENOMEM;
+		return;
+	}
+	pe->e.fn = poll_wake;
+	pe->e.priv = pw;
+	pe->next = pw->entries;
+	pw->entries = pe;
+	waitq_add(wq, &pe->e);
+}
+
+void poll_wait_init(struct poll_wait *pw)
+{
+	memset(pw, 0, sizeof(*pw));
+	pw->pt.queue = poll_queue;
+	pw->pt.priv = pw;
+	pw->thread = sched_current();
+}
+
+void poll_wait_done(struct poll_wait *pw)
+{
+	for (struct poll_entry *pe = pw->entries, *n; pe; pe = n) {
+		n = pe->next;
+		waitq_remove(&pe->e);
+		kfree(pe);
+	}
+	pw->entries = NULL;
+}
+
+/* Sleep until a callback fires or deadline (0 = never): false on timeout. */
+bool poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns)
+{
+	if (deadline_ns && clock_ns() >= deadline_ns)
+		return false;
+	uint64_t f = irq_save();
+	struct thread *me = sched_current();
+	__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&pw->triggered, __ATOMIC_SEQ_CST))
+		me->state = THREAD_RUNNING;
+	else
+		sched_block(deadline_ns);
+	irq_restore(f);
+	__atomic_store_n(&pw->triggered, false, __ATOMIC_SEQ_CST);
+	return !deadline_ns || clock_ns() < deadline_ns;
+}
+
+/* The events of one fd, registering on its wait queues when pt is given. */
+static unsigned fd_poll(int fd, unsigned events, struct poll_table *pt)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return POLLNVAL;
+	unsigned r = f->ops->poll ? f->ops->poll(f, pt) : (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	file_put(f);
+	return r & (events | POLLERR | POLLHUP | POLLNVAL);
+}
+
+struct pollfd {
+	int fd;
+	short events, revents;
+};
+
+static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, bool forever)
+{
+	struct poll_wait pw;
+	poll_wait_init(&pw);
+	long ready;
+	for (bool first = true;; first = false) {
+		ready = 0;
+		for (unsigned long i = 0; i < n; i++) {
+			fds[i].revents = 0;
+			if (fds[i].fd < 0)
+				continue;
+			unsigned r = fd_poll(fds[i].fd, (unsigned short)fds[i].events,
+					     first ? &pw.pt : NULL);
+			fds[i].revents = (short)r;
+			ready += r != 0;
+		}
+		if (ready || pw.error)
+			break;
+		if (!forever && !deadline_ns)
+			break; /* timeout 0: just a look */
+		if (!poll_wait_sleep(&pw, forever ? 0 : deadline_ns))
+			break;
+	}
+	poll_wait_done(&pw);
+	return ready ? ready : pw.error;
+}
+
+struct timespec_k {
+	long tv_sec, tv_nsec;
+};
+
+long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
+{
+	if (n > FD_MAX)
+		return -EINVAL;
+	if (!uaccess_ok(fds, n * sizeof(*fds), true))
+		return -EFAULT;
+	uint64_t deadline = timeout_ms > 0 ? clock_ns() + (uint64_t)timeout_ms * 1000000 : 0;
+	return do_poll(fds, n, deadline, timeout_ms < 0);
+}
+
+/* A timespec timeout: *deadline (0 for a zero timeout), *forever for NULL. */
+static long ts_deadline(const struct timespec_k *ts, uint64_t *deadline, bool *forever)
+{
+	*forever = !ts;
+	*deadline = 0;
+	if (!ts)
+		return 0;
+	if (!uaccess_ok(ts, sizeof(*ts), false))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	uint64_t ns = (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+	if ((uint64_t)ts->tv_sec > (1ULL << 33))
+		*forever = true;
+	else if (ns)
+		*deadline = clock_ns() + ns;
+	return 0;
+}
+
+long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec_k *ts,
+	       const void *sigmask, size_t sigsetsize)
+{
+	if (n > FD_MAX)
+		return -EINVAL;
+	if (!uaccess_ok(fds, n * sizeof(*fds), true))
+		return -EFAULT;
+	uint64_t deadline;
+	bool forever;
+	long r = ts_deadline(ts, &deadline, &forever);
+	if (r < 0)
+		return r;
+	/* The signal mask: signals are not delivered to handlers yet, nothing to swap. */
+	return do_poll(fds, n, deadline, forever);
+}
+
+/* select: fd_set bitmaps in, the ready ones out (in place). */
+static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint64_t deadline,
+		      bool forever)
+{
+	if (nfds < 0 || nfds > FD_MAX)
+		return -EINVAL;
+	size_t words = ((size_t)nfds + 63) / 64;
+	size_t bytes = words * 8;
+	if ((in && !uaccess_ok(in, bytes, true)) || (out && !uaccess_ok(out, bytes, true)) ||
+	    (ex && !uaccess_ok(ex, bytes, true)))
+		return -EFAULT;
+	uint64_t *want = kzalloc(bytes * 3 + 8);
+	if (!want)
+		return -ENOMEM;
+	uint64_t *win = want, *wout = want + words, *wex = want + 2 * words;
+	if (in)
+		memcpy(win, in, bytes);
+	if (out)
+		memcpy(wout, out, bytes);
+	if (ex)
+		memcpy(wex, ex, bytes);
+	/* Only bits below nfds count. */
+	if (nfds % 64 && words) {
+		uint64_t mask = (1ULL << (nfds % 64)) - 1;
+		win[words - 1] &= mask, wout[words - 1] &= mask, wex[words - 1] &= mask;
+	}
+
+	struct poll_wait pw;
+	poll_wait_init(&pw);
+	long ready = 0;
+	for (bool first = true;; first = false) {
+		ready = 0;
+		if (in)
+			memset(in, 0, bytes);
+		if (out)
+			memset(out, 0, bytes);
+		if (ex)
+			memset(ex, 0, bytes);
+		for (int fd = 0; fd < nfds; fd++) {
+			uint64_t bit = 1ULL << (fd % 64);
+			size_t w = (size_t)fd / 64;
+			bool r = win[w] & bit, wr = wout[w] & bit, e = wex[w] & bit;
+			if (!r && !wr && !e)
+				continue;
+			unsigned ev = (r ? POLLIN | POLLRDNORM | POLLHUP | POLLERR : 0) |
+				      (wr ? POLLOUT | POLLWRNORM | POLLERR : 0) | (e ? POLLPRI : 0);
+			unsigned got = fd_poll(fd, ev, first ? &pw.pt : NULL);
+			if (got & POLLNVAL) {
+				ready = -EBADF;
+				goto out;
+			}
+			if (r && (got & (POLLIN | POLLRDNORM | POLLHUP | POLLERR)))
+				in[w] |= bit, ready++;
+			if (wr && (got & (POLLOUT | POLLWRNORM | POLLERR)))
+				out[w] |= bit, ready++;
+			if (e && (got & POLLPRI))
+				ex[w] |= bit, ready++;
+		}
+		if (ready || pw.error)
+			break;
+		if (!forever && !deadline)
+			break;
+		if (!poll_wait_sleep(&pw, forever ? 0 : deadline))
+			break;
+	}
+	if (!ready && pw.error)
+		ready = pw.error;
+out:
+	poll_wait_done(&pw);
+	kfree(want);
+	return ready;
+}
+
+struct timeval_k {
+	long tv_sec, tv_usec;
+};
+
+long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct timeval_k *tv)
+{
+	uint64_t deadline = 0;
+	bool forever = !tv;
+	if (tv) {
+		if (!uaccess_ok(tv, sizeof(*tv), true))
+			return -EFAULT;
+		if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+			return -EINVAL;
+		uint64_t ns = (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000;
+		if (ns)
+			deadline = clock_ns() + ns;
+	}
+	long r = do_select(nfds, in, out, ex, deadline, forever);
+	if (tv && r >= 0) { /* Linux writes back the time left */
+		uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
+		tv->tv_sec = (long)(left / 1000000000ULL);
+		tv->tv_usec = (long)(left % 1000000000ULL / 1000);
+	}
+	return r;
+}
+
+long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
+		  const struct timespec_k *ts, const void *sig)
+{
+	uint64_t deadline;
+	bool forever;
+	long r = ts_deadline(ts, &deadline, &forever);
+	if (r < 0)
+		return r;
+	return do_select(nfds, in, out, ex, deadline, forever);
+}

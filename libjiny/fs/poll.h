@@ -1,0 +1,28 @@
+/*
+ * poll.h - waiting for file readiness (fs/poll.c), shared by poll/select
+ * and epoll: a poll_wait collects callback entries that files queue on their
+ * wait queues through the poll_table, and sleeps until one fires.
+ */
+#ifndef JINY_POLL_H
+#define JINY_POLL_H
+
+#include "vfs.h"
+
+struct poll_entry {
+	struct waitq_entry e;
+	struct poll_entry *next;
+};
+
+struct poll_wait {
+	struct poll_table pt;        /* handed to file_ops.poll */
+	struct thread *thread;       /* the waiter */
+	volatile bool triggered;     /* a queued callback fired since the last sleep */
+	struct poll_entry *entries;
+	int error;                   /* -ENOMEM while queueing */
+};
+
+void poll_wait_init(struct poll_wait *pw);
+bool poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns); /* false: timed out */
+void poll_wait_done(struct poll_wait *pw);                         /* dequeue and free */
+
+#endif
