@@ -16,11 +16,11 @@ int anon_fd(const char *name, const struct file_ops *ops, void *priv, unsigned f
 	if (!f)
 		return -ENOMEM;
 	f->priv = priv;
-	int fd = fd_install(f, fd_flags);
+	int fd = fd_install(f, fd_flags); /* the table takes our reference */
 	if (fd < 0) {
 		f->priv = NULL; /* the caller frees it */
 		f->ops = NULL;
+		file_put(f);
 	}
-	file_put(f);
 	return fd;
 }

@@ -47,6 +47,8 @@
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
 
 /* open(2) flags (Linux x86_64 values). */
 #define O_ACCMODE 03
@@ -94,6 +96,8 @@ struct mount;
 struct file;
 struct vattr;
 struct vfs_dirent_sink;
+struct vfs_lock;
+struct pipe;
 
 /* What a poll/select/epoll caller hands to file_ops.poll to be woken later. */
 struct poll_table {
@@ -150,7 +154,12 @@ struct vnode_ops {
 	ssize_t (*readlink)(struct vnode *vn, char *buf, size_t n);
 	int (*truncate)(struct vnode *vn, uint64_t size);
 	int (*setattr)(struct vnode *vn, const struct vattr *va, unsigned which); /* VA_* */
-	void (*evict)(struct vnode *vn); /* last reference gone and nlink == 0: free */
+	/* Last reference gone: free the file system's data. (ramfs's directory entries
+	 * hold references, so there it happens only once nlink == 0.) Optional. */
+	void (*evict)(struct vnode *vn);
+	/* renameat2(RENAME_EXCHANGE): swap two names atomically. Optional (-EINVAL). */
+	int (*exchange)(struct vnode *olddir, const char *oldname, size_t oldlen,
+			struct vnode *newdir, const char *newname, size_t newlen);
 };
 
 /* Attributes (stat). */
@@ -165,6 +174,7 @@ struct vattr {
 #define VA_GID 4u
 #define VA_ATIME 8u
 #define VA_MTIME 16u
+#define VA_CTIME 32u  /* set ctime to va->ctime_ns (else the fs sets it to now) */
 
 struct vnode {
 	const struct vnode_ops *ops;
@@ -181,7 +191,13 @@ struct vnode {
 	struct kmutex lock;
 	struct waitq poll_wq;        /* readiness changes (pipes, devices, eventfd) */
 	void *priv;                  /* file system data */
+	/* Added by the VFS core: */
+	unsigned vflags;             /* VN_* */
+	struct vfs_lock *locks;      /* fcntl record locks (fs/lock.c; vn->lock) */
+	struct pipe *fifo;           /* a FIFO's pipe while it is open (fs/pipe.c) */
+	uint64_t blocks;             /* 512-byte blocks allocated (st_blocks) */
 };
+#define VN_NOCACHE 1u  /* a directory whose names are not cached (procfs): looked up each time */
 
 struct dentry {
 	char *name;                  /* "" for a root */
@@ -192,6 +208,11 @@ struct dentry {
 	struct mount *mounted;       /* a mount covering this dentry, or NULL */
 	struct dentry *child, *sibling; /* children list (dentry cache lock) */
 	int refcount;
+	/* Added by the VFS core (all under the dentry cache lock): */
+	struct dentry **sib_pprev;   /* the pointer to this one in the children list */
+	struct dentry *hash_next, **hash_pprev; /* hash chain of the dentry cache */
+	bool unhashed;               /* removed from the cache (unlinked, renamed over,
+				      * or never cached): freed at the last put */
 };
 
 struct fs_type {
@@ -210,7 +231,13 @@ struct mount {
 	uint32_t dev;                /* st_dev */
 	unsigned flags;              /* MS_RDONLY... */
 	uint64_t next_ino;           /* for file systems that number their own */
+	int nopen;                   /* open files on it (umount: EBUSY); atomic */
+	void *priv;                  /* file system data (statfs numbers...) */
 };
+#define MS_RDONLY 1u
+#define MS_NOSUID 2u
+#define MS_NODEV 4u
+#define MS_NOEXEC 8u
 
 struct file {
 	const struct file_ops *ops;
@@ -275,5 +302,104 @@ int vfs_mkdir_p(const char *path, unsigned mode);
 int vfs_create_file(const char *path, unsigned mode, const void *data, size_t len);
 int vfs_symlink_at(const char *target, const char *path);
 int vfs_set_owner_times(const char *path, uint32_t uid, uint32_t gid, uint64_t mtime_ns);
+
+/* ---- VFS operations for the system calls (fs/fsops.c, fs/namei.c, fs/file.c) ---- */
+struct kstatfs {
+	uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen, frsize, flags;
+};
+
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
+int vfs_permission(struct vnode *vn, int mask);  /* 0 or -EACCES / -EROFS */
+/* Walk from a dentry instead of a dirfd (NULL: the task's cwd). */
+int vfs_walk_at(struct dentry *start, const char *path, unsigned flags, struct dentry **out,
+		const char **last, size_t *lastlen);
+/* The dentry of dirfd for a *at() call: cwd, or the fd's (a directory unless empty_ok). */
+int vfs_dirfd_dentry(int dirfd, struct dentry **out);
+/* The name 'last' in directory dentry 'dir' (positive or negative; cached). */
+int vfs_lookup_child(struct dentry *dir, const char *name, size_t len, struct dentry **out);
+
+int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct file **out);
+int vfs_open_dentry(struct dentry *d, unsigned flags, struct file **out);
+ssize_t vfs_read(struct file *f, void *buf, size_t n);
+ssize_t vfs_write(struct file *f, const void *buf, size_t n);
+ssize_t vfs_pread(struct file *f, void *buf, size_t n, uint64_t pos);
+ssize_t vfs_pwrite(struct file *f, const void *buf, size_t n, uint64_t pos);
+int64_t vfs_lseek(struct file *f, int64_t off, int whence);
+int vfs_mknod(int dirfd, const char *path, unsigned mode, uint32_t rdev);
+int vfs_mkdir(int dirfd, const char *path, unsigned mode);
+int vfs_rmdir(int dirfd, const char *path);
+int vfs_unlink(int dirfd, const char *path);
+int vfs_symlink(const char *target, int dirfd, const char *path);
+int vfs_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	     unsigned flags /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */);
+#define RENAME_NOREPLACE 1u
+#define RENAME_EXCHANGE 2u
+int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	       unsigned flags);
+ssize_t vfs_readlink(struct vnode *vn, char *buf, size_t n);
+int vfs_truncate(struct vnode *vn, uint64_t size);
+int vfs_setattr(struct vnode *vn, const struct vattr *va, unsigned which);
+int vfs_statfs(struct vnode *vn, struct kstatfs *st);
+int vfs_getdents(struct file *f, struct vfs_dirent_sink *sink);
+/* The path of d as seen from the task's root: its length, -ERANGE if n is too small,
+ * -ENOENT if d was removed (deleted_ok: append " (deleted)" instead). */
+ssize_t vfs_d_path(struct dentry *d, char *buf, size_t n, bool deleted_ok);
+int vfs_chdir(struct dentry *d);
+int vfs_mount(const char *source, const char *target, const char *type, unsigned flags,
+	      const char *data);
+int vfs_umount(const char *target, unsigned flags);
+/* Call fn for each mount (the mount table lock is held: no blocking). */
+void vfs_for_each_mount(void (*fn)(struct mount *m, void *ctx), void *ctx);
+struct fs_type *vfs_find_type(const char *name);
+void vfs_fill_stat_dev(struct vnode *vn, uint64_t *dev);
+
+/* Character devices: open() of an S_IFCHR node picks fops by rdev (fs/devfs.c). */
+#define VFS_MKDEV(major, minor) (((major) << 8) | (minor))
+int vfs_register_chrdev(uint32_t rdev, const char *name, const struct file_ops *fops);
+const struct file_ops *vfs_chrdev_fops(uint32_t rdev);
+
+/* fd table (fs/file.c) beyond the core: */
+int fd_install_at(int fd, struct file *f, unsigned flags); /* dup2: replaces; fd or -errno */
+int fd_install_from(int minfd, struct file *f, unsigned flags); /* F_DUPFD */
+int fd_get_cloexec(int fd);                      /* 0/1, or -EBADF */
+int fd_next_open(int from);                      /* lowest open fd >= from, or -1 */
+int fd_set_cloexec(int fd, bool on);
+/* Open fds 0, 1, 2 on /dev/console if they are not open (kern/app.c, before _start). */
+void vfs_open_std_fds(void);
+/* Anonymous files (pipes, eventfd...): a vnode not in any directory. */
+struct vnode *vfs_anon_vnode(unsigned mode);
+/* Read-only snapshot files: content made at open (procfs, ...). */
+struct vfs_snapshot {
+	char *buf;
+	size_t len, cap;
+};
+bool snap_printf(struct vfs_snapshot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool snap_put(struct vfs_snapshot *s, const void *data, size_t len);
+void snap_free(struct vfs_snapshot *s);
+
+/* Helpers for file systems. */
+uint64_t vfs_now(void);                          /* clock_realtime_ns() */
+void vfs_touch(struct vnode *vn, bool atime, bool mtime_ctime);
+bool vfs_emit_dots(struct file *f, struct vfs_dirent_sink *sink); /* '.' (pos 0), '..' (1) */
+/* Copy a user string (a path) into a kernel buffer of VFS_PATH_MAX bytes:
+ * -EFAULT, -ENAMETOOLONG; 'out' must be freed with vfs_path_free. */
+int vfs_path_from_user(const char *up, char **out);
+void vfs_path_free(char *p);
+
+/* fs/lock.c: fcntl record locks (POSIX: per process, released at any close). */
+struct flock_k {
+	int16_t l_type, l_whence;
+	int64_t l_start, l_len;
+	int32_t l_pid;
+};
+int vfs_lock_get(struct file *f, struct flock_k *fl);
+int vfs_lock_set(struct file *f, const struct flock_k *fl, bool wait);
+void vfs_lock_release_all(struct vnode *vn);
+
+/* fs/pipe.c */
+int pipe_create(struct file **rd, struct file **wr, unsigned flags);
+int fifo_open(struct vnode *vn, struct file *f);
 
 #endif

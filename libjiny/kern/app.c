@@ -10,6 +10,7 @@
 #include "../arch/x86_64/arch.h"
 #include "../sched/sched.h"
 #include "../mm/mm.h"
+#include "../fs/vfs.h"
 
 #define APP_STACK_SIZE (8UL << 20) /* like Linux's default RLIMIT_STACK */
 #define APP_START_STACK_SIZE (1UL << 20) /* filled on demand; holds argv/envp copies */
@@ -125,6 +126,7 @@ static void app_main_thread(void *unused)
 void app_start(const struct cmdline *cl)
 {
 	app_cmdline = cl;
+	vfs_open_std_fds(); /* fds 0, 1, 2 on /dev/console, as init would leave them */
 	struct thread *t = thread_create("main", PRIO_HP, THREAD_APP, app_main_thread, NULL,
 					 APP_START_STACK_SIZE);
 	if (!t)

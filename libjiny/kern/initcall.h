@@ -17,8 +17,13 @@ struct initcall {
 #define INITCALL_NET 3
 #define INITCALL_LATE 9
 
-#define INITCALL(level, f)                                                    \
+/* Two steps, so that a level given as INITCALL_FS is expanded to its number
+ * before it becomes part of the section name. Entries are 16-byte aligned
+ * (the size of one): the linker script's table has no holes. */
+#define INITCALL(level, f) INITCALL_(level, f)
+#define INITCALL_(level, f)                                                   \
 	static const struct initcall __initcall_##f                           \
-		__attribute__((used, section(".jiny.initcall." #level "." #f))) = { f, #f }
+		__attribute__((used, aligned(16),                             \
+			       section(".jiny.initcall." #level "." #f))) = { f, #f }
 
 #endif

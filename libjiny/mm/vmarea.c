@@ -390,3 +390,14 @@ void *vmarea_map_mmio(paddr_t pa, size_t len)
 	}
 	return (void *)(at + off);
 }
+
+size_t vma_snapshot(struct vma *out, size_t max)
+{
+	size_t n = 0;
+	uint64_t f = vma_lock_irqsave();
+	for (struct vma *v = areas; v; v = v->next, n++)
+		if (n < max)
+			out[n] = *v;
+	spin_unlock_irqrestore(&vma_lock, f);
+	return n;
+}

@@ -24,5 +24,8 @@ bool vma_check(uintptr_t a, size_t n, bool write);
 bool vma_bounds(uintptr_t va, uintptr_t *start, uintptr_t *end);
 int vma_populate(uintptr_t s, uintptr_t e);
 int vma_discard(uintptr_t s, uintptr_t e);
+/* Copy up to max areas (address order) into out; returns how many exist
+ * (call again with a bigger array if that is more than max). /proc maps. */
+size_t vma_snapshot(struct vma *out, size_t max);
 
 #endif

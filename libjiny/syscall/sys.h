@@ -17,16 +17,96 @@ struct iovec;
 struct timespec;
 struct pollfd;
 
-/* syscall/sys_io.c: the console as fds 0-2 (the VFS comes later) */
+struct kstat_k;
+struct statx_k;
+struct statfs_k;
+struct timespec_k;
+
+/* syscall/sys_io.c: calls on file descriptors */
 long sys_read(int fd, void *buf, size_t n) SYS_EXPORT(read);
 long sys_write(int fd, const void *buf, size_t n) SYS_EXPORT(write);
+long sys_pread64(int fd, void *buf, size_t n, long pos) SYS_EXPORT(pread64);
+long sys_pwrite64(int fd, const void *buf, size_t n, long pos) SYS_EXPORT(pwrite64);
 long sys_readv(int fd, const struct iovec *iov, int cnt) SYS_EXPORT(readv);
 long sys_writev(int fd, const struct iovec *iov, int cnt) SYS_EXPORT(writev);
+long sys_preadv(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h) SYS_EXPORT(preadv);
+long sys_pwritev(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h)
+	SYS_EXPORT(pwritev);
 long sys_close(int fd) SYS_EXPORT(close);
 long sys_lseek(int fd, long off, int whence) SYS_EXPORT(lseek);
+long sys_dup(int fd) SYS_EXPORT(dup);
+long sys_dup2(int old, int new) SYS_EXPORT(dup2);
+long sys_dup3(int old, int new, int flags) SYS_EXPORT(dup3);
 long sys_ioctl(int fd, unsigned long req, unsigned long arg) SYS_EXPORT(ioctl);
 long sys_fcntl(int fd, int cmd, unsigned long arg) SYS_EXPORT(fcntl);
+long sys_fsync(int fd) SYS_EXPORT(fsync);
+long sys_fdatasync(int fd) SYS_EXPORT(fdatasync);
+long sys_sync(void) SYS_EXPORT(sync);
+long sys_fadvise64(int fd, long off, long len, int advice) SYS_EXPORT(fadvise64);
+long sys_flock(int fd, int op) SYS_EXPORT(flock);
+long sys_sendfile(int out_fd, int in_fd, long *offp, size_t count) SYS_EXPORT(sendfile);
+
+/* syscall/sys_poll_interim.c (until the poll/epoll branch) */
 long sys_poll(struct pollfd *fds, unsigned long n, int timeout) SYS_EXPORT(poll);
+
+/* syscall/sys_fs.c: path-based calls */
+long sys_open(const char *path, int flags, unsigned mode) SYS_EXPORT(open);
+long sys_openat(int dirfd, const char *path, int flags, unsigned mode) SYS_EXPORT(openat);
+long sys_creat(const char *path, unsigned mode) SYS_EXPORT(creat);
+long sys_stat(const char *path, struct kstat_k *st) SYS_EXPORT(stat);
+long sys_lstat(const char *path, struct kstat_k *st) SYS_EXPORT(lstat);
+long sys_fstat(int fd, struct kstat_k *st) SYS_EXPORT(fstat);
+long sys_newfstatat(int dirfd, const char *path, struct kstat_k *st, int flags)
+	SYS_EXPORT(newfstatat);
+long sys_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx_k *buf)
+	SYS_EXPORT(statx);
+long sys_access(const char *path, int mode) SYS_EXPORT(access);
+long sys_faccessat(int dirfd, const char *path, int mode) SYS_EXPORT(faccessat);
+long sys_faccessat2(int dirfd, const char *path, int mode, int flags) SYS_EXPORT(faccessat2);
+long sys_getdents(int fd, void *buf, size_t count) SYS_EXPORT(getdents);
+long sys_getdents64(int fd, void *buf, size_t count) SYS_EXPORT(getdents64);
+long sys_mkdir(const char *path, unsigned mode) SYS_EXPORT(mkdir);
+long sys_mkdirat(int dirfd, const char *path, unsigned mode) SYS_EXPORT(mkdirat);
+long sys_rmdir(const char *path) SYS_EXPORT(rmdir);
+long sys_unlink(const char *path) SYS_EXPORT(unlink);
+long sys_unlinkat(int dirfd, const char *path, int flags) SYS_EXPORT(unlinkat);
+long sys_mknod(const char *path, unsigned mode, unsigned dev) SYS_EXPORT(mknod);
+long sys_mknodat(int dirfd, const char *path, unsigned mode, unsigned dev) SYS_EXPORT(mknodat);
+long sys_symlink(const char *target, const char *path) SYS_EXPORT(symlink);
+long sys_symlinkat(const char *target, int dirfd, const char *path) SYS_EXPORT(symlinkat);
+long sys_link(const char *old, const char *new) SYS_EXPORT(link);
+long sys_linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
+	SYS_EXPORT(linkat);
+long sys_rename(const char *old, const char *new) SYS_EXPORT(rename);
+long sys_renameat(int olddirfd, const char *old, int newdirfd, const char *new)
+	SYS_EXPORT(renameat);
+long sys_renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags)
+	SYS_EXPORT(renameat2);
+long sys_readlink(const char *path, char *buf, int size) SYS_EXPORT(readlink);
+long sys_readlinkat(int dirfd, const char *path, char *buf, int size) SYS_EXPORT(readlinkat);
+long sys_truncate(const char *path, long len) SYS_EXPORT(truncate);
+long sys_ftruncate(int fd, long len) SYS_EXPORT(ftruncate);
+long sys_chmod(const char *path, unsigned mode) SYS_EXPORT(chmod);
+long sys_fchmod(int fd, unsigned mode) SYS_EXPORT(fchmod);
+long sys_fchmodat(int dirfd, const char *path, unsigned mode) SYS_EXPORT(fchmodat);
+long sys_chown(const char *path, uint32_t uid, uint32_t gid) SYS_EXPORT(chown);
+long sys_lchown(const char *path, uint32_t uid, uint32_t gid) SYS_EXPORT(lchown);
+long sys_fchown(int fd, uint32_t uid, uint32_t gid) SYS_EXPORT(fchown);
+long sys_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)
+	SYS_EXPORT(fchownat);
+long sys_utimensat(int dirfd, const char *path, const struct timespec_k *times, int flags)
+	SYS_EXPORT(utimensat);
+long sys_umask(unsigned mask) SYS_EXPORT(umask);
+long sys_chdir(const char *path) SYS_EXPORT(chdir);
+long sys_fchdir(int fd) SYS_EXPORT(fchdir);
+long sys_getcwd(char *buf, size_t size) SYS_EXPORT(getcwd);
+long sys_statfs(const char *path, struct statfs_k *buf) SYS_EXPORT(statfs);
+long sys_fstatfs(int fd, struct statfs_k *buf) SYS_EXPORT(fstatfs);
+long sys_mount(const char *source, const char *target, const char *type, unsigned long flags,
+	       const void *data) SYS_EXPORT(mount);
+long sys_umount2(const char *target, int flags) SYS_EXPORT(umount2);
+long sys_pipe(int *fds) SYS_EXPORT(pipe);
+long sys_pipe2(int *fds, int flags) SYS_EXPORT(pipe2);
 
 /* mm/mmap.c */
 long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd, long off)

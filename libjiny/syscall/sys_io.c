@@ -1,233 +1,423 @@
 /*
- * sys_io.c - file-descriptor system calls over the console, the only file
- * until the VFS exists: fds 0, 1, 2 are the serial port (a tty: TCGETS and
- * TIOCGWINSZ answer, so stdio line-buffers as on a terminal). Reading polls
- * the UART, sleeping 1 ms between looks.
+ * sys_io.c - system calls on file descriptors: read/write and their
+ * vectored and positioned forms, lseek, close, dup*, fcntl, ioctl, fsync,
+ * sendfile, fadvise64, flock. Thin: each checks the app's pointers
+ * (uaccess_ok: EFAULT, never a kernel fault), takes a reference on the file
+ * (fd_get), and calls the VFS (fs/fsops.c, fs/file.c, fs/lock.c). Path-based
+ * calls are in sys_fs.c.
  */
 #include "sys.h"
-#include "../drivers/serial.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/arch.h"
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
 
-#define TCGETS 0x5401
-#define TCSETS 0x5402
-#define TCSETSW 0x5403
-#define TCSETSF 0x5404
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
-#define FIONREAD 0x541b
-#define FIONBIO 0x5421
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2
 #define F_GETFL 3
 #define F_SETFL 4
-#define O_RDWR 2
-#define O_NONBLOCK 04000
-#define POLLIN 1
-#define POLLOUT 4
-#define POLLNVAL 0x20
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_SETOWN 8
+#define F_GETOWN 9
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_DUPFD_CLOEXEC 1030
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
+#define FD_CLOEXEC 1
+#define FIONREAD 0x541b
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+#define IOV_MAX 1024
 
 struct iovec {
 	void *iov_base;
 	size_t iov_len;
 };
-struct pollfd {
-	int fd;
-	short events, revents;
-};
-struct winsize {
-	unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
-};
-struct termios_k { /* struct termios of the Linux x86_64 ABI */
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line, c_cc[32];
-	uint32_t c_ispeed, c_ospeed;
-};
-
-static bool console_open[3] = { true, true, true };
-static int console_flags[3] = { O_RDWR, O_RDWR, O_RDWR };
-static struct termios_k console_termios = {
-	.c_iflag = 0x500 /* ICRNL|IXON */, .c_oflag = 0x5 /* OPOST|ONLCR */,
-	.c_cflag = 0xbf /* B38400|CS8|CREAD */, .c_lflag = 0x8a3b /* ISIG|ICANON|ECHO.. */,
-	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26 },
-	.c_ispeed = 0xf, .c_ospeed = 0xf,
-};
-
-static bool fd_ok(int fd) { return fd >= 0 && fd < 3 && console_open[fd]; }
-
-long sys_write(int fd, const void *buf, size_t n)
-{
-	if (!fd_ok(fd))
-		return -EBADF;
-	if (!uaccess_ok(buf, n, false))
-		return -EFAULT;
-	serial_write(buf, n);
-	return (long)n;
-}
 
 long sys_read(int fd, void *buf, size_t n)
 {
-	if (!fd_ok(fd))
+	struct file *f = fd_get(fd);
+	if (!f)
 		return -EBADF;
-	if (!uaccess_ok(buf, n, true))
-		return -EFAULT;
-	if (!n)
-		return 0;
-	char *p = buf;
-	size_t got = 0;
-	for (;;) {
-		int c;
-		while (got < n && (c = serial_getc_nonblock()) >= 0) {
-			p[got++] = (char)(c == '\r' ? '\n' : c);
-			if (c == '\r' || c == '\n')
-				return (long)got;
-		}
-		if (got || (console_flags[fd] & O_NONBLOCK))
-			return got ? (long)got : -EAGAIN;
-		sched_sleep_until(clock_ns() + 1000000);
-	}
+	long r = uaccess_ok(buf, n, true) ? vfs_read(f, buf, n) : -EFAULT;
+	file_put(f);
+	return r;
+}
+
+long sys_write(int fd, const void *buf, size_t n)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = uaccess_ok(buf, n, false) ? vfs_write(f, buf, n) : -EFAULT;
+	file_put(f);
+	return r;
+}
+
+long sys_pread64(int fd, void *buf, size_t n, long pos)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = pos < 0 ? -EINVAL : !uaccess_ok(buf, n, true) ? -EFAULT
+		 : vfs_pread(f, buf, n, (uint64_t)pos);
+	file_put(f);
+	return r;
+}
+
+long sys_pwrite64(int fd, const void *buf, size_t n, long pos)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = pos < 0 ? -EINVAL : !uaccess_ok(buf, n, false) ? -EFAULT
+		 : vfs_pwrite(f, buf, n, (uint64_t)pos);
+	file_put(f);
+	return r;
 }
 
 static long iov_check(const struct iovec *iov, int cnt, bool write)
 {
-	if (cnt < 0 || cnt > 1024)
+	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
-	if (!uaccess_ok(iov, sizeof(*iov) * cnt, false))
+	if (!uaccess_ok(iov, sizeof(*iov) * (size_t)cnt, false))
 		return -EFAULT;
-	for (int i = 0; i < cnt; i++)
+	size_t total = 0;
+	for (int i = 0; i < cnt; i++) {
+		if ((ssize_t)iov[i].iov_len < 0 || total + iov[i].iov_len < total)
+			return -EINVAL;
+		total += iov[i].iov_len;
 		if (!uaccess_ok(iov[i].iov_base, iov[i].iov_len, write))
 			return -EFAULT;
-	return 0;
+	}
+	return (ssize_t)total < 0 ? -EINVAL : 0;
 }
 
-long sys_writev(int fd, const struct iovec *iov, int cnt)
+/* pos < 0: the file's offset. Stops at the first short transfer. */
+static long do_rw_vec(int fd, const struct iovec *iov, int cnt, long pos, bool write)
 {
-	if (!fd_ok(fd))
+	struct file *f = fd_get(fd);
+	if (!f)
 		return -EBADF;
-	long r = iov_check(iov, cnt, false);
-	if (r < 0)
-		return r;
-	for (int i = 0; i < cnt; i++) {
-		serial_write(iov[i].iov_base, iov[i].iov_len);
-		r += (long)iov[i].iov_len;
+	long r = iov_check(iov, cnt, !write), done = 0;
+	for (int i = 0; r >= 0 && i < cnt; i++) {
+		size_t len = iov[i].iov_len;
+		if (!len)
+			continue;
+		ssize_t n;
+		if (pos >= 0)
+			n = write ? vfs_pwrite(f, iov[i].iov_base, len, (uint64_t)(pos + done))
+				  : vfs_pread(f, iov[i].iov_base, len, (uint64_t)(pos + done));
+		else
+			n = write ? vfs_write(f, iov[i].iov_base, len) : vfs_read(f, iov[i].iov_base, len);
+		if (n < 0) {
+			r = done ? 0 : n;
+			break;
+		}
+		done += n;
+		if ((size_t)n < len)
+			break;
 	}
-	return r;
+	/* An empty vector still needs a valid fd of the right mode. */
+	unsigned a = f->flags & O_ACCMODE;
+	if (r >= 0 && !done && ((f->flags & O_PATH) || (write ? a == O_RDONLY : a == O_WRONLY)))
+		r = -EBADF;
+	file_put(f);
+	return r < 0 ? r : done;
 }
 
 long sys_readv(int fd, const struct iovec *iov, int cnt)
 {
-	if (!fd_ok(fd))
-		return -EBADF;
-	long r = iov_check(iov, cnt, true);
-	if (r < 0)
-		return r;
-	for (int i = 0; i < cnt; i++) {
-		if (!iov[i].iov_len)
-			continue;
-		return sys_read(fd, iov[i].iov_base, iov[i].iov_len); /* one line at most */
-	}
-	return 0;
+	return do_rw_vec(fd, iov, cnt, -1, false);
+}
+
+long sys_writev(int fd, const struct iovec *iov, int cnt)
+{
+	return do_rw_vec(fd, iov, cnt, -1, true);
+}
+
+long sys_preadv(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h)
+{
+	return pos_l < 0 ? -EINVAL : do_rw_vec(fd, iov, cnt, pos_l, false);
+}
+
+long sys_pwritev(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h)
+{
+	return pos_l < 0 ? -EINVAL : do_rw_vec(fd, iov, cnt, pos_l, true);
 }
 
 long sys_close(int fd)
 {
-	if (!fd_ok(fd))
-		return -EBADF;
-	console_open[fd] = false;
-	return 0;
+	return fd_close(fd);
 }
 
 long sys_lseek(int fd, long off, int whence)
 {
-	return fd_ok(fd) ? -ESPIPE : -EBADF;
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = vfs_lseek(f, off, whence);
+	file_put(f);
+	return r;
 }
 
-long sys_ioctl(int fd, unsigned long req, unsigned long arg)
+long sys_dup(int fd)
 {
-	if (!fd_ok(fd))
+	struct file *f = fd_get(fd);
+	if (!f)
 		return -EBADF;
-	void *p = (void *)arg;
-	switch (req) {
-	case TCGETS:
-		if (!uaccess_ok(p, sizeof(console_termios), true))
-			return -EFAULT;
-		memcpy(p, &console_termios, sizeof(console_termios));
-		return 0;
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-		if (!uaccess_ok(p, sizeof(console_termios), false))
-			return -EFAULT;
-		memcpy(&console_termios, p, sizeof(console_termios));
-		return 0;
-	case TIOCGWINSZ: {
-		struct winsize ws = { 24, 80, 0, 0 };
-		if (!uaccess_ok(p, sizeof(ws), true))
-			return -EFAULT;
-		memcpy(p, &ws, sizeof(ws));
-		return 0;
-	}
-	case TIOCSWINSZ:
-		return 0;
-	case FIONBIO:
-		if (!uaccess_ok(p, sizeof(int), false))
-			return -EFAULT;
-		if (*(int *)p)
-			console_flags[fd] |= O_NONBLOCK;
-		else
-			console_flags[fd] &= ~O_NONBLOCK;
-		return 0;
-	case FIONREAD:
-		if (!uaccess_ok(p, sizeof(int), true))
-			return -EFAULT;
-		*(int *)p = 0;
-		return 0;
-	}
-	return -ENOTTY;
+	int r = fd_install(f, 0);
+	if (r < 0)
+		file_put(f);
+	return r;
 }
 
-long sys_fcntl(int fd, int cmd, unsigned long arg)
+long sys_dup3(int old, int new, int flags)
 {
-	if (!fd_ok(fd))
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (old == new)
+		return -EINVAL;
+	struct file *f = fd_get(old);
+	if (!f)
 		return -EBADF;
+	int r = fd_install_at(new, f, (unsigned)flags);
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+
+long sys_dup2(int old, int new)
+{
+	if (old == new) {
+		struct file *f = fd_get(old);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return new;
+	}
+	return sys_dup3(old, new, 0);
+}
+
+static long do_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
+{
 	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		if (arg >= (unsigned long)FD_MAX)
+			return -EINVAL;
+		file_get(f);
+		int r = fd_install_from((int)arg, f, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+		if (r < 0)
+			file_put(f);
+		return r == -EMFILE && arg ? -EINVAL : r;
+	}
 	case F_GETFD:
-		return 0;
+		return fd_get_cloexec(fd) > 0 ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		return 0;
+		return fd_set_cloexec(fd, arg & FD_CLOEXEC);
 	case F_GETFL:
-		return console_flags[fd];
-	case F_SETFL:
-		console_flags[fd] = (console_flags[fd] & ~O_NONBLOCK) | (arg & O_NONBLOCK);
+		return f->flags;
+	case F_SETFL: {
+		unsigned ch = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | 020000 /* O_ASYNC */;
+		if (f->flags & O_PATH)
+			return -EBADF;
+		__atomic_store_n(&f->flags, (f->flags & ~ch) | ((unsigned)arg & ch), __ATOMIC_RELAXED);
 		return 0;
+	}
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW: {
+		struct flock_k *fl = (void *)arg;
+		if (!uaccess_ok(fl, sizeof(*fl), cmd == F_GETLK || cmd == F_OFD_GETLK))
+			return -EFAULT;
+		if ((f->flags & O_PATH) || !f->vnode || !f->dentry)
+			return -EBADF;
+		if ((cmd >= F_OFD_GETLK && cmd <= F_OFD_SETLKW) && fl->l_pid)
+			return -EINVAL;
+		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+			struct flock_k k = *fl;
+			int r = vfs_lock_get(f, &k);
+			if (r >= 0)
+				*fl = k;
+			return r;
+		}
+		struct flock_k k = *fl;
+		return vfs_lock_set(f, &k, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
+	}
+	case F_SETOWN:
+		return 0;
+	case F_GETOWN:
+		return 0;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		if (!f->vnode || !S_ISFIFO(f->vnode->mode))
+			return -EBADF;
+		return 65536;
 	}
 	return -EINVAL;
 }
 
-long sys_poll(struct pollfd *fds, unsigned long n, int timeout)
+long sys_fcntl(int fd, int cmd, unsigned long arg)
 {
-	if (n > 1024)
-		return -EINVAL;
-	if (!uaccess_ok(fds, n * sizeof(*fds), true))
-		return -EFAULT;
-	uint64_t deadline = timeout < 0 ? ~0ULL : clock_ns() + (uint64_t)timeout * 1000000;
-	for (;;) {
-		long ready = 0;
-		for (unsigned long i = 0; i < n; i++) {
-			fds[i].revents = 0;
-			if (fds[i].fd < 0)
-				continue;
-			if (!fd_ok(fds[i].fd))
-				fds[i].revents = POLLNVAL;
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = do_fcntl(f, fd, cmd, arg);
+	file_put(f);
+	return r;
+}
+
+long sys_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	void *p = (void *)arg;
+	long r;
+	if (f->flags & O_PATH) {
+		r = -EBADF;
+	} else if (req == FIOCLEX || req == FIONCLEX) {
+		r = fd_set_cloexec(fd, req == FIOCLEX);
+	} else if (req == FIONBIO) {
+		if (!uaccess_ok(p, sizeof(int), false)) {
+			r = -EFAULT;
+		} else {
+			if (*(int *)p)
+				__atomic_or_fetch(&f->flags, O_NONBLOCK, __ATOMIC_RELAXED);
 			else
-				fds[i].revents = fds[i].events &
-						 (POLLOUT | (serial_rx_ready() ? POLLIN : 0));
-			if (fds[i].revents)
-				ready++;
+				__atomic_and_fetch(&f->flags, ~O_NONBLOCK, __ATOMIC_RELAXED);
+			r = 0;
 		}
-		if (ready || clock_ns() >= deadline)
-			return ready;
-		sched_sleep_until(MIN(deadline, clock_ns() + 1000000));
+	} else if (req == FIONREAD && !uaccess_ok(p, sizeof(int), true)) {
+		r = -EFAULT;
+	} else if (req == FIONREAD && f->vnode && S_ISREG(f->vnode->mode)) {
+		uint64_t size = f->vnode->size;
+		*(int *)p = size > f->pos ? (int)MIN(size - f->pos, (uint64_t)INT32_MAX) : 0;
+		r = 0;
+	} else if (f->ops->ioctl) {
+		r = f->ops->ioctl(f, req, arg);
+	} else {
+		r = -ENOTTY;
 	}
+	file_put(f);
+	return r;
+}
+
+long sys_fsync(int fd)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = (f->flags & O_PATH) ? -EBADF : f->ops->fsync ? f->ops->fsync(f) : 0;
+	file_put(f);
+	return r;
+}
+
+long sys_fdatasync(int fd)
+{
+	return sys_fsync(fd);
+}
+
+long sys_sync(void)
+{
+	return 0; /* everything is in memory */
+}
+
+long sys_fadvise64(int fd, long off, long len, int advice)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = 0;
+	if (f->vnode && S_ISFIFO(f->vnode->mode))
+		r = -ESPIPE;
+	else if (advice < 0 || advice > 5 || len < 0)
+		r = -EINVAL;
+	file_put(f);
+	return r;
+}
+
+long sys_flock(int fd, int op)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	int kind = op & ~4 /* LOCK_NB */;
+	long r = (kind == 1 || kind == 2 || kind == 8) ? 0 : -EINVAL;
+	if (f->flags & O_PATH)
+		r = -EBADF;
+	file_put(f); /* one process: its own flock()s never conflict */
+	return r;
+}
+
+long sys_sendfile(int out_fd, int in_fd, long *offp, size_t count)
+{
+	struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+	long r = 0;
+	char *buf = NULL;
+	if (!in || !out) {
+		r = -EBADF;
+		goto done;
+	}
+	if (offp && !uaccess_ok(offp, sizeof(*offp), true)) {
+		r = -EFAULT;
+		goto done;
+	}
+	if (offp && *offp < 0) {
+		r = -EINVAL;
+		goto done;
+	}
+	if (!in->ops->read || (offp && !in->ops->seekable)) {
+		r = in->ops->seekable ? -EINVAL : -ESPIPE;
+		goto done;
+	}
+	if (!(buf = kmalloc(65536))) {
+		r = -ENOMEM;
+		goto done;
+	}
+	count = MIN(count, 0x7ffff000UL);
+	uint64_t pos = offp ? (uint64_t)*offp : 0;
+	long total = 0;
+	while ((size_t)total < count) {
+		size_t chunk = MIN(count - (size_t)total, 65536UL);
+		ssize_t n = offp ? vfs_pread(in, buf, chunk, pos) : vfs_read(in, buf, chunk);
+		if (n <= 0) {
+			if (n < 0 && !total)
+				r = n;
+			break;
+		}
+		ssize_t w = vfs_write(out, buf, (size_t)n), wrote = w < 0 ? 0 : w;
+		if (offp) {
+			pos += (uint64_t)wrote;
+		} else if (wrote < n && in->ops->seekable) { /* give back what was not written */
+			vfs_lseek(in, (int64_t)wrote - n, 1);
+		}
+		if (w < 0) {
+			if (!total)
+				r = w;
+			break;
+		}
+		total += w;
+		if (w < n)
+			break;
+	}
+	if (r >= 0)
+		r = total;
+	if (offp)
+		*offp = (long)pos;
+done:
+	kfree(buf);
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
 }

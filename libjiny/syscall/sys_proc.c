@@ -11,6 +11,7 @@
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
 #include "../mm/mm.h"
+#include "../kern/random.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -166,26 +167,8 @@ long sys_getrandom(void *buf, size_t n, unsigned flags)
 		return -EINVAL;
 	if (!uaccess_ok(buf, n, true))
 		return -EFAULT;
-	uint8_t *p = buf;
-	static uint64_t s0, s1;
-	if (!s0 && !s1) {
-		s0 = rdtsc() | 1;
-		s1 = clock_realtime_ns() ^ 0x9e3779b97f4a7c15ULL;
-	}
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t v;
-		unsigned char ok = 0;
-		if (cpuid(1, 0).ecx & (1u << 30))
-			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-		if (!ok) { /* xorshift128+ seeded from the TSC and clock */
-			uint64_t x = s0, y = s1;
-			s0 = y;
-			x ^= x << 23;
-			s1 = x ^ y ^ (x >> 17) ^ (y >> 26);
-			v = s1 + y;
-		}
-		memcpy(p + i, &v, MIN(8UL, n - i));
-	}
+	n = MIN(n, 0x7ffff000UL);
+	random_bytes(buf, n);
 	return (long)n;
 }
 
@@ -252,6 +235,13 @@ long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim)
 		rlimits[res] = *n;
 	}
 	return 0;
+}
+
+/* RLIMIT_NOFILE's soft limit: the fd table's size limit (fs/file.c). */
+unsigned long proc_nofile_limit(void)
+{
+	rlimits_init();
+	return rlimits[RLIMIT_NOFILE].cur;
 }
 
 long sys_getrlimit(int res, void *lim)

@@ -14,9 +14,12 @@ if [ -n "$bad" ]; then
   echo "$bad" | sed 's/^/  /' >&2
   exit 1
 fi
+# nm's output is kept first: `nm | grep -q` under pipefail fails when grep
+# exits early and nm gets SIGPIPE (it did once the list outgrew a pipe buffer).
+syms=$(nm -g --defined-only "$lib")
 for need in __jiny_syscall __jiny_sys_write __jiny_sys_arch_prctl __jiny_clone __jiny_unmapself \
             jiny_pvh_entry32 jiny_version; do
-  nm -g --defined-only "$lib" | grep -q " $need\$" || { echo "check-exports: $need missing" >&2; exit 1; }
+  grep -q " $need\$" <<<"$syms" || { echo "check-exports: $need missing" >&2; exit 1; }
 done
 n=$(nm -g --defined-only "$lib" | awk 'NF == 3' | wc -l)
 echo "check-exports: $n exported symbols, all jiny_* or __jiny_*"
