@@ -485,6 +485,7 @@ void sched_timer_irq(struct trap_frame *frame)
 	struct runqueue *rq = &rqs[c->id];
 	uint64_t now = clock_ns();
 	c->timer_irqs++;
+	apic_timer_fired();
 	struct thread *elsewhere = NULL; /* sleepers now pinned to another CPU */
 	spin_lock(&rq->lock);
 	while (rq->sleepers && rq->sleepers->wake_ns <= now) {
