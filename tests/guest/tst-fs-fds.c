@@ -8,6 +8,7 @@
  */
 // EXPECT: ^tst: tst-fs-fds: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: FAIL
+// HOST: yes
 #include "fstest.h"
 #include <sys/ioctl.h>
 #include <sys/resource.h>

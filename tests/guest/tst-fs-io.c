@@ -9,6 +9,7 @@
  */
 // EXPECT: ^tst: tst-fs-io: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: FAIL
+// HOST: yes
 // TIMEOUT: 120
 #include "fstest.h"
 #include <sys/sendfile.h>

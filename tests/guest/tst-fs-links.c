@@ -8,6 +8,7 @@
  */
 // EXPECT: ^tst: tst-fs-links: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: FAIL
+// HOST: yes
 // TIMEOUT: 120
 #include "fstest.h"
 

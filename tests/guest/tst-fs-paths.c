@@ -9,6 +9,7 @@
  */
 // EXPECT: ^tst: tst-fs-paths: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: FAIL
+// HOST: yes
 #include "fstest.h"
 #include <sys/mount.h>
 #include <sys/statfs.h>
