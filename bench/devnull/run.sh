@@ -88,3 +88,4 @@ cat <<EOF
 
 Loops: Jiny $j_loops, Linux ${l_loops:--} (about $secs s of calls each; 2 calls per loop).
 Target of the files issue: Jiny at least 20x faster than the Linux guest (JINY reported 7.2x).
+EOF
