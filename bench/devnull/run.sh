@@ -51,7 +51,7 @@ gcc -O2 -static "$src" -o "$T/devnull-linux" || { log "gcc -static devnull.c fai
 # run_jiny LOOPS / run_linux LOOPS: the program's output (3 lines) or nothing.
 run_jiny() { "$jiny_run" --accel "$accel" --timeout 300 "$T/devnull" -- "$1" </dev/null 2>&1; }
 run_linux() { "$baseline" --accel "$accel" --timeout 300 "$T/devnull-linux" "$1" </dev/null 2>&1; }
-field() { sed -n "s/^devnull: \([0-9.]*\) ns per $1.*/\1/p" | tail -n 1; }
+field() { sed -n "s|^devnull: \([0-9.]*\) ns per $1.*|\1|p" | tail -n 1; }
 # loops for $secs seconds, from a calibration run's ns per syscall
 loops_for() { awk -v ns="$1" -v s="$secs" 'BEGIN { n = s * 1e9 / (2 * ns); if (n < 1000) n = 1000; printf "%d", n }'; }
 
