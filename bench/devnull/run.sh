@@ -57,7 +57,7 @@ loops_for() { awk -v ns="$1" -v s="$secs" 'BEGIN { n = s * 1e9 / (2 * ns); if (n
 
 measure() {	# measure jiny|linux: sets ns, gp, loops
 	local how=$1 out cal
-	out=$(run_$how 20000) || { log "$how calibration run failed:"; echo "$out" >&2; ns= gp= loops=; return 1; }
+	out=$(run_$how 200000) || { log "$how calibration run failed:"; echo "$out" >&2; ns= gp= loops=; return 1; }
 	cal=$(echo "$out" | field "read/write")
 	[ -n "$cal" ] || { log "$how: no result in:"; echo "$out" >&2; ns= gp=; return 1; }
 	loops=$(loops_for "$cal")
