@@ -17,7 +17,9 @@ struct initcall {
 #define INITCALL_NET 3
 #define INITCALL_LATE 9
 
-#define INITCALL(level, f)                                                    \
+/* Two steps, so that a level given as INITCALL_FS is expanded before # makes it a name. */
+#define INITCALL(level, f) INITCALL_(level, f)
+#define INITCALL_(level, f)                                                   \
 	static const struct initcall __initcall_##f                           \
 		__attribute__((used, section(".jiny.initcall." #level "." #f))) = { f, #f }
 
