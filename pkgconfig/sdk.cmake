@@ -11,6 +11,7 @@
 # Defines:
 #   target   jiny-sdk      the whole staged SDK (musl, libjiny, headers, bin/)
 #   function jiny_add_executable(name src...)   (from the build-tree config)
+#   function jiny_add_rootfs(name dir)          a directory linked in as the root tree
 #   target   jiny::jiny    imported usage requirements of a Jiny image
 
 include(CMakePackageConfigHelpers)
@@ -60,12 +61,15 @@ write_basic_package_version_file(${JINY_SDK_DIR}/lib/cmake/jiny/jiny-config-vers
   VERSION ${JINY_VERSION} COMPATIBILITY SameMinorVersion)
 
 set(_jiny_sdk_outputs "")
-if(EXISTS ${CMAKE_SOURCE_DIR}/tools/jiny-run)
-  add_custom_command(OUTPUT ${JINY_SDK_DIR}/bin/jiny-run
-    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_SOURCE_DIR}/tools/jiny-run ${JINY_SDK_DIR}/bin/jiny-run
-    DEPENDS ${CMAKE_SOURCE_DIR}/tools/jiny-run VERBATIM)
-  list(APPEND _jiny_sdk_outputs ${JINY_SDK_DIR}/bin/jiny-run)
-endif()
+set(_jiny_tools jiny-run jiny-mkrootfs)
+foreach(t IN LISTS _jiny_tools)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tools/${t})
+    add_custom_command(OUTPUT ${JINY_SDK_DIR}/bin/${t}
+      COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_SOURCE_DIR}/tools/${t} ${JINY_SDK_DIR}/bin/${t}
+      DEPENDS ${CMAKE_SOURCE_DIR}/tools/${t} VERBATIM)
+    list(APPEND _jiny_sdk_outputs ${JINY_SDK_DIR}/bin/${t})
+  endif()
+endforeach()
 add_custom_target(jiny-sdk ALL DEPENDS ${_jiny_sdk_outputs})
 add_dependencies(jiny-sdk musl libjiny jiny-headers)
 
@@ -83,9 +87,11 @@ install(DIRECTORY ${JINY_SDK_DIR}/lib/ DESTINATION lib   # musl's other crt*.o, 
 install(DIRECTORY ${JINY_SDK_DIR}/include/ DESTINATION include)   # musl + jiny/
 install(FILES ${JINY_SDK_DIR}/share/doc/musl/COPYRIGHT DESTINATION share/doc/musl)
 install(FILES ${JINY_SDK_DIR}/lib/cmake/jiny/jiny-config-version.cmake DESTINATION lib/cmake/jiny)
-if(EXISTS ${CMAKE_SOURCE_DIR}/tools/jiny-run)
-  install(PROGRAMS ${CMAKE_SOURCE_DIR}/tools/jiny-run DESTINATION bin)
-endif()
+foreach(t IN LISTS _jiny_tools)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tools/${t})
+    install(PROGRAMS ${CMAKE_SOURCE_DIR}/tools/${t} DESTINATION bin)
+  endif()
+endforeach()
 
 set(_jiny_install_code "set(JINY_SRC \"${CMAKE_SOURCE_DIR}\")\n")
 foreach(v IN LISTS _jiny_sdk_vars)

@@ -73,16 +73,25 @@ long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bi
 	/*
 	 * Always through the lock: a waker holds it from marking us woken until
 	 * its sched_wake() is done, so no wake-up meant for this wait can land
-	 * on a later one. Timed out: leave the queue unless a waker got there first.
+	 * on a later one. Timed out: leave the queue unless a waker got there
+	 * first. A requeue may have moved us to another bucket meanwhile: take
+	 * the lock of the bucket we are in now.
 	 */
-	f = spin_lock_irqsave(&b->lock);
-	bool woken = w.woken;
-	if (!woken && w.pprev)
-		waiter_del(&w);
-	spin_unlock_irqrestore(&b->lock, f);
-	if (woken)
-		return 0;
-	return deadline_ns && clock_ns() >= deadline_ns ? -ETIMEDOUT : -EINTR;
+	for (;;) {
+		struct bucket *cur = bucket_of(READ_ONCE(w.uaddr));
+		f = spin_lock_irqsave(&cur->lock);
+		if (bucket_of(w.uaddr) != cur) {
+			spin_unlock_irqrestore(&cur->lock, f);
+			continue;
+		}
+		bool woken = w.woken;
+		if (!woken && w.pprev)
+			waiter_del(&w);
+		spin_unlock_irqrestore(&cur->lock, f);
+		if (woken)
+			return 0;
+		return deadline_ns && clock_ns() >= deadline_ns ? -ETIMEDOUT : -EINTR;
+	}
 }
 
 /* Wake up to n waiters of uaddr whose bitset meets 'bitset'; b->lock held. */

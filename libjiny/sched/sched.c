@@ -18,6 +18,7 @@
 #include "../arch/x86_64/smp.h"
 #include "../kern/spinlock.h"
 #include "../mm/vmarea.h"
+#include "../syscall/sys.h"
 
 struct runqueue {
 	spinlock_t lock;
@@ -99,6 +100,7 @@ static bool can_run_on(const struct thread *t, int cpu)
 
 static void rq_push(struct runqueue *rq, struct thread *t)
 {
+	t->woken = false;
 	t->state = THREAD_READY;
 	t->cpu = (int)(rq - rqs);
 	t->next = NULL;
@@ -113,6 +115,7 @@ static void rq_push(struct runqueue *rq, struct thread *t)
 /* A thread that slept goes first in its class: it has used little CPU. */
 static void rq_push_head(struct runqueue *rq, struct thread *t)
 {
+	t->woken = true;
 	t->state = THREAD_READY;
 	t->cpu = (int)(rq - rqs);
 	t->next = rq->head[t->prio];
@@ -163,6 +166,25 @@ static int rq_best_prio(struct runqueue *rq)
 	return NR_PRIO;
 }
 
+/*
+ * Should 'cur' give way (rq->lock held)? To a higher class at once; within
+ * its class at the end of its slice, or, for a thread that was woken (it
+ * sits at the head), once cur has had SCHED_WAKEUP_GRAN_NS of its slice, so
+ * a wake-up is not left waiting for a whole slice behind a busy thread.
+ */
+#define SCHED_WAKEUP_GRAN_NS 1000000ULL
+static bool should_preempt(struct runqueue *rq, struct thread *cur, uint64_t now)
+{
+	int best = rq_best_prio(rq);
+	if (best < cur->prio)
+		return true;
+	if (best > cur->prio)
+		return false;
+	if (now >= cur->slice_end_ns)
+		return true;
+	return rq->head[best]->woken && now - cur->last_start_ns >= SCHED_WAKEUP_GRAN_NS;
+}
+
 static void sleeper_remove(struct runqueue *rq, struct thread *t)
 {
 	for (struct thread **pp = &rq->sleepers; *pp; pp = &(*pp)->next)
@@ -179,8 +201,14 @@ static void timer_rearm(struct runqueue *rq, uint64_t now)
 {
 	struct thread *cur = sched_current();
 	uint64_t next = rq->sleepers ? rq->sleepers->wake_ns : 0;
-	if (cur != rq->idle && rq_best_prio(rq) <= cur->prio && (!next || cur->slice_end_ns < next))
-		next = cur->slice_end_ns;
+	int best = rq_best_prio(rq);
+	if (cur != rq->idle && best <= cur->prio) {
+		uint64_t at = cur->slice_end_ns;
+		if (best == cur->prio && rq->head[best]->woken)
+			at = MIN(at, MAX(now, cur->last_start_ns + SCHED_WAKEUP_GRAN_NS));
+		if (!next || at < next)
+			next = at;
+	}
 	if (tick_ns) {
 		if (rq->next_tick_ns <= now)
 			rq->next_tick_ns = now + tick_ns;
@@ -234,7 +262,7 @@ static void enqueue(struct thread *t, int cpu, bool woken)
 	struct thread *cur = cpus[cpu]->current;
 	bool local = cpu == sched_cpu_id();
 	if (local) {
-		if (cur == rq->idle || t->prio < cur->prio)
+		if (cur == rq->idle || should_preempt(rq, cur, clock_ns()))
 			cpus[cpu]->need_resched = true;
 		timer_rearm(rq, clock_ns());
 	}
@@ -357,7 +385,12 @@ static void schedule(bool preempted)
 			rq_push(rq, prev);
 		}
 	}
-	struct thread *next = rq_pop(rq);
+	struct thread *next;
+	while ((next = rq_pop(rq)) && !can_run_on(next, c->id)) {
+		next->state = THREAD_WAKING; /* re-pinned while it waited here */
+		next->next = rq->migrate;
+		rq->migrate = next;
+	}
 	if (!next)
 		next = rq->idle;
 	if (next == prev) {
@@ -452,23 +485,36 @@ void sched_timer_irq(struct trap_frame *frame)
 	struct runqueue *rq = &rqs[c->id];
 	uint64_t now = clock_ns();
 	c->timer_irqs++;
+	apic_timer_fired();
+	struct thread *elsewhere = NULL; /* sleepers now pinned to another CPU */
 	spin_lock(&rq->lock);
 	while (rq->sleepers && rq->sleepers->wake_ns <= now) {
 		struct thread *t = rq->sleepers;
 		rq->sleepers = t->next;
 		t->sleeping = false;
-		if (t->state == THREAD_BLOCKED)
-			rq_push_head(rq, t); /* off its CPU: it blocked here, under this lock */
+		if (t->state != THREAD_BLOCKED)
+			continue;
+		/* Off its CPU: it blocked here, under this lock. */
+		if (can_run_on(t, c->id) && !c->parked) {
+			rq_push_head(rq, t);
+		} else {
+			t->state = THREAD_WAKING;
+			t->next = elsewhere;
+			elsewhere = t;
+		}
 	}
 	struct thread *cur = c->current;
-	int best = rq_best_prio(rq);
-	if (cur == rq->idle ? best < NR_PRIO
-			    : best < cur->prio || (best == cur->prio && now >= cur->slice_end_ns))
+	if (cur == rq->idle ? rq_best_prio(rq) < NR_PRIO : should_preempt(rq, cur, now))
 		c->need_resched = true;
 	if (tick_ns && rq->next_tick_ns <= now)
 		rq->next_tick_ns = now + tick_ns;
 	timer_rearm(rq, now);
 	spin_unlock(&rq->lock);
+	while (elsewhere) {
+		struct thread *n = elsewhere->next;
+		place(elsewhere, true);
+		elsewhere = n;
+	}
 }
 
 void sched_resched_irq(void)
@@ -477,8 +523,9 @@ void sched_resched_irq(void)
 	struct runqueue *rq = &rqs[c->id];
 	spin_lock(&rq->lock);
 	struct thread *cur = c->current;
-	int best = rq_best_prio(rq);
-	if (c->parked || (cur == rq->idle ? best < NR_PRIO : best < cur->prio) ||
+	uint64_t now = clock_ns();
+	if (c->parked ||
+	    (cur == rq->idle ? rq_best_prio(rq) < NR_PRIO : should_preempt(rq, cur, now)) ||
 	    (cur != rq->idle && !can_run_on(cur, c->id)))
 		c->need_resched = true;
 	timer_rearm(rq, clock_ns());
@@ -547,6 +594,12 @@ static void thread_unlist(struct thread *t)
 /* A thread died and is off its CPU (finish_switch on the CPU it ran on). */
 void thread_reap(struct thread *t)
 {
+	int *ctid = t->clear_child_tid;
+	if (ctid && uaccess_ok(ctid, sizeof(int), true)) {
+		/* CLONE_CHILD_CLEARTID: only now, its stack may be freed by the waker's thread. */
+		__atomic_store_n(ctid, 0, __ATOMIC_SEQ_CST);
+		futex_wake((uint32_t *)ctid, 1, ~0u);
+	}
 	if (t->unmap_len) { /* musl's __unmapself: its stack, now that nobody runs on it */
 		vma_remove(t->unmap_base, t->unmap_base + t->unmap_len);
 		tlb_shootdown(t->unmap_base, t->unmap_base + t->unmap_len);

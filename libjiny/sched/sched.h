@@ -46,6 +46,7 @@ struct thread {
 	struct thread *next;      /* run queue, sleep list or migration link */
 	struct thread *all_next;  /* all threads (threads_lock) */
 	bool sleeping;            /* on its CPU's sleep list */
+	bool woken;               /* queued at the head after a wake-up */
 	uint64_t wake_ns;         /* ... until this monotonic time */
 	uint8_t *stack;           /* stack bounds, for backtraces (owned if THREAD_OWN_STACK) */
 	size_t stack_size;

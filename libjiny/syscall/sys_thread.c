@@ -95,13 +95,14 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 	return tid;
 }
 
+/*
+ * One thread ends. Its clear_child_tid is cleared and woken by thread_reap()
+ * once the thread is off its stack: the joiner (pthread_join) frees that
+ * stack as soon as it sees the tid cleared.
+ */
 long sys_exit(int status)
 {
 	struct thread *me = sched_current();
-	if (me->clear_child_tid && uaccess_ok(me->clear_child_tid, sizeof(int), true)) {
-		__atomic_store_n(me->clear_child_tid, 0, __ATOMIC_SEQ_CST);
-		futex_wake((uint32_t *)me->clear_child_tid, 1, ~0u);
-	}
 	/* The last of the app's threads ends the app, with this status (Linux: the process). */
 	if ((me->flags & THREAD_APP) && sched_app_threads() == 1)
 		app_exit(status);
@@ -168,7 +169,9 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
 {
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
-	if (((uintptr_t)uaddr & 3) || !uaccess_ok(uaddr, sizeof(uint32_t), false))
+	if ((uintptr_t)uaddr & 3)
+		return -EINVAL;
+	if (!uaccess_ok(uaddr, sizeof(uint32_t), false))
 		return -EFAULT;
 	uint64_t deadline;
 	long r;
@@ -193,7 +196,9 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
 		return futex_wake(uaddr, (int)MIN(val, (uint32_t)0x7fffffff), val3);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
-		if (((uintptr_t)uaddr2 & 3) || !uaccess_ok(uaddr2, sizeof(uint32_t), false))
+		if ((uintptr_t)uaddr2 & 3)
+			return -EINVAL;
+		if (!uaccess_ok(uaddr2, sizeof(uint32_t), false))
 			return -EFAULT;
 		return futex_requeue(uaddr, (int)MIN(val, (uint32_t)0x7fffffff),
 				     (int)MIN((uint64_t)(uintptr_t)timeout, 0x7fffffffULL), uaddr2,

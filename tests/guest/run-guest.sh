@@ -28,6 +28,8 @@
 #                         With VARIANT lines, ctest runs only the variants
 #                         (guest.<test>.<NAME>), each with the options above
 #                         plus its own; without, the one test guest.<test>.
+#   // HOST: yes          also build it for the Linux host and run it there
+#                         as ctest host.<test> (tests/guest/CMakeLists.txt)
 #   // RUN-SERIAL: yes    ctest runs this test (each variant) alone: for
 #                         timing checks that a busy host would upset
 # Words are split like a shell does (quotes, backslash), by xargs.
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--host) host=1; shift ;;
 	--variant) variant=$2; shift 2 ;;
-	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done

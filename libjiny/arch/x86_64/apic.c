@@ -107,24 +107,40 @@ void apic_start_ap(uint32_t apic_id, paddr_t page, volatile bool *started)
 	}
 }
 
+/*
+ * Arm this CPU's one-shot timer for deadline_ns (monotonic; 0 = nothing to
+ * wait for). Programming the timer is an MSR or MMIO write, which traps to
+ * the hypervisor, so it is skipped when the timer is already set to go off
+ * at or before the new deadline: firing early is harmless (the handler
+ * re-arms), and a pending timer is not cancelled for "nothing to wait for".
+ */
 void apic_timer_arm(uint64_t deadline_ns)
 {
-	if (tsc_deadline) {
-		wrmsr(MSR_TSC_DEADLINE, deadline_ns ? clock_ns_to_tsc(deadline_ns) : 0);
-		return;
-	}
-	if (!deadline_ns) {
-		apic_write(APIC_TIMER_INIT, 0);
-		return;
-	}
+	struct cpu *c = this_cpu();
 	uint64_t now = clock_ns();
+	uint64_t armed = c->timer_armed_ns;
+	if (!deadline_ns || (armed > now && armed <= deadline_ns))
+		return;
+	c->timer_armed_ns = deadline_ns;
+	if (tsc_deadline) {
+		wrmsr(MSR_TSC_DEADLINE, clock_ns_to_tsc(deadline_ns));
+		return;
+	}
 	uint64_t delta = deadline_ns > now ? deadline_ns - now : 1000;
-	if (delta > 1000000000ULL)
+	if (delta > 1000000000ULL) {
 		delta = 1000000000ULL; /* re-armed when it fires */
+		c->timer_armed_ns = now + delta;
+	}
 	uint64_t count = delta * apic_hz / 1000000000ULL;
 	if (count == 0)
 		count = 1;
 	if (count > 0xffffffffULL)
 		count = 0xffffffffULL;
 	apic_write(APIC_TIMER_INIT, (uint32_t)count);
+}
+
+/* The timer went off: nothing is armed any more (called first by its handler). */
+void apic_timer_fired(void)
+{
+	this_cpu()->timer_armed_ns = 0;
 }

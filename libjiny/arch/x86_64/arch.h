@@ -43,7 +43,8 @@ void apic_init_cpu(void);           /* every CPU */
 void apic_send_ipi(uint32_t apic_id, int vector);
 void apic_start_ap(uint32_t apic_id, paddr_t trampoline_page, volatile bool *started);
 void apic_eoi(void);
-void apic_timer_arm(uint64_t deadline_ns); /* 0 = disarm */
+void apic_timer_arm(uint64_t deadline_ns); /* 0 = nothing to wait for */
+void apic_timer_fired(void);
 
 /* clock.c: monotonic ns (kvmclock or TSC), wall clock from the RTC. */
 void clock_init(void);
