@@ -84,7 +84,8 @@ int vfs_open_dentry(struct dentry *d, unsigned flags, struct file **out)
 		file_put(f);
 		return r;
 	}
-	if ((flags & O_TRUNC) && wr && S_ISREG(vn->mode) && (r = vfs_truncate(vn, 0)) < 0) {
+	/* Like Linux, O_TRUNC truncates even with O_RDONLY (POSIX leaves it open). */
+	if ((flags & O_TRUNC) && S_ISREG(vn->mode) && vn->size && (r = vfs_truncate(vn, 0)) < 0) {
 		file_put(f);
 		return r;
 	}

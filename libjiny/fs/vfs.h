@@ -268,6 +268,12 @@ struct fs_context {
 };
 
 /* ---- core (fs/vfs.c, fs/namei.c, fs/file.c) ---- */
+/*
+ * Boot order: file-system types and devices register at INITCALL_DRIVER;
+ * vfs_init() runs at INITCALL_FS (root ramfs, /dev, /proc, /tmp); the
+ * initramfs is unpacked at INITCALL_ROOTFS (after it) with the tree helpers
+ * below; kern/app.c calls vfs_open_std_fds() just before the app's _start.
+ */
 void vfs_init(void);                             /* root ramfs, /dev, /proc mounted */
 struct fs_context *vfs_task(void);               /* the calling task's context */
 void vfs_register(struct fs_type *t);

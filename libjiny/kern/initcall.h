@@ -13,7 +13,10 @@ struct initcall {
 };
 
 #define INITCALL_DRIVER 1
-#define INITCALL_FS 2
+#define INITCALL_FS 2     /* fs/vfs.c: vfs_init mounts /, /dev, /proc */
+/* Fills the root file system (the initramfs): "2r" sorts after every level-2
+ * section name (".2." < ".2r.") and before level 3, so it runs once vfs_init has. */
+#define INITCALL_ROOTFS 2r
 #define INITCALL_NET 3
 #define INITCALL_LATE 9
 

@@ -286,6 +286,7 @@ struct dirent_buf {
 	char *buf;
 	size_t size, used;
 	bool old;   /* getdents(2)'s struct linux_dirent */
+	bool full;  /* an entry did not fit */
 };
 
 static bool emit_dirent(struct vfs_dirent_sink *s, const char *name, size_t len, uint64_t ino,
@@ -293,8 +294,10 @@ static bool emit_dirent(struct vfs_dirent_sink *s, const char *name, size_t len,
 {
 	struct dirent_buf *b = s->priv;
 	size_t reclen = b->old ? ALIGN_UP(8 + 8 + 2 + len + 2, 8UL) : ALIGN_UP(8 + 8 + 2 + 1 + len + 1, 8UL);
-	if (b->used + reclen > b->size)
+	if (b->used + reclen > b->size) {
+		b->full = true;
 		return false;
+	}
 	char *p = b->buf + b->used;
 	uint64_t off = next_pos;
 	uint16_t rl = (uint16_t)reclen;
@@ -322,13 +325,13 @@ static long do_getdents(int fd, void *ubuf, size_t count, bool old)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	struct dirent_buf b = { ubuf, MIN(count, (size_t)INT32_MAX), 0, old };
+	struct dirent_buf b = { ubuf, MIN(count, (size_t)INT32_MAX), 0, old, false };
 	struct vfs_dirent_sink sink = { .emit = emit_dirent, .priv = &b };
 	long r = vfs_getdents(f, &sink);
 	file_put(f);
 	if (r < 0)
 		return r;
-	if (!b.used && f->vnode->nlink && count < 24) /* not even one entry fits */
+	if (!b.used && b.full) /* not even one entry fits */
 		return -EINVAL;
 	return (long)b.used;
 }
