@@ -12,9 +12,10 @@
  * time; edge-triggered ones wait for the next callback; one-shot ones are
  * disabled until EPOLL_CTL_MOD.
  *
- * An item holds a reference to its file: closing the fd alone does not
- * remove the registration (Linux removes it when the last reference to the
- * open file goes; here EPOLL_CTL_DEL or closing the epoll fd does).
+ * As on Linux, an item does not keep its file open: when the file's last
+ * reference goes (every fd closed), file_put() calls epoll_file_release()
+ * and the file leaves every set it is in. One mutex (epoll_mutex) guards all
+ * interest lists and each file's list of items.
  */
 #include "vfs.h"
 #include "anon.h"
@@ -51,11 +52,31 @@ struct epitem {
 	int nwents;
 	struct epitem *next;      /* interest list */
 	struct epitem *rnext;     /* ready list */
+	struct epitem *fnext;     /* the file's list of items (file->ep_items) */
 };
+
+static struct kmutex epoll_mutex; /* all interest lists, files' item lists */
+static bool epoll_mutex_ready;
+
+static void epoll_lock(void)
+{
+	/* First use happens from a syscall, long after boot: set it up then. */
+	if (!__atomic_load_n(&epoll_mutex_ready, __ATOMIC_ACQUIRE)) {
+		static spinlock_t once = SPINLOCK_INIT;
+		uint64_t f = spin_lock_irqsave(&once);
+		if (!epoll_mutex_ready) {
+			kmutex_init(&epoll_mutex);
+			__atomic_store_n(&epoll_mutex_ready, true, __ATOMIC_RELEASE);
+		}
+		spin_unlock_irqrestore(&once, f);
+	}
+	kmutex_lock(&epoll_mutex);
+}
+
+static void epoll_unlock(void) { kmutex_unlock(&epoll_mutex); }
 
 struct eventpoll {
 	spinlock_t lock;          /* the ready list and on_ready flags */
-	struct kmutex mtx;        /* the interest list (ctl against ctl and close) */
 	struct epitem *items;
 	struct epitem *ready;
 	struct waitq wq;          /* epoll_wait sleepers and pollers of the epoll fd */
@@ -101,11 +122,16 @@ static unsigned item_poll(struct epitem *it, bool register_it)
 	return r & (it->events | POLLERR | POLLHUP);
 }
 
+/* Take an item out of its file's list, its wait queues and free it (epoll_mutex held). */
 static void item_free(struct epitem *it)
 {
 	for (int i = 0; i < it->nwents; i++)
 		waitq_remove(&it->wents[i]);
-	file_put(it->file);
+	for (struct epitem **pp = &it->file->ep_items; *pp; pp = &(*pp)->fnext)
+		if (*pp == it) {
+			*pp = it->fnext;
+			break;
+		}
 	kfree(it);
 }
 
@@ -135,11 +161,32 @@ static void ep_release(struct file *f)
 	struct eventpoll *ep = f->priv;
 	if (!ep)
 		return;
+	epoll_lock();
 	for (struct epitem *it = ep->items, *n; it; it = n) {
 		n = it->next;
 		item_free(it);
 	}
+	epoll_unlock();
 	kfree(ep);
+}
+
+void epoll_file_release(struct file *f)
+{
+	epoll_lock();
+	while (f->ep_items) {
+		struct epitem *it = f->ep_items;
+		struct eventpoll *ep = it->ep;
+		for (struct epitem **pp = &ep->items; *pp; pp = &(*pp)->next)
+			if (*pp == it) {
+				*pp = it->next;
+				break;
+			}
+		uint64_t fl = spin_lock_irqsave(&ep->lock);
+		ready_del_locked(ep, it);
+		spin_unlock_irqrestore(&ep->lock, fl);
+		item_free(it);
+	}
+	epoll_unlock();
 }
 
 static const struct file_ops epoll_ops = {
@@ -155,7 +202,6 @@ long sys_epoll_create1(int flags)
 	if (!ep)
 		return -ENOMEM;
 	ep->lock = (spinlock_t)SPINLOCK_INIT;
-	kmutex_init(&ep->mtx);
 	waitq_init(&ep->wq);
 	int fd = anon_fd("[eventpoll]", &epoll_ops, ep, O_RDWR, flags & EPOLL_CLOEXEC);
 	if (fd < 0)
@@ -199,7 +245,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 		ret = -EPERM; /* regular files and directories, as Linux */
 		goto out;
 	}
-	kmutex_lock(&ep->mtx);
+	epoll_lock();
 	struct epitem **pp = &ep->items, *it;
 	for (; (it = *pp); pp = &it->next)
 		if (it->fd == fd && it->file == f)
@@ -217,8 +263,9 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 		}
 		it->ep = ep;
 		it->fd = fd;
-		it->file = f;
-		file_get(f);
+		it->file = f; /* no reference: the file's release removes the item */
+		it->fnext = f->ep_items;
+		f->ep_items = it;
 		it->events = ev.events | POLLERR | POLLHUP;
 		it->data = ev.data;
 		it->next = ep->items;
@@ -259,7 +306,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 	default:
 		ret = -EINVAL;
 	}
-	kmutex_unlock(&ep->mtx);
+	epoll_unlock();
 out:
 	if (f)
 		file_put(f);
@@ -276,7 +323,7 @@ static bool ep_has_ready(void *p)
 static int ep_harvest(struct eventpoll *ep, struct epoll_event_k *out, int max)
 {
 	int n = 0;
-	kmutex_lock(&ep->mtx); /* items stay alive while we look at them */
+	epoll_lock(); /* items stay alive while we look at them */
 	uint64_t fl = spin_lock_irqsave(&ep->lock);
 	struct epitem *list = ep->ready;
 	ep->ready = NULL;
@@ -313,7 +360,7 @@ static int ep_harvest(struct eventpoll *ep, struct epoll_event_k *out, int max)
 		ready_add_locked(ep, it);
 	}
 	spin_unlock_irqrestore(&ep->lock, fl);
-	kmutex_unlock(&ep->mtx);
+	epoll_unlock();
 	return n;
 }
 

@@ -15,7 +15,7 @@
  * its offset; what came before stays, and the boot goes on. Directory times
  * are set last, as their contents change them.
  *
- * Runs as an initcall at INITCALL_LATE: after the file systems (vfs_init,
+ * Runs as an initcall at INITCALL_ROOTFS: after the file systems (vfs_init,
  * the VFS's own initcall at INITCALL_FS) and the drivers.
  */
 #include "vfs.h"
@@ -263,4 +263,4 @@ static int initramfs_init(void)
 	kfree(p);
 	return 0;
 }
-INITCALL(INITCALL_LATE, initramfs_init);
+INITCALL(INITCALL_ROOTFS, initramfs_init);

@@ -248,7 +248,11 @@ struct file {
 	struct kmutex pos_lock;      /* read/write/lseek on a shared offset */
 	int refcount;
 	void *priv;
+	struct epitem *ep_items;     /* epoll registrations of this file (fs/epoll.c) */
 };
+
+/* fs/epoll.c: the file's last reference is gone: drop it from every epoll set. */
+void epoll_file_release(struct file *f);
 
 #define FD_MAX 1048576
 struct fdtable {

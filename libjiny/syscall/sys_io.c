@@ -363,8 +363,9 @@ long sys_sendfile(int out_fd, int in_fd, long *offp, size_t count)
 	struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
 	long r = 0;
 	char *buf = NULL;
-	if (!in || !out) {
-		r = -EBADF;
+	if (!in || !out || (in->flags & O_ACCMODE) == O_WRONLY ||
+	    (out->flags & O_ACCMODE) == O_RDONLY || ((in->flags | out->flags) & O_PATH)) {
+		r = -EBADF; /* as Linux: checked before anything is read */
 		goto done;
 	}
 	if (offp && !uaccess_ok(offp, sizeof(*offp), true)) {

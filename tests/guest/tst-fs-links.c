@@ -96,7 +96,8 @@ static void symlinks(void)
 	memset(buf, 'x', sizeof(buf));
 	CHECK_EQ(readlink("l", buf, 4), 4);
 	CHECK(memcmp(buf, "somex", 5) == 0);
-	CHECK_ERR(readlink("l", buf, 0), EINVAL);
+	/* the kernel's answer (musl's readlink() turns a size of 0 into a 1-byte read) */
+	CHECK_RAW_ERR(syscall(SYS_readlink, "l", buf, 0), EINVAL);
 	CHECK_OK(fs_put("f", ""));
 	CHECK_ERR(readlink("f", buf, sizeof(buf)), EINVAL);
 	CHECK_ERR(readlink("missing", buf, sizeof(buf)), ENOENT);

@@ -115,7 +115,8 @@ static void selects(void)
 	FD_ZERO(&r);
 	FD_SET(p[0], &r);
 	tv = (struct timeval){ 0, 50000 };
-	CHECK_EQ(select(p[0] + 1, &r, NULL, NULL, &tv), 0);
+	/* the system call itself: musl's select() hands the kernel a copy of tv */
+	CHECK_EQ(syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv), 0);
 	CHECK(!FD_ISSET(p[0], &r));
 	CHECK_EQ(tv.tv_sec, 0);
 	CHECK_EQ(tv.tv_usec, 0);
@@ -211,7 +212,8 @@ static void epoll_errors(void)
 	CHECK_ERR(epoll_wait(p[0], out, 4, 0), EINVAL);
 	CHECK_ERR(epoll_wait(999, out, 4, 0), EBADF);
 	CHECK_ERR(epoll_create1(0x12345), EINVAL);
-	CHECK_ERR(epoll_create(0), EINVAL);
+	/* the kernel's answer (musl's epoll_create() ignores its size) */
+	CHECK_RAW_ERR(syscall(SYS_epoll_create, 0), EINVAL);
 	CHECK_RAW_ERR(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_MOD, p[0], BAD_PTR), EFAULT);
 	/* EFAULT on the result array with an event ready */
 	CHECK_EQ(write(p[1], "x", 1), 1);
