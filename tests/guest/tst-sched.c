@@ -199,7 +199,11 @@ static void test_hp_latency(void)
 	       (long long)late[LAT_N / 2] / 1000, (long long)late[LAT_N * 9 / 10] / 1000,
 	       (long long)late[LAT_N * 99 / 100] / 1000, (long long)late[LAT_N - 1] / 1000);
 	CHECK(late[0] >= 0);			/* never early */
-	CHECK(late[LAT_N - 1] < 20000000);	/* 20 ms */
+	/* The median says how the scheduler does (~1-2 ms under TCG); the max
+	 * only guards against a wake-up waiting for slices of NORMAL threads,
+	 * with room for the host descheduling a vCPU on a busy 2-core machine. */
+	CHECK(late[LAT_N / 2] < 5000000);	/* 5 ms */
+	CHECK(late[LAT_N - 1] < 40000000);	/* 40 ms */
 	CHECK_EQ(moved, ncpu);			/* burners ran while HP slept */
 }
 
