@@ -9,6 +9,7 @@
  */
 #include "vfs.h"
 #include "../mm/mm.h"
+#include "../sched/preempt.h"
 
 unsigned long proc_nofile_limit(void); /* syscall/sys_proc.c */
 
@@ -159,14 +160,15 @@ int fd_install_at(int fd, struct file *f, unsigned flags)
 	return fd;
 }
 
+/* The hot path of every read and write: no interrupt masking (preempt.h). */
 struct file *fd_get(int fd)
 {
 	struct fdtable *t = fdt();
 	struct file *f = NULL;
-	uint64_t fl = spin_lock_irqsave(&t->lock);
+	spin_lock_preempt(&t->lock);
 	if (fd >= 0 && fd < t->size && (f = t->files[fd]))
 		__atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
-	spin_unlock_irqrestore(&t->lock, fl);
+	spin_unlock_preempt(&t->lock);
 	return f;
 }
 

@@ -228,6 +228,16 @@ static bool writable(struct file *f)
 	return !(f->flags & O_PATH) && (a == O_WRONLY || a == O_RDWR);
 }
 
+/*
+ * Is the shared offset serialized? Only for regular files and directories,
+ * as Linux (FMODE_ATOMIC_POS): devices and pipes do without the mutex.
+ */
+static bool atomic_pos(struct file *f)
+{
+	return f->ops->seekable && f->vnode &&
+	       (S_ISREG(f->vnode->mode) || S_ISDIR(f->vnode->mode));
+}
+
 ssize_t vfs_read(struct file *f, void *buf, size_t n)
 {
 	if (!readable(f))
@@ -235,7 +245,7 @@ ssize_t vfs_read(struct file *f, void *buf, size_t n)
 	if (!f->ops->read)
 		return f->vnode && S_ISDIR(f->vnode->mode) ? -EISDIR : -EINVAL;
 	n = MIN(n, MAX_RW_COUNT);
-	if (!f->ops->seekable)
+	if (!atomic_pos(f))
 		return f->ops->read(f, buf, n, &f->pos);
 	kmutex_lock(&f->pos_lock);
 	ssize_t r = f->ops->read(f, buf, n, &f->pos);
@@ -250,7 +260,7 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t n)
 	if (!f->ops->write)
 		return -EINVAL;
 	n = MIN(n, MAX_RW_COUNT);
-	if (!f->ops->seekable)
+	if (!atomic_pos(f))
 		return f->ops->write(f, buf, n, &f->pos);
 	kmutex_lock(&f->pos_lock);
 	ssize_t r = f->ops->write(f, buf, n, &f->pos);

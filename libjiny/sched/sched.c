@@ -535,8 +535,17 @@ void sched_resched_irq(void)
 void sched_irq_exit(void)
 {
 	struct cpu *c = this_cpu();
-	if (c->need_resched && c->online)
+	if (c->need_resched && c->online && !c->preempt_count)
 		schedule(true);
+}
+
+void preempt_schedule(void)
+{
+	uint64_t f = irq_save();
+	struct cpu *c = this_cpu();
+	if (c->need_resched && c->online && !c->preempt_count)
+		schedule(true);
+	irq_restore(f);
 }
 
 /* ---- thread life ---- */

@@ -105,6 +105,7 @@ int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t
 void kmutex_init(struct kmutex *m)
 {
 	m->locked = 0;
+	m->waiters = 0;
 	m->owner = NULL;
 	waitq_init(&m->wq);
 }
@@ -128,7 +129,9 @@ void kmutex_lock(struct kmutex *m)
 	if (m->owner == sched_current() && m->locked)
 		panic("kmutex %p: recursive lock", (void *)m);
 	if (!kmutex_trylock(m)) {
+		__atomic_add_fetch(&m->waiters, 1, __ATOMIC_SEQ_CST);
 		waitq_wait(&m->wq, kmutex_free, m, 0); /* returns holding it */
+		__atomic_sub_fetch(&m->waiters, 1, __ATOMIC_SEQ_CST);
 		m->owner = sched_current();
 	}
 }
@@ -136,6 +139,8 @@ void kmutex_lock(struct kmutex *m)
 void kmutex_unlock(struct kmutex *m)
 {
 	m->owner = NULL;
-	__atomic_store_n(&m->locked, 0, __ATOMIC_RELEASE);
-	waitq_wake_one(&m->wq);
+	__atomic_store_n(&m->locked, 0, __ATOMIC_SEQ_CST);
+	/* A waiter counts itself before it looks at 'locked': none counted, none to wake. */
+	if (__atomic_load_n(&m->waiters, __ATOMIC_SEQ_CST))
+		waitq_wake_one(&m->wq);
 }

@@ -50,6 +50,7 @@ int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t
 /* A sleeping mutex: holders may block (allocate, copy large buffers, sleep). */
 struct kmutex {
 	volatile int locked;
+	volatile int waiters;    /* threads in kmutex_lock's slow path */
 	struct thread *owner;
 	struct waitq wq;
 };

@@ -8,6 +8,7 @@
  */
 #include "sys.h"
 #include "../mm/vmarea.h"
+#include "../sched/sched.h"
 
 bool uaccess_ok(const void *p, size_t n, bool write)
 {
@@ -21,5 +22,9 @@ bool uaccess_ok(const void *p, size_t n, bool write)
 		return !write || a >= (uintptr_t)__data_start;
 	if (a < KVA_BASE || a + n > KVA_END)
 		return false;
+	/* The caller's own stack (most buffers): no lock, no list walk. */
+	struct thread *t = sched_current();
+	if (t && t->stack && a >= (uintptr_t)t->stack && a + n <= (uintptr_t)t->stack + t->stack_size)
+		return true;
 	return vma_check(a, n, write);
 }

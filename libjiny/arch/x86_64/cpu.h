@@ -150,6 +150,7 @@ struct cpu {
 	int exc_depth;            /* nested exceptions (a second one is fatal) */
 	volatile bool online;     /* running the scheduler */
 	volatile bool need_resched; /* look at the run queue on interrupt exit */
+	volatile int preempt_count; /* > 0: no preemption on this CPU (preempt.h) */
 	uint64_t timer_armed_ns;  /* when the LAPIC timer is set to fire, 0 = not set */
 	uint8_t *idle_stack;      /* APs: the stack their idle thread runs on */
 	volatile bool parked;     /* elastic CPUs: runs only its idle thread */
