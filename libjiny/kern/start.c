@@ -133,11 +133,15 @@ static void add_free_ram(void)
 static void mm_setup(void)
 {
 	vm_init();
+	/* The allocator's metadata: contiguous, right after the page tables; pfa_init clears it. */
 	size_t meta = ALIGN_UP(pfa_meta_size(boot_info.max_ram), PAGE_SIZE);
 	paddr_t meta_pa = boot_info.early_next;
-	for (size_t off = 0; off < meta; off += PAGE_SIZE)
-		if (boot_mem_alloc_frame() != meta_pa + off)
-			boot_fail("no contiguous memory for the page-frame allocator");
+	bool fits = false;
+	for (int i = 0; i < boot_info.nr_ram; i++)
+		fits |= meta_pa >= boot_info.ram[i].start && meta_pa + meta <= boot_info.ram[i].end;
+	if (!fits)
+		boot_fail("no contiguous memory for the page-frame allocator");
+	boot_info.early_next += meta;
 	pfa_init(phys_to_virt(meta_pa), boot_info.max_ram, phys_to_virt);
 	add_free_ram();
 	vm_use_pfa();
@@ -148,9 +152,13 @@ static void run_initcalls(void)
 {
 	extern const struct initcall __initcall_start[], __initcall_end[];
 	for (const struct initcall *ic = __initcall_start; ic < __initcall_end; ic++) {
+		uint64_t t0 = clock_ns();
 		int r = ic->fn();
 		if (r < 0)
 			printk("jiny: %s failed (%d)\n", ic->name, r);
+		if (kern_verbose)
+			printk("jiny: initcall %s: %lu us\n", ic->name,
+			       (unsigned long)((clock_ns() - t0) / 1000));
 	}
 }
 

@@ -49,11 +49,15 @@ void *memset(void *d, int c, size_t n)
 	uint64_t w = 0x0101010101010101ULL * (unsigned char)c;
 	for (; n && ((uintptr_t)p & 7); n--)
 		*p++ = (unsigned char)c;
-	for (; n >= 32; n -= 32, p += 32) {
+	for (; n >= 64; n -= 64, p += 64) {
 		((uint64_t *)p)[0] = w;
 		((uint64_t *)p)[1] = w;
 		((uint64_t *)p)[2] = w;
 		((uint64_t *)p)[3] = w;
+		((uint64_t *)p)[4] = w;
+		((uint64_t *)p)[5] = w;
+		((uint64_t *)p)[6] = w;
+		((uint64_t *)p)[7] = w;
 	}
 	for (; n >= 8; n -= 8, p += 8)
 		*(uint64_t *)p = w;

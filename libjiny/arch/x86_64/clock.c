@@ -1,7 +1,7 @@
 /*
  * clock.c - time. The monotonic clock is kvmclock when the hypervisor offers
  * it, else the TSC at a rate from CPUID 0x15 or, failing that, measured
- * against the PIT: 1 ms runs until three in a row agree within 0.5% (under
+ * against the PIT: 0.5 ms runs until three in a row agree within 0.5% (under
  * TCG one run now and then is way off; DESIGN.md 9), else CPUID 0x16.
  * Every wait is bounded: with no usable PIT we fall back to CPUID 0x16 or
  * an assumed rate and say so, rather than hang.
@@ -65,14 +65,14 @@ static uint16_t pit_read0(void)
 }
 
 /*
- * TSC ticks per second measured over ~1 ms of PIT channel 0 (free-running
+ * TSC ticks per second measured over ~0.5 ms of PIT channel 0 (free-running
  * in mode 2 with the full 16-bit period; its IRQ is masked). The counter is
  * read back with latch commands, so no speaker port (0x61) is needed, which
  * microvm lacks. 0 when no PIT answers.
  */
 static uint64_t pit_measure(void)
 {
-	const unsigned span = 1193; /* 1 ms at 1.193182 MHz */
+	const unsigned span = 597; /* 0.5 ms at 1.193182 MHz */
 	outb(0x43, 0x34);           /* channel 0, lobyte/hibyte, mode 2 */
 	outb(0x40, 0);
 	outb(0x40, 0);              /* reload 65536 */
@@ -107,8 +107,8 @@ static uint64_t tsc_rate(void)
 		}
 	}
 	/*
-	 * Up to 15 runs of 1 ms: done as soon as three consecutive runs agree
-	 * within 0.5% (usually the first three, 3 ms); their median is the rate.
+	 * Up to 15 runs of 0.5 ms: done as soon as three consecutive runs agree
+	 * within 0.5% (usually the first three, 1.5 ms); their median is the rate.
 	 */
 	uint64_t m[3] = { 0, 0, 0 };
 	for (int run = 0; run < 15; run++) {
