@@ -123,7 +123,11 @@ static int on_dir(void *ctx, const struct cpio_entry *e)
 	return 0;
 }
 
-/* The parent directory of path, made if missing (archives may omit them). */
+/*
+ * The parent directory of path, made if missing (archives may omit them).
+ * One that exists is left alone: vfs_mkdir_p() would also give it mode
+ * 0755, undoing the mode its own entry set (a 0700 or 01777 directory).
+ */
 static int make_parent(const char *path)
 {
 	const char *slash = path;
@@ -137,7 +141,13 @@ static int make_parent(const char *path)
 		return -ENAMETOOLONG;
 	memcpy(sys_path2, path, n);
 	sys_path2[n] = 0;
-	int r = vfs_mkdir_p(sys_path2, 0755);
+	struct dentry *d;
+	int r = vfs_walk(AT_FDCWD, sys_path2, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
+	if (r >= 0) {
+		dentry_put(d);
+		return 0;
+	}
+	r = vfs_mkdir_p(sys_path2, 0755);
 	return r == -EEXIST ? 0 : r;
 }
 
@@ -203,6 +213,9 @@ static int on_node(void *ctx, const struct cpio_entry *e)
 			      ((e->rdev_minor & ~0xffu) << 12));
 	if (r < 0)
 		return warn(u, e, "mknod", r);
+	/* mknodat applied the umask: the archive's mode is the one to keep. */
+	if (initramfs_fchmodat)
+		initramfs_fchmodat(AT_FDCWD, sys_path1, e->mode & 07777);
 	u->created++;
 	return set_meta(u, e);
 }

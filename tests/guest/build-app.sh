@@ -7,6 +7,11 @@
 #
 # FLAGS are -O2 -g -Wall, then the words of every "// CFLAGS: ..." line in SRC
 # (shell-quoted, split by xargs), so a test can add or override flags.
+# The words of "// LINK: ..." lines are more inputs (objects, archives) put
+# right after SRC, as a user writes "gcc app.c rootfs.o $(pkg-config ...)".
+# In both, @BUILD@ stands for OUT's directory (the build directory of the
+# tests), so a test can name a file generated there (tests/guest/CMakeLists.txt
+# makes such files a dependency of the test program).
 # JINY_HOST_BUILD=1 builds SRC for the Linux host instead (no SDK, no Jiny),
 # to check the test program itself: -DJINY_HOST_BUILD -pthread -lm are added (so
 # "jiny-host.h" stands in for <jiny/jiny.h>), and JINY_HOST_CFLAGS adds flags.
@@ -15,16 +20,25 @@ set -eu
 sdk=$1 src=$2 out=$3
 cc=${CC:-gcc}
 
+build=$(cd "$(dirname "$out")" && pwd)
+
+# words NAME: the shell words of every "// NAME: ..." line, NUL-separated,
+# with @BUILD@ replaced.
+words() {
+	sed -n "s|^[[:space:]]*//[[:space:]]*$1:[[:space:]]\{0,1\}||p" "$src" |
+	while IFS= read -r line; do
+		printf '%s' "${line//@BUILD@/$build}" | xargs -r printf '%s\0'
+	done
+}
 flags=(-O2 -g -Wall)
-while IFS= read -r line; do
-	mapfile -d '' w < <(printf '%s' "$line" | xargs -r printf '%s\0')
-	flags+=(${w[@]+"${w[@]}"})
-done < <(sed -n 's|^[[:space:]]*//[[:space:]]*CFLAGS:[[:space:]]\{0,1\}||p' "$src")
+mapfile -d '' w < <(words CFLAGS)
+flags+=(${w[@]+"${w[@]}"})
+mapfile -d '' inputs < <(words LINK)
 
 if [ "${JINY_HOST_BUILD:-0}" = 1 ]; then
 	# shellcheck disable=SC2086
 	set -x
-	exec "$cc" "$src" "${flags[@]}" -DJINY_HOST_BUILD -pthread ${JINY_HOST_CFLAGS:-} -o "$out" -lm
+	exec "$cc" "$src" ${inputs[@]+"${inputs[@]}"} "${flags[@]}" -DJINY_HOST_BUILD -pthread ${JINY_HOST_CFLAGS:-} -o "$out" -lm
 fi
 
 pc=$sdk/lib/pkgconfig/jiny.pc
@@ -33,4 +47,4 @@ export PKG_CONFIG_PATH=$sdk/lib/pkgconfig
 libs=$(pkg-config --libs jiny)
 # shellcheck disable=SC2086  # pkg-config output is meant to be split
 set -x
-exec "$cc" "$src" "${flags[@]}" $libs -o "$out"
+exec "$cc" "$src" ${inputs[@]+"${inputs[@]}"} "${flags[@]}" $libs -o "$out"

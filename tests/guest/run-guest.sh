@@ -32,7 +32,14 @@
 #                         as ctest host.<test> (tests/guest/CMakeLists.txt)
 #   // RUN-SERIAL: yes    ctest runs this test (each variant) alone: for
 #                         timing checks that a busy host would upset
-# Words are split like a shell does (quotes, backslash), by xargs.
+#   // LINK: WORDS        more inputs to link with the program (read by build-app.sh)
+#   // NAME(VARIANT): value  a directive that applies only to that variant
+#                         (e.g. "// EXPECT(corrupt): ^initramfs: ...")
+# Words are split like a shell does (quotes, backslash), by xargs. In every
+# directive, @BUILD@ stands for APP's directory (the tests' build directory),
+# so a test can name a file generated at build time, e.g.
+# "// VARIANT: rd --initrd @BUILD@/initramfs/initrd.cpio" (CMakeLists.txt
+# makes every @BUILD@ file a dependency of the test program).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--host) host=1; shift ;;
 	--variant) variant=$2; shift 2 ;;
-	-h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -54,9 +61,16 @@ app=$1 src=$2
 [ -f "$app" ] || { echo "run-guest.sh: no such program: $app (did the build fail?)" >&2; exit 1; }
 [ -f "$src" ] || { echo "run-guest.sh: no such source: $src" >&2; exit 2; }
 
-# directive NAME: the values of every "// NAME: value" line, one per line.
+build=$(cd "$(dirname "$app")" && pwd)
+
+# directive NAME: the values of every "// NAME: value" line, and of every
+# "// NAME(VARIANT): value" line of the variant being run, one per line,
+# @BUILD@ replaced.
 directive() {
-	sed -n "s|^[[:space:]]*//[[:space:]]*$1:[[:space:]]\{0,1\}||p" "$src" | sed 's/[[:space:]]*$//'
+	local re="$1"
+	[ -z "$variant" ] || re="$1\\(($variant)\\)\\{0,1\\}"
+	sed -n "s|^[[:space:]]*//[[:space:]]*$re:[[:space:]]\{0,1\}||p" "$src" |
+		sed -e 's/[[:space:]]*$//' -e "s|@BUILD@|$build|g"
 }
 # words NAME: the shell words of all NAME lines, NUL-separated.
 words() {
