@@ -114,10 +114,6 @@ static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, b
 	return ready ? ready : pw.error;
 }
 
-struct timespec_k {
-	long tv_sec, tv_nsec;
-};
-
 long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
 {
 	if (n > FD_MAX)
@@ -129,25 +125,24 @@ long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
 }
 
 /* A timespec timeout: *deadline (0 for a zero timeout), *forever for NULL. */
-static long ts_deadline(const struct timespec_k *ts, uint64_t *deadline, bool *forever)
+static long ts_deadline(const struct timespec *ts, uint64_t *deadline, bool *forever)
 {
 	*forever = !ts;
 	*deadline = 0;
 	if (!ts)
 		return 0;
-	if (!uaccess_ok(ts, sizeof(*ts), false))
-		return -EFAULT;
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
-	if ((uint64_t)ts->tv_sec > (1ULL << 33))
+	uint64_t ns;
+	long r = timespec_get_ns(ts, &ns);
+	if (r < 0)
+		return r;
+	if (ns >= TIMESPEC_FOREVER)
 		*forever = true;
 	else if (ns)
 		*deadline = clock_ns() + ns;
 	return 0;
 }
 
-long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec_k *ts,
+long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
 	       const void *sigmask, size_t sigsetsize)
 {
 	if (n > FD_MAX)
@@ -263,7 +258,7 @@ long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct time
 }
 
 long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
-		  const struct timespec_k *ts, const void *sig)
+		  const struct timespec *ts, const void *sig)
 {
 	uint64_t deadline;
 	bool forever;

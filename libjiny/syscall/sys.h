@@ -14,7 +14,14 @@
 #define SYS_EXPORT(name) __asm__("__jiny_sys_" #name) __export
 
 struct iovec;
-struct timespec;
+/* struct timespec of the Linux x86_64 ABI. */
+struct timespec {
+	long tv_sec, tv_nsec;
+};
+/* sys_time.c: a user timespec as nanoseconds; -EFAULT, or -EINVAL when negative
+ * or tv_nsec >= 1e9. Values past TIMESPEC_FOREVER (~146 years) saturate there. */
+#define TIMESPEC_FOREVER (1ULL << 62)
+long timespec_get_ns(const struct timespec *ts, uint64_t *ns);
 struct pollfd;
 
 struct kstat_k;
@@ -161,15 +168,14 @@ long sys_clock_nanosleep(int clk, int flags, const struct timespec *req, struct 
 	SYS_EXPORT(clock_nanosleep);
 
 /* fs/poll.c, fs/epoll.c, fs/eventfd.c: readiness */
-struct timespec_k;
 struct timeval_k;
 struct epoll_event_k;
-long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec_k *ts,
+long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
 	       const void *sigmask, size_t sigsetsize) SYS_EXPORT(ppoll);
 long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct timeval_k *tv)
 	SYS_EXPORT(select);
 long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
-		  const struct timespec_k *ts, const void *sig) SYS_EXPORT(pselect6);
+		  const struct timespec *ts, const void *sig) SYS_EXPORT(pselect6);
 long sys_epoll_create(int size) SYS_EXPORT(epoll_create);
 long sys_epoll_create1(int flags) SYS_EXPORT(epoll_create1);
 long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event) SYS_EXPORT(epoll_ctl);

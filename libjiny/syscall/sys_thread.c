@@ -34,9 +34,6 @@
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 
-struct timespec {
-	long tv_sec, tv_nsec;
-};
 
 struct clone_start {
 	int (*fn)(void *);
@@ -141,15 +138,10 @@ static long timeout_deadline(const struct timespec *ts, bool absolute, bool real
 	*deadline = 0;
 	if (!ts)
 		return 0;
-	if (!uaccess_ok(ts, sizeof(*ts), false))
-		return -EFAULT;
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)ts->tv_nsec;
-	if ((uint64_t)ts->tv_sec >= (1ULL << 33))
-		ns = 1ULL << 62; /* centuries: forever */
-	else
-		ns += (uint64_t)ts->tv_sec * 1000000000ULL;
+	uint64_t ns;
+	long r = timespec_get_ns(ts, &ns);
+	if (r < 0)
+		return r;
 	uint64_t now = clock_ns();
 	if (!absolute) {
 		*deadline = now + ns;

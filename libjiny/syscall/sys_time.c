@@ -18,9 +18,6 @@
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
 
-struct timespec {
-	long tv_sec, tv_nsec;
-};
 struct timeval {
 	long tv_sec, tv_usec;
 };
@@ -114,19 +111,28 @@ long sys_time(long *t)
 	return now;
 }
 
+long timespec_get_ns(const struct timespec *ts, uint64_t *ns)
+{
+	if (!uaccess_ok(ts, sizeof(*ts), false))
+		return -EFAULT;
+	struct timespec t = *ts;
+	if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000L)
+		return -EINVAL;
+	*ns = (uint64_t)t.tv_sec >= TIMESPEC_FOREVER / 1000000000ULL
+		      ? TIMESPEC_FOREVER
+		      : (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+	return 0;
+}
+
 static long sleep_ns(int clk, int flags, const struct timespec *req, struct timespec *rem)
 {
-	if (!uaccess_ok(req, sizeof(*req), false))
-		return -EFAULT;
-	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
-		return -EINVAL;
-	uint64_t now;
-	long r = clock_read(clk, &now);
+	uint64_t t, now;
+	long r = timespec_get_ns(req, &t);
+	if (r < 0)
+		return r;
+	r = clock_read(clk, &now);
 	if (r < 0 || clk == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
-	uint64_t t = (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
-	if ((uint64_t)req->tv_sec > ~0ULL / 1000000000ULL / 2)
-		t = ~0ULL / 2; /* effectively forever */
 	uint64_t mono = clock_ns();
 	uint64_t deadline = (flags & TIMER_ABSTIME) ? (t > now ? mono + (t - now) : mono) : mono + t;
 	sched_sleep_until(deadline);
