@@ -160,6 +160,17 @@ int fd_install_at(int fd, struct file *f, unsigned flags)
 	return fd;
 }
 
+/*
+ * The open file behind fd without taking a reference or the table's lock:
+ * only while the caller is the only thread (sched_single_thread()), when
+ * nothing can close or replace it under us. Do not file_put() it.
+ */
+struct file *fd_peek(int fd)
+{
+	struct fdtable *t = fdt();
+	return fd >= 0 && fd < t->size ? t->files[fd] : NULL;
+}
+
 /* The hot path of every read and write: no interrupt masking (preempt.h). */
 struct file *fd_get(int fd)
 {

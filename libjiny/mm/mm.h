@@ -47,9 +47,10 @@ size_t pfa_free_pages(void);
 size_t pfa_total_pages(void);
 /*
  * Touch the next pages of the stack before taking a lock the page-fault
- * path needs (vma_lock, the pfa lock): thread stacks are filled on demand,
- * and a fault on a fresh stack page while holding such a lock would wait on
- * itself. 8 KiB covers the deepest path under those locks.
+ * path needs (vma_lock, the pfa lock) or one taken under vma_lock (the
+ * kmalloc lock): thread stacks are filled on demand, and a fault on a fresh
+ * stack page while holding such a lock would wait on itself or on a CPU
+ * waiting for it. 8 KiB covers the deepest path under those locks.
  */
 static inline void stack_prefault(void)
 {

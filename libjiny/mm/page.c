@@ -16,7 +16,13 @@ void pfa_lock(void)
 	pfa_flags = spin_lock_irqsave(&pfa_spin);
 }
 void pfa_unlock(void) { spin_unlock_irqrestore(&pfa_spin, pfa_flags); }
-void kmalloc_lock(void) { kmalloc_flags = spin_lock_irqsave(&kmalloc_spin); }
+/* Prefaulted too: vma_lock's holders allocate (vma_new), so a kmalloc holder
+ * must never fault and wait for vma_lock in turn. */
+void kmalloc_lock(void)
+{
+	stack_prefault();
+	kmalloc_flags = spin_lock_irqsave(&kmalloc_spin);
+}
 void kmalloc_unlock(void) { spin_unlock_irqrestore(&kmalloc_spin, kmalloc_flags); }
 
 void *page_alloc(unsigned order)

@@ -40,6 +40,7 @@ static struct thread *all_threads;
 static int next_tid = 1;
 static volatile int app_threads;  /* live THREAD_APP threads */
 static uint64_t app_dead_run_ns;  /* CPU time of the app's threads that exited */
+static volatile int live_threads; /* created and not yet exited (idle threads not counted) */
 
 int sched_cpu_id(void)
 {
@@ -572,6 +573,7 @@ void thread_exit(void)
 		__atomic_add_fetch(&app_dead_run_ns, me->run_ns + (clock_ns() - me->last_start_ns),
 				   __ATOMIC_RELAXED);
 	}
+	__atomic_sub_fetch(&live_threads, 1, __ATOMIC_SEQ_CST);
 	me->state = THREAD_DEAD;
 	schedule(false);
 	panic("a dead thread was scheduled");
@@ -750,7 +752,13 @@ static void thread_list(struct thread *t)
 	t->tid = next_tid++;
 	t->all_next = all_threads;
 	all_threads = t;
+	__atomic_add_fetch(&live_threads, 1, __ATOMIC_SEQ_CST);
 	threads_unlock();
+}
+
+bool sched_single_thread(void)
+{
+	return __atomic_load_n(&live_threads, __ATOMIC_ACQUIRE) == 1;
 }
 
 struct thread *thread_create_on(const char *name, int prio, void (*fn)(void *), void *arg,

@@ -89,6 +89,9 @@ void thread_set_fsbase(uint64_t base);
 int thread_set_affinity(struct thread *t, uint64_t mask);
 int thread_set_prio(struct thread *t, int prio);
 int sched_app_threads(void);                /* live THREAD_APP threads */
+/* The caller is the only thread (idle threads aside): nothing else can touch
+ * shared state such as the fd table until it creates one. */
+bool sched_single_thread(void);
 uint64_t sched_app_cpu_ns(void);            /* their CPU time, exited ones included */
 
 /* The running thread, read in one instruction (safe against migration). */

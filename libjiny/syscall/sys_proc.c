@@ -3,8 +3,8 @@
  * (arch_prctl), uname, limits, randomness, and signals as far as this kernel
  * goes so far: handlers and masks are recorded, a signal sent to the app
  * takes its default action (terminate: the VM ends with 128 + signal, as a
- * shell would report), an ignored one is dropped. Delivery to handlers
- * comes with the compat issue.
+ * shell would report); an ignored one, or one with a handler, is dropped.
+ * Delivery to handlers comes with the compat issue.
  */
 #include "sys.h"
 #include "../kern/app.h"
@@ -95,9 +95,18 @@ static long signal_app(int sig)
 	case 17: case 18: case 23: case 28: /* SIGCHLD SIGCONT SIGURG SIGWINCH: ignore */
 		return 0;
 	}
-	if (sigactions[sig].handler != SIG_DFL)
-		printk("jiny: signal %d has a handler, but handlers do not run yet: "
-		       "taking the default action\n", sig);
+	if (sigactions[sig].handler != SIG_DFL) {
+		/*
+		 * Handlers do not run yet (signal delivery comes with the compat
+		 * issue). Killing the app for a signal it expects to catch would be
+		 * worse than dropping it; musl's own SIGCANCEL (33) only hurries a
+		 * cancellation that the next cancellation point carries out anyway.
+		 */
+		if (sig != 33)
+			printk("jiny: signal %d has a handler, but handlers do not run yet: "
+			       "dropped\n", sig);
+		return 0;
+	}
 	printk("jiny: the app was killed by signal %d; exit status %d\n", sig, 128 + sig);
 	app_exit(128 + sig);
 }

@@ -65,6 +65,25 @@ long __jiny_call(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 	return __jiny_syscall(n, a1, a2, a3, a4, a5, a6);
 }
 
+/*
+ * Cancellation points (read, write, send, ...; patches/0001): musl's
+ * __syscall_cp, which checks for a pending pthread_cancel, once
+ * pthread_cancel() has been called in the program (it sets
+ * __jiny_cancel_used); before that no thread can be cancelled, so they are
+ * direct calls of the handler like every other system call.
+ */
+extern __attribute__((__visibility__("hidden"))) volatile int __jiny_cancel_used;
+long __syscall_cp(long, long, long, long, long, long, long)
+	__attribute__((__visibility__("hidden")));
+
+static __inline __attribute__((__always_inline__))
+long __jiny_syscall_cp(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	if (__jiny_cancel_used)
+		return (__syscall_cp)(n, a1, a2, a3, a4, a5, a6);
+	return __jiny_call(n, a1, a2, a3, a4, a5, a6);
+}
+
 static __inline __attribute__((__always_inline__))
 long __syscall0(long n)
 {
