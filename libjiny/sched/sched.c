@@ -398,7 +398,15 @@ static void schedule(bool preempted)
 		prev->state = THREAD_RUNNING;
 		prev->slice_end_ns = clock_ns() + SCHED_SLICE_NS;
 		timer_rearm(rq, clock_ns());
+		/* Threads popped above that may not run here still need a CPU. */
+		struct thread *mig = rq->migrate;
+		rq->migrate = NULL;
 		spin_unlock(&rq->lock);
+		while (mig) {
+			struct thread *n = mig->next;
+			place(mig, false);
+			mig = n;
+		}
 		return;
 	}
 	switch_to(c, rq, next, preempted);
