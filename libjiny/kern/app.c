@@ -65,6 +65,9 @@ static char *push_str(uintptr_t *sp, const char *s)
 
 static void app_main_thread(void *unused)
 {
+	extern bool kern_verbose;
+	if (kern_verbose)
+		printk("jiny: entering the app at %lu us of uptime\n", (unsigned long)(clock_ns() / 1000));
 	const struct cmdline *cl = app_cmdline;
 	struct thread *me = sched_current();
 	/*
@@ -135,6 +138,10 @@ void app_start(const struct cmdline *cl)
 
 void app_exit(int status)
 {
+	extern bool kern_verbose;
 	/* Later: stop the other threads, sync file systems. */
+	if (kern_verbose)
+		printk("jiny: the app exits with status %d after %lu us of uptime\n", status & 0xff,
+		       (unsigned long)(clock_ns() / 1000));
 	kern_power_off(status & 0xff);
 }
