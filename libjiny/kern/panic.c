@@ -27,10 +27,12 @@ void panic(const char *fmt, ...)
 	struct trap_frame f = { 0 };
 	__asm__ __volatile__("mov %%rbx, %0; mov %%r12, %1; mov %%r13, %2; mov %%r14, %3; mov %%r15, %4"
 			     : "=m"(f.rbx), "=m"(f.r12), "=m"(f.r13), "=m"(f.r14), "=m"(f.r15));
-	f.rbp = arch_frame_pointer();
+	/* As seen by panic()'s caller: its RIP (our return address) and its frame. */
+	f.rbp = *(const uint64_t *)arch_frame_pointer();
 	f.rsp = (uint64_t)&f;
 	f.rip = (uint64_t)__builtin_return_address(0);
 	f.rflags = read_rflags();
+	__asm__ __volatile__("mov %%cs, %0; mov %%ss, %1" : "=r"(f.cs), "=r"(f.ss));
 	trap_print_regs(&f);
 	uint64_t lo = f.rsp, hi = f.rsp + 65536;
 	if (t && t->stack && f.rsp >= (uint64_t)t->stack && f.rsp < (uint64_t)t->stack + t->stack_size) {

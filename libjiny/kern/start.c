@@ -224,6 +224,8 @@ void jiny_start(paddr_t start_info)
 		       fpu_state_size());
 	run_initcalls();
 	stage("initcalls");
+	if (cmdline_opt(&kernel_cmdline, "debug_panic"))
+		panic("requested with the debug_panic kernel option");
 	if (kern_verbose)
 		print_stages();
 	app_start(&kernel_cmdline);
