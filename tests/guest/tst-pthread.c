@@ -14,6 +14,7 @@
  */
 // VARIANT: smp2 --smp 2
 // VARIANT: smp4 --smp 4
+// VARIANT: q35smp2 --machine q35 --smp 2
 // TIMEOUT: 60
 // EXPECT: ^tst: tst-pthread: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: ^FAIL
