@@ -7,6 +7,7 @@
  * The app's exit_group ends the VM with its status (app_exit).
  */
 #include "app.h"
+#include "elf.h"
 #include "../arch/x86_64/arch.h"
 #include "../sched/sched.h"
 #include "../mm/mm.h"
@@ -20,15 +21,6 @@ enum {
 	AT_ENTRY_ = 9, AT_UID_ = 11, AT_EUID_ = 12, AT_GID_ = 13, AT_EGID_ = 14,
 	AT_PLATFORM_ = 15, AT_HWCAP_ = 16, AT_CLKTCK_ = 17, AT_SECURE_ = 23,
 	AT_RANDOM_ = 25, AT_HWCAP2_ = 26, AT_EXECFN_ = 31,
-};
-
-struct elf64_ehdr_head { /* the part of Elf64_Ehdr we read */
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum;
 };
 
 extern char _start[];            /* musl's crt1.o */
@@ -79,7 +71,7 @@ static void app_main_thread(void *unused)
 	if (!stack)
 		panic("no memory for the app's stack");
 	uintptr_t sp = (uintptr_t)stack + APP_STACK_SIZE;
-	const struct elf64_ehdr_head *eh = (const void *)__image_start;
+	const struct elf64_ehdr *eh = (const void *)__image_start;
 
 	/* Strings and random bytes at the top, then the vectors. */
 	char *argv[cl->argc + 1], *envp[cl->envc + 1];
@@ -95,9 +87,9 @@ static void app_main_thread(void *unused)
 	rnd[1] = random64();
 
 	uint64_t auxv[][2] = {
-		{ AT_PHDR_, (uint64_t)__image_start + eh->phoff },
-		{ AT_PHENT_, eh->phentsize },
-		{ AT_PHNUM_, eh->phnum },
+		{ AT_PHDR_, (uint64_t)__image_start + eh->e_phoff },
+		{ AT_PHENT_, eh->e_phentsize },
+		{ AT_PHNUM_, eh->e_phnum },
 		{ AT_PAGESZ_, PAGE_SIZE },
 		{ AT_ENTRY_, (uint64_t)_start },
 		{ AT_UID_, 0 }, { AT_EUID_, 0 }, { AT_GID_, 0 }, { AT_EGID_, 0 },
