@@ -63,6 +63,18 @@ struct thread {
 	struct thread *joiner;    /* waiting in thread_join() */
 	uintptr_t unmap_base;     /* musl's __unmapself: unmapped once off its stack */
 	size_t unmap_len;
+	/* Processes (compat/proc.h): every thread has one; hp_proc for kernel and app threads. */
+	struct proc *proc;
+	struct thread *proc_next; /* the process's thread list (p->lock) */
+	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S) */
+	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top */
+	/* Signals (compat/signal.c). */
+	uint64_t sig_mask;        /* blocked, bit sig-1 */
+	uint64_t sig_pending;     /* sent to this thread (tgkill, faults) */
+	uint64_t sig_saved_mask;  /* rt_sigsuspend / pselect: restored after delivery */
+	bool sig_restore_mask;
+	struct { uint64_t sp; int flags; uint64_t size; } sig_altstack;
+	void *sig_priv;           /* signal.c's per-thread extras (queued siginfo), freed with it */
 };
 
 #define THREAD_IRQ_STACK 16384

@@ -13,6 +13,8 @@ struct trap_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
+/* f->vector of a system call from ring 3 (compat); f->error then holds its number. */
+#define TRAP_SYSCALL 256
 
 /* cpu_init.c: GDT, TSS, IDT, syscall MSRs, per-CPU block for the boot CPU. */
 void arch_cpu_init(void);

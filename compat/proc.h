@@ -1,0 +1,162 @@
+/*
+ * proc.h - processes of the compat layer (DESIGN.md 1, 4.3): ring-3 static
+ * Linux programs, each in an address space of its own (struct mm, mm/uvm.c),
+ * beside the HP app, which is process 1 and keeps the kernel's address space.
+ *
+ *   compat/proc.c    pids, the process tree, fork/vfork/clone, exit, wait4/
+ *                    waitid, process groups and sessions, rlimits, ids
+ *   compat/exec.c    execve: ELF (compat/elf.c) and #! scripts, the initial
+ *                    stack with argv/envp/auxv, entering ring 3
+ *   compat/signal.c  sigaction/masks/delivery frames/sigreturn, kill, default
+ *                    actions, stop/continue (contract: signal.h)
+ *   compat/launch.c  the init= kernel option, jiny_spawn()
+ *
+ * Every thread belongs to a process (t->proc); kernel threads and the HP
+ * app's threads belong to proc 1 (hp_proc), whose mm is NULL (the kernel's
+ * page tables). A thread of a compat process runs in ring 3 and enters the
+ * kernel on its own kernel stack (t->kstack_top), where the user registers
+ * are saved as a struct trap_frame (t->uframe) - the same layout for system
+ * calls, interrupts and exceptions, so signals, fork and exec edit one thing.
+ *
+ * Locking: proc_lock (a spinlock, irqsave) guards the pid table, the tree
+ * (parent/children/sibling), pgid/sid and the zombie/stop state; p->lock
+ * guards the thread list and signal state of one process. Order: proc_lock
+ * before p->lock.
+ */
+#ifndef JINY_COMPAT_PROC_H
+#define JINY_COMPAT_PROC_H
+
+#include "../libjiny/kern/kern.h"
+#include "../libjiny/kern/spinlock.h"
+#include "../libjiny/sched/waitq.h"
+
+struct mm;
+struct fs_context;
+struct thread;
+struct trap_frame;
+
+#define NSIG_K 64               /* signals 1..64; bit (sig - 1) in a sigset */
+#define SIGBIT(s) (1ULL << ((s) - 1))
+
+struct k_sigaction { /* the kernel's struct sigaction on x86_64 */
+	unsigned long handler, flags, restorer;
+	uint64_t mask;
+};
+
+struct siginfo_k { /* siginfo_t, 128 bytes; the fields we fill */
+	int si_signo, si_errno, si_code, pad;
+	union {
+		struct { int pid; uint32_t uid; int status; int pad2; long utime, stime; } chld;
+		struct { int pid; uint32_t uid; } kill;
+		struct { uint64_t addr; } fault;
+		struct { int pid; uint32_t uid; uint64_t value; } rt;
+		char bytes[112];
+	} u;
+};
+
+struct rlimit_k {
+	unsigned long cur, max;
+};
+#define RLIM_NLIMITS_K 16
+#define RLIMIT_NPROC_K 6
+#define RLIMIT_NOFILE_K 7
+#define RLIMIT_STACK_K 3
+
+enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
+
+struct proc {
+	int pid, pgid, sid;
+	char comm[16];                /* basename of the program, for ps and messages */
+	struct proc *parent;          /* proc_lock; orphans go to proc 1 */
+	struct proc *children;        /* proc_lock */
+	struct proc *sibling;         /* proc_lock */
+	struct mm *mm;                /* NULL: the kernel's page tables (proc 1) */
+	struct fs_context *fs;        /* fds, cwd, umask */
+	spinlock_t lock;              /* threads, signal state */
+	struct thread *threads;       /* linked by t->proc_next; p->lock */
+	int nthreads;                 /* live threads; p->lock */
+	volatile int state;           /* enum proc_state; proc_lock */
+	volatile bool exiting;        /* exit_group or a fatal signal: threads leave at once */
+	int exit_status;              /* wait status (W* encoding), set when exiting starts */
+	/* Stop/continue (job control), reported to the parent by wait4. proc_lock. */
+	bool stopped;
+	int stop_sig;
+	bool stop_unreported, cont_unreported;
+	/* Signals (compat/signal.c); p->lock. */
+	struct k_sigaction sigact[NSIG_K];
+	uint64_t sig_pending;         /* sent to the process (kill), any thread may take it */
+	struct siginfo_k sig_info[NSIG_K]; /* one queued instance per signal */
+	struct waitq child_wq;        /* this process waits here for its children (wait4) */
+	struct waitq vfork_wq;        /* a vfork parent waits here */
+	bool vfork_done;              /* the vfork child exec'd or exited */
+	struct rlimit_k rlim[RLIM_NLIMITS_K];
+	uint64_t start_ns;            /* for ps / times */
+	uint64_t utime_ns, stime_ns;  /* of exited threads */
+	uint64_t cutime_ns, cstime_ns; /* of waited-for children */
+	int refcount;                 /* the pid table and wait4 hold it while in use */
+	char *exe;                    /* path it was exec'd from (kmalloc), /proc/PID/exe */
+	char *cmdline;                /* NUL-separated argv (kmalloc), /proc/PID/cmdline */
+	size_t cmdline_len;
+};
+
+extern struct proc hp_proc;       /* pid 1: the HP app and every kernel thread */
+
+void proc_init(void);             /* hp_proc, before the first thread */
+static inline bool proc_is_user(const struct proc *p) { return p && p->mm; }
+struct proc *proc_current(void);  /* never NULL (hp_proc for kernel threads) */
+/* The current thread runs a compat (ring-3) process. */
+bool current_is_user(void);
+
+/* Find by pid with a reference (proc_put), or NULL. */
+struct proc *proc_get(int pid);
+void proc_put(struct proc *p);
+/* Call fn for every live process (proc_lock held: fn must not sleep). */
+void proc_for_each(void (*fn)(struct proc *p, void *ctx), void *ctx);
+
+/*
+ * End the calling thread's process with 'wstatus' (W* encoding: exit code
+ * << 8, or the signal number, | 0x80 for a core): other threads are told to
+ * leave, the last one turns the process into a zombie, reparents its
+ * children, sends SIGCHLD and wakes the parent's wait4.
+ */
+void proc_exit_group(int wstatus) __noreturn;
+void proc_thread_exit(void) __noreturn;     /* exit(2) of one thread */
+
+/* Job control (called by signal.c under no lock): stop the whole process
+ * with 'sig' until SIGCONT / SIGKILL; notifies the parent. */
+void proc_stop(int sig);
+void proc_continue(struct proc *p);         /* SIGCONT arrived */
+
+/* Process groups: foreground group checks for the tty. */
+bool proc_pgrp_exists(int pgid);
+int proc_pgrp_session(int pgid);            /* sid of the group, or -ESRCH */
+
+/* Resource limits of the current process (RLIMIT_NOFILE for fs/file.c). */
+unsigned long proc_rlimit_cur(int res);
+
+/*
+ * exec.c: replace the current process's program. From ring 3 (execve) the
+ * frame is the thread's user frame; from a kernel-mode process (a vfork/
+ * CLONE_VM child of the HP app) it enters ring 3 and does not return.
+ * Returns -errno on failure (the old program continues).
+ */
+long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel);
+
+/*
+ * Create a new compat process running 'path' with argv/envp (kernel pointers),
+ * child of the calling process, with a copy of its fd table; returns its pid
+ * or -errno (ENOENT, ENOEXEC with a message naming the file and the reason...).
+ */
+int proc_spawn(const char *path, char *const argv[], char *const envp[]);
+
+/*
+ * The way back to ring 3 (entry.S calls it with interrupts off and the user
+ * frame on the thread's kernel stack): runs pending work - a reschedule, a
+ * process exit, signal delivery, stops - and returns with interrupts off when
+ * the frame can be restored.
+ */
+void user_return_work(struct trap_frame *f);
+/* entry.S: restore f (the user frame at the top of the kernel stack) and iretq/sysret. */
+void arch_return_to_user(struct trap_frame *f) __noreturn;
+
+#endif

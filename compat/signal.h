@@ -1,0 +1,83 @@
+/*
+ * signal.h - POSIX signals for compat processes (compat/signal.c), Linux
+ * x86_64 semantics and frame layout (struct rt_sigframe: return address =
+ * sa_restorer, then ucontext with mcontext/gregs and a pointer to an XSAVE
+ * fpstate, then siginfo), so unmodified static glibc and musl programs work.
+ *
+ * Per-thread state lives in struct thread (sig_mask, sig_pending,
+ * sig_altstack, sig_saved_mask for rt_sigsuspend); per-process state in
+ * struct proc (sigact, sig_pending, sig_info). The HP app (ring 0) keeps
+ * the old behaviour: a signal sent to it takes its default action, one with
+ * a handler is dropped with a message (handlers cannot run on ring-0 stacks
+ * safely yet).
+ *
+ * Blocking waits that should be interruptible call signal_pending() in
+ * their wait loop and return -EINTR (or -ERESTARTSYS when a restart is
+ * allowed: the delivery code turns it into EINTR or a restart per
+ * SA_RESTART, as Linux does).
+ */
+#ifndef JINY_COMPAT_SIGNAL_H
+#define JINY_COMPAT_SIGNAL_H
+
+#include "proc.h"
+
+#define ERESTARTSYS 512 /* kernel-internal: restart the call if SA_RESTART, else EINTR */
+#define ERESTARTNOHAND 514 /* restart only if no handler ran (pause-like calls: EINTR) */
+
+enum {
+	SIGHUP_K = 1, SIGINT_K = 2, SIGQUIT_K = 3, SIGILL_K = 4, SIGTRAP_K = 5, SIGABRT_K = 6,
+	SIGBUS_K = 7, SIGFPE_K = 8, SIGKILL_K = 9, SIGUSR1_K = 10, SIGSEGV_K = 11,
+	SIGUSR2_K = 12, SIGPIPE_K = 13, SIGALRM_K = 14, SIGTERM_K = 15, SIGCHLD_K = 17,
+	SIGCONT_K = 18, SIGSTOP_K = 19, SIGTSTP_K = 20, SIGTTIN_K = 21, SIGTTOU_K = 22,
+	SIGSYS_K = 31,
+};
+/* si_code values */
+#define SI_USER_K 0
+#define SI_KERNEL_K 0x80
+#define SI_TKILL_K (-6)
+#define SEGV_MAPERR_K 1
+#define SEGV_ACCERR_K 2
+#define BUS_ADRERR_K 2
+#define FPE_INTDIV_K 1
+#define ILL_ILLOPN_K 2
+#define CLD_EXITED_K 1
+#define CLD_KILLED_K 2
+#define CLD_DUMPED_K 3
+#define CLD_STOPPED_K 5
+#define CLD_CONTINUED_K 6
+
+/* Is a signal the current thread may take pending (unblocked, or fatal)? */
+bool signal_pending(void);
+
+/* Send: 0 or -errno (-EINVAL bad signal, -ESRCH no such process/group). */
+int signal_send_proc(struct proc *p, int sig, const struct siginfo_k *info); /* info NULL: SI_USER from current */
+int signal_send_thread(struct thread *t, int sig, const struct siginfo_k *info);
+int signal_send_pgrp(int pgid, int sig);        /* every process of the group */
+
+/*
+ * A fault in ring 3 (trap.c): queue sig with si_code/si_addr for the
+ * current thread, forced (a blocked or ignored synchronous signal kills, as
+ * on Linux). Delivered on the way out by signal_deliver().
+ */
+void signal_force_fault(int sig, int code, uint64_t addr);
+
+/*
+ * Called by user_return_work() with interrupts on, before returning to ring
+ * 3 with frame f (f->vector == TRAP_SYSCALL for a system call, whose result
+ * is in f->rax and number in f->error): handles -ERESTARTSYS & co., takes
+ * the default action of an unblocked pending signal (terminate via
+ * proc_exit_group, stop via proc_stop, ignore) or builds a handler frame on
+ * the user stack (or the alternate stack) and points f at the handler.
+ * A bad user stack kills the process with SIGSEGV.
+ */
+void signal_deliver(struct trap_frame *f);
+
+/* fork: the child inherits handlers and mask; exec: handlers reset to
+ * SIG_DFL (ignored ones stay ignored), altstack cleared. */
+void signal_fork(struct proc *child, const struct proc *parent);
+void signal_exec(struct proc *p);
+
+/* The name of a signal for messages ("SIGSEGV"), or "signal N". */
+const char *signal_name(int sig, char *buf, size_t n);
+
+#endif
