@@ -88,6 +88,10 @@ struct proc {
 	struct siginfo_k sig_info[NSIG_K]; /* one queued instance per signal */
 	struct waitq child_wq;        /* this process waits here for its children (wait4) */
 	struct waitq vfork_wq;        /* a vfork parent waits here */
+	struct waitq stop_wq;         /* its stopped threads wait here for SIGCONT */
+	unsigned child_events;        /* bumped (proc_lock) when a child changes state */
+	struct proc *all_next;        /* every process (proc_lock) */
+	bool adopted;                 /* reparented to proc 1: reaped when it dies */
 	bool vfork_done;              /* the vfork child exec'd or exited */
 	struct rlimit_k rlim[RLIM_NLIMITS_K];
 	uint64_t start_ns;            /* for ps / times */
@@ -110,6 +114,9 @@ bool current_is_user(void);
 /* Find by pid with a reference (proc_put), or NULL. */
 struct proc *proc_get(int pid);
 void proc_put(struct proc *p);
+void proc_reap(struct proc *p);             /* a zombie leaves its parent and the table */
+/* The HP app's posix_spawn: a CLONE_VM|CLONE_VFORK child running fn(arg) on 'stack'. */
+long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg);
 /* Call fn for every live process (proc_lock held: fn must not sleep). */
 void proc_for_each(void (*fn)(struct proc *p, void *ctx), void *ctx);
 
@@ -133,6 +140,21 @@ int proc_pgrp_session(int pgid);            /* sid of the group, or -ESRCH */
 
 /* Resource limits of the current process (RLIMIT_NOFILE for fs/file.c). */
 unsigned long proc_rlimit_cur(int res);
+void proc_rlimits_init(struct proc *p);     /* Linux's defaults */
+
+/*
+ * Wait for a child of 'me' matching pid (wait4 rules: >0, -1, 0, <-1) with
+ * options (WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT): its pid, 0 (WNOHANG,
+ * none ready), -ECHILD or -ERESTARTSYS. *wstatus gets the wait status;
+ * *code the CLD_* code for waitid.
+ */
+long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, uint64_t *cpu_ns);
+
+/* A new child process of parent (ids, limits, signal dispositions, a copy of
+ * the fd table), not yet running; NULL with *err = -EAGAIN (RLIMIT_NPROC) or -ENOMEM. */
+struct proc *proc_new_child(struct proc *parent, int *err);
+int proc_start_child(struct proc *child, struct thread *t); /* t is its first thread: pid */
+void proc_discard_child(struct proc *child);               /* never started */
 
 /*
  * exec.c: replace the current process's program. From ring 3 (execve) the
@@ -145,9 +167,14 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 /*
  * Create a new compat process running 'path' with argv/envp (kernel pointers),
  * child of the calling process, with a copy of its fd table; returns its pid
+ * (trusted: kernel strings, not checked as a caller's pointers)
  * or -errno (ENOENT, ENOEXEC with a message naming the file and the reason...).
  */
-int proc_spawn(const char *path, char *const argv[], char *const envp[]);
+int proc_spawn(const char *path, char *const argv[], char *const envp[], bool trusted);
+
+/* launch.c: start init= (after the initcalls); true when it replaces the HP app. */
+struct cmdline;
+bool compat_launch_init(const struct cmdline *kcl);
 
 /*
  * The way back to ring 3 (entry.S calls it with interrupts off and the user

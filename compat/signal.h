@@ -77,6 +77,9 @@ void signal_deliver(struct trap_frame *f);
 void signal_fork(struct proc *child, const struct proc *parent);
 void signal_exec(struct proc *p);
 
+/* The parent ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT): its children are reaped at exit. */
+bool proc_child_autoreap(struct proc *parent);
+
 /* The name of a signal for messages ("SIGSEGV"), or "signal N". */
 const char *signal_name(int sig, char *buf, size_t n);
 

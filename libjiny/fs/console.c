@@ -29,10 +29,9 @@
 struct winsize_k {
 	unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
-struct termios_k { /* struct termios of the Linux x86_64 ABI */
+struct termios_k { /* the kernel's struct termios (TCGETS/TCSETS): 36 bytes, NCCS 19 */
 	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line, c_cc[32];
-	uint32_t c_ispeed, c_ospeed;
+	uint8_t c_line, c_cc[19];
 };
 
 static spinlock_t tty_lock = SPINLOCK_INIT; /* termios, winsize */
@@ -40,7 +39,6 @@ static struct termios_k console_termios = {
 	.c_iflag = 0x500 /* ICRNL|IXON */, .c_oflag = 0x5 /* OPOST|ONLCR */,
 	.c_cflag = 0xbf /* B38400|CS8|CREAD */, .c_lflag = 0x8a3b /* ISIG|ICANON|ECHO.. */,
 	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26 },
-	.c_ispeed = 0xf, .c_ospeed = 0xf,
 };
 static struct winsize_k console_winsize = { 24, 80, 0, 0 };
 

@@ -260,3 +260,88 @@ void vfs_open_std_fds(void)
 		fd_install_at(fd, f, 0);
 	}
 }
+
+/* ---- whole contexts, for processes (compat/proc.c) ---- */
+
+/* A copy for a new process (fork): same open files (shared offsets), cwd, root, umask. */
+struct fs_context *fs_context_clone(struct fs_context *src)
+{
+	struct fs_context *c = kzalloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fds.lock = (spinlock_t)SPINLOCK_INIT;
+	c->fds.max = src->fds.max;
+	c->umask = src->umask;
+	uint64_t fl = spin_lock_irqsave(&src->fds.lock);
+	int size = src->fds.size;
+	spin_unlock_irqrestore(&src->fds.lock, fl);
+	if (size) {
+		c->fds.files = kzalloc(sizeof(struct file *) * size);
+		c->fds.cloexec = kzalloc(size);
+		if (!c->fds.files || !c->fds.cloexec) {
+			kfree(c->fds.files);
+			kfree(c->fds.cloexec);
+			kfree(c);
+			return NULL;
+		}
+	}
+	fl = spin_lock_irqsave(&src->fds.lock);
+	int n = MIN(size, src->fds.size); /* it may have grown meanwhile: extra fds are not copied */
+	for (int i = 0; i < n; i++) {
+		struct file *f = src->fds.files[i];
+		if (f) {
+			file_get(f);
+			c->fds.files[i] = f;
+			c->fds.cloexec[i] = src->fds.cloexec[i];
+		}
+	}
+	c->fds.size = size;
+	spin_unlock_irqrestore(&src->fds.lock, fl);
+	c->cwd = src->cwd;
+	c->root = src->root;
+	if (c->cwd)
+		dentry_get(c->cwd);
+	if (c->root)
+		dentry_get(c->root);
+	return c;
+}
+
+/* Close the fds of [from, size) matching 'cloexec_only'; the table stays. */
+static void fdt_close_all(struct fdtable *t, bool cloexec_only)
+{
+	for (int i = 0;; i++) {
+		uint64_t fl = spin_lock_irqsave(&t->lock);
+		if (i >= t->size) {
+			spin_unlock_irqrestore(&t->lock, fl);
+			break;
+		}
+		struct file *f = t->files[i];
+		if (f && (!cloexec_only || t->cloexec[i])) {
+			t->files[i] = NULL;
+			t->cloexec[i] = 0;
+		} else {
+			f = NULL;
+		}
+		spin_unlock_irqrestore(&t->lock, fl);
+		if (f) {
+			if (f->vnode && f->vnode->locks)
+				vfs_lock_release_all(f->vnode);
+			file_put(f);
+		}
+	}
+}
+
+void fs_context_close_on_exec(struct fs_context *c) { fdt_close_all(&c->fds, true); }
+
+/* The process is gone: every fd closed, the context freed. */
+void fs_context_release(struct fs_context *c)
+{
+	fdt_close_all(&c->fds, false);
+	if (c->cwd)
+		dentry_put(c->cwd);
+	if (c->root)
+		dentry_put(c->root);
+	kfree(c->fds.files);
+	kfree(c->fds.cloexec);
+	kfree(c);
+}

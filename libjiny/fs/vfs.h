@@ -280,6 +280,7 @@ struct fs_context {
  */
 void vfs_init(void);                             /* root ramfs, /dev, /proc mounted */
 struct fs_context *vfs_task(void);               /* the calling task's context */
+struct fs_context *vfs_app_context(void);        /* the HP app's (process 1) */
 void vfs_register(struct fs_type *t);
 
 struct vnode *vnode_alloc(struct mount *mnt, unsigned mode); /* refcount 1, times now */
@@ -377,6 +378,10 @@ int fd_install_from(int minfd, struct file *f, unsigned flags); /* F_DUPFD */
 int fd_get_cloexec(int fd);                      /* 0/1, or -EBADF */
 int fd_next_open(int from);                      /* lowest open fd >= from, or -1 */
 int fd_set_cloexec(int fd, bool on);
+/* Whole contexts for processes (compat/proc.c): copy at fork, close-on-exec, release at exit. */
+struct fs_context *fs_context_clone(struct fs_context *src);
+void fs_context_close_on_exec(struct fs_context *c);
+void fs_context_release(struct fs_context *c);
 /* Open fds 0, 1, 2 on /dev/console if they are not open (kern/app.c, before _start). */
 void vfs_open_std_fds(void);
 /* Anonymous files (pipes, eventfd...): a vnode not in any directory. */

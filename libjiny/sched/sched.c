@@ -14,6 +14,7 @@
  * and reaps a thread that died.
  */
 #include "sched.h"
+#include "../mm/uvm.h"
 #include "../arch/x86_64/arch.h"
 #include "../arch/x86_64/smp.h"
 #include "../kern/spinlock.h"
@@ -318,7 +319,9 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	if (prev == rq->idle)
 		c->idle_ns += now - prev->last_start_ns;
 	c->context_switches++;
-	if (preempted && prev != rq->idle) {
+	/* Ring-3 threads keep every register across a system call: their FPU state is
+	 * saved whole whenever they leave the CPU. */
+	if ((preempted || prev->uframe) && prev != rq->idle) {
 		c->preemptions++;
 		prev->preemptions++;
 		fpu_save(prev->fpu);
@@ -340,6 +343,9 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	rq->prev = prev;
 	arch_set_thread_stacks((uint64_t)next->irq_stack + THREAD_IRQ_STACK,
 			       (uint64_t)next->exc_stack + THREAD_EXC_STACK);
+	c->kstack_top = next->kstack_top;
+	if (next->mm != prev->mm)
+		uvm_activate(next->mm);
 	wrmsr(MSR_FS_BASE, next->fsbase);
 	timer_rearm(rq, now);
 
@@ -745,6 +751,7 @@ static void thread_frame(struct thread *t, uintptr_t top, void (*fn)(void *), vo
 	uint64_t *sp = (uint64_t *)ALIGN_DOWN(top, 16);
 	/* After the pops and ret, rsp is 16-aligned, as arch_thread_start expects. */
 	*--sp = (uint64_t)arch_thread_start;
+	*--sp = 0x2;           /* rflags (interrupts off, AC clear) */
 	*--sp = 0;             /* rbp */
 	*--sp = 0;             /* rbx */
 	*--sp = (uint64_t)fn;  /* r12 */

@@ -65,6 +65,7 @@ struct thread {
 	size_t unmap_len;
 	/* Processes (compat/proc.h): every thread has one; hp_proc for kernel and app threads. */
 	struct proc *proc;
+	struct mm *mm;            /* its address space (NULL: the kernel's); loaded at switch */
 	struct thread *proc_next; /* the process's thread list (p->lock) */
 	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S) */
 	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top */

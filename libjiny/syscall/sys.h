@@ -158,6 +158,22 @@ long sys_sysinfo(void *info) SYS_EXPORT(sysinfo);
 long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim) SYS_EXPORT(prlimit64);
 long sys_getrlimit(int res, void *lim) SYS_EXPORT(getrlimit);
 
+/* compat/proc.c, compat/exec.c: processes */
+struct siginfo_k;
+long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls)
+	SYS_EXPORT(clone);
+long sys_fork(void) SYS_EXPORT(fork);
+long sys_vfork(void) SYS_EXPORT(vfork);
+long sys_execve(const char *path, char *const argv[], char *const envp[]) SYS_EXPORT(execve);
+long sys_wait4(int pid, int *wstatus, int options, void *rusage) SYS_EXPORT(wait4);
+long sys_waitid(int idtype, int id, struct siginfo_k *info, int options, void *rusage)
+	SYS_EXPORT(waitid);
+long sys_setpgid(int pid, int pgid) SYS_EXPORT(setpgid);
+long sys_getpgrp(void) SYS_EXPORT(getpgrp);
+long sys_setsid(void) SYS_EXPORT(setsid);
+long sys_getpgid(int pid) SYS_EXPORT(getpgid);
+long sys_getsid(int pid) SYS_EXPORT(getsid);
+
 /* syscall/sys_time.c */
 long sys_clock_gettime(int clk, struct timespec *ts) SYS_EXPORT(clock_gettime);
 long sys_clock_getres(int clk, struct timespec *ts) SYS_EXPORT(clock_getres);

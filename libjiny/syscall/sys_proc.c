@@ -7,6 +7,7 @@
  * Delivery to handlers comes with the compat issue.
  */
 #include "sys.h"
+#include "../../compat/proc.h"
 #include "../kern/app.h"
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
@@ -22,22 +23,17 @@
 #define SIG_IGN 1
 #define HP_PID 1
 
-struct k_sigaction {
-	unsigned long handler, flags, restorer;
-	uint64_t mask;
-};
 
 static struct k_sigaction sigactions[NSIG];
 static uint64_t sigmask;
 
 long sys_exit_group(int status)
 {
-	app_exit(status);
+	if (proc_current() == &hp_proc)
+		app_exit(status);
+	proc_exit_group((status & 0xff) << 8);
 }
 
-
-long sys_getpid(void) { return HP_PID; }
-long sys_getppid(void) { return 0; }
 long sys_getuid(void) { return 0; }
 long sys_geteuid(void) { return 0; }
 long sys_getgid(void) { return 0; }
@@ -209,9 +205,6 @@ long sys_sysinfo(void *info)
 #define RLIM_NLIMITS 16
 #define RLIM_INFINITY (~0UL)
 
-struct rlimit_k {
-	unsigned long cur, max;
-};
 
 static struct rlimit_k rlimits[RLIM_NLIMITS];
 

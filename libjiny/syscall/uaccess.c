@@ -8,6 +8,7 @@
  */
 #include "sys.h"
 #include "../mm/vmarea.h"
+#include "../mm/uvm.h"
 #include "../sched/sched.h"
 
 bool uaccess_ok(const void *p, size_t n, bool write)
@@ -18,12 +19,14 @@ bool uaccess_ok(const void *p, size_t n, bool write)
 		return true;
 	if (a + n < a)
 		return false;
+	struct thread *t = sched_current();
+	if (t && t->mm) /* a compat process: its own pages only */
+		return uvm_check(t->mm, a, n, write);
 	if (a >= (uintptr_t)__image_start && a + n <= (uintptr_t)__image_end)
 		return !write || a >= (uintptr_t)__data_start;
 	if (a < KVA_BASE || a + n > KVA_END)
 		return false;
 	/* The caller's own stack (most buffers): no lock, no list walk. */
-	struct thread *t = sched_current();
 	if (t && t->stack && a >= (uintptr_t)t->stack && a + n <= (uintptr_t)t->stack + t->stack_size)
 		return true;
 	return vma_check(a, n, write);

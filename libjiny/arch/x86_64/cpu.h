@@ -103,6 +103,18 @@ static inline uint64_t read_rflags(void)
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
 	return f;
 }
+/* SMAP: kernel access to user pages only inside stac ... clac (cpu_init.c sets it up). */
+extern bool cpu_smap;
+static inline void user_access_begin(void)
+{
+	if (cpu_smap)
+		__asm__ __volatile__("stac" ::: "memory");
+}
+static inline void user_access_end(void)
+{
+	if (cpu_smap)
+		__asm__ __volatile__("clac" ::: "memory");
+}
 /* Interrupt-disabling critical sections: the kernel's lock on one CPU. */
 static inline uint64_t irq_save(void)
 {
@@ -141,7 +153,8 @@ struct thread;
 struct cpu {
 	struct cpu *self;
 	struct thread *current;   /* running thread */
-	uint64_t scratch;         /* syscall entry scratch */
+	uint64_t scratch;         /* syscall entry scratch (offset 16, entry.S) */
+	uint64_t kstack_top;      /* current compat thread's kernel stack top (offset 24, entry.S) */
 	int id;
 	uint32_t apic_id;
 	struct tss tss __aligned(16);

@@ -92,7 +92,24 @@ static void load_cpu_state(struct cpu *c)
 	wrmsr(MSR_STAR, (0x10UL << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+
+	/* Ring 3 cannot be executed (SMEP) nor touched (SMAP) by the kernel by accident. */
+	struct cpuid_regs r = cpuid(0, 0);
+	if (r.eax >= 7) {
+		r = cpuid(7, 0);
+		uint64_t cr4 = read_cr4();
+		if (r.ebx & (1u << 7))
+			cr4 |= CR4_SMEP;
+		if (r.ebx & (1u << 20)) {
+			cr4 |= CR4_SMAP;
+			cpu_smap = true;
+		}
+		write_cr4(cr4);
+	}
+	write_cr0(read_cr0() | CR0_WP); /* kernel writes respect read-only (copy-on-write) pages */
 }
+
+bool cpu_smap;
 
 struct cpu *cpus[MAX_CPUS];
 int nr_cpus = 1;
