@@ -463,8 +463,14 @@ static void frame_at_entry(struct trap_frame *f, const struct exec_image *img)
 	f->rflags = 0x202;
 }
 
+static void vfork_release(struct proc *p)
+{
+	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
+	waitq_wake_all(&p->vfork_wq, 0);
+}
+
 /* The current process takes img (its old address space goes). */
-static void exec_commit(struct proc *p, struct exec_image *img)
+static void exec_commit(struct proc *p, struct exec_image *img, bool release_vfork)
 {
 	struct thread *t = sched_current();
 	struct mm *old = t->mm;
@@ -491,8 +497,18 @@ static void exec_commit(struct proc *p, struct exec_image *img)
 	t->clear_child_tid = NULL;
 	fpu_state_init(t->fpu);
 	fpu_restore(t->fpu);
-	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
-	waitq_wake_all(&p->vfork_wq, 0);
+	if (release_vfork)
+		vfork_release(p);
+}
+
+/* A ring-0 vfork child now on its own kernel stack: free the parent, go to ring 3. */
+static void kernel_exec_finish(void *arg)
+{
+	struct trap_frame *f = arg;
+	sched_current()->reap_hook = NULL;
+	vfork_release(proc_current());
+	user_return_work(f);
+	arch_return_to_user(f);
 }
 
 long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel)
@@ -504,7 +520,7 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 	if (r < 0)
 		return r;
 	if (!from_kernel) {
-		exec_commit(p, &img);
+		exec_commit(p, &img, true);
 		frame_at_entry(t->uframe, &img);
 		return 0;
 	}
@@ -515,7 +531,7 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 		image_free(&img);
 		return -ENOMEM;
 	}
-	exec_commit(p, &img);
+	exec_commit(p, &img, false); /* the parent waits until we are off its stack */
 	uintptr_t top = (uintptr_t)kstack + KSTACK_SIZE;
 	struct trap_frame *f = (struct trap_frame *)(top - sizeof(*f));
 	frame_at_entry(f, &img);
@@ -527,8 +543,7 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 	t->uframe = f;
 	this_cpu()->kstack_top = top;
 	irq_restore(fl);
-	user_return_work(f);
-	arch_return_to_user(f);
+	arch_call_on_stack(kernel_exec_finish, f, ALIGN_DOWN((uintptr_t)f, 16));
 }
 
 long sys_execve(const char *path, char *const argv[], char *const envp[])
@@ -591,6 +606,7 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], bool tr
 	child->cmdline_len = img.cmdline_len;
 	fs_context_close_on_exec(child->fs);
 	signal_exec(child);
+	child->vfork_done = true;
 	return proc_start_child(child, t);
 fail:
 	if (kstack)

@@ -267,6 +267,8 @@ static long count_check_nproc(struct proc *p)
 	return (unsigned long)READ_ONCE(nprocs) >= lim ? -EAGAIN : 0;
 }
 
+static void vfork_wake(void *arg);
+
 static bool vfork_done(void *arg) { return READ_ONCE(((struct proc *)arg)->vfork_done); }
 
 /* fork, vfork and clone from ring 3. */
@@ -425,6 +427,8 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 	t->proc = child;
 	t->fsbase = me->fsbase;
 	t->sig_mask = me->sig_mask;
+	t->reap_hook = vfork_wake; /* it runs on the parent's stack until it execs */
+	t->reap_arg = child;
 	child->pid = t->tid;
 	thread_attach(child, t);
 	proc_link(child);
@@ -448,6 +452,13 @@ static void notify_parent(struct proc *parent, struct proc *c, int code, int sta
 	waitq_wake_all(&parent->child_wq, 0);
 }
 
+static void vfork_wake(void *arg)
+{
+	struct proc *p = arg;
+	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
+	waitq_wake_all(&p->vfork_wq, 0);
+}
+
 /* The last thread is leaving: p becomes a zombie for its parent (or is reaped). */
 static void proc_zombify(struct proc *p)
 {
@@ -456,8 +467,8 @@ static void proc_zombify(struct proc *p)
 		p->fs = NULL;
 		fs_context_release(fs);
 	}
-	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
-	waitq_wake_all(&p->vfork_wq, 0);
+	if (!sched_current()->reap_hook) /* else: once off the parent's stack (kvfork) */
+		vfork_wake(p);
 
 	struct proc *dead_orphans = NULL;
 	uint64_t f = spin_lock_irqsave(&plock);

@@ -619,6 +619,8 @@ static void thread_unlist(struct thread *t)
 /* A thread died and is off its CPU (finish_switch on the CPU it ran on). */
 void thread_reap(struct thread *t)
 {
+	if (t->reap_hook)
+		t->reap_hook(t->reap_arg);
 	int *ctid = t->clear_child_tid;
 	if (ctid && uaccess_ok(ctid, sizeof(int), true)) {
 		/* CLONE_CHILD_CLEARTID: only now, its stack may be freed by the waker's thread. */

@@ -76,6 +76,9 @@ struct thread {
 	bool sig_restore_mask;
 	struct { uint64_t sp; int flags; uint64_t size; } sig_altstack;
 	void *sig_priv;           /* signal.c's per-thread extras (queued siginfo), freed with it */
+	/* Called once the dead thread is off its CPU and stack (a vfork child on its parent's stack). */
+	void (*reap_hook)(void *arg);
+	void *reap_arg;
 };
 
 #define THREAD_IRQ_STACK 16384
@@ -93,6 +96,8 @@ struct thread *thread_create(const char *name, int prio, unsigned flags, void (*
 struct thread *thread_create_on(const char *name, int prio, void (*fn)(void *), void *arg,
 				uintptr_t stack_top);
 void thread_start(struct thread *t);        /* make a created thread runnable */
+/* Run fn(arg) on another stack (sp 16-aligned); fn must not return. */
+void arch_call_on_stack(void (*fn)(void *), void *arg, uintptr_t sp) __noreturn;
 void thread_exit(void) __noreturn;
 int thread_join(struct thread *t);          /* THREAD_JOINABLE only */
 struct thread *thread_find(int tid);        /* with threads_lock held: threads_lock()/unlock() */

@@ -226,6 +226,17 @@ arch_thread_start:
 	call sched_thread_entry
 	ud2
 
+/* void arch_call_on_stack(fn, arg, sp) */
+	.globl arch_call_on_stack
+	.hidden arch_call_on_stack
+arch_call_on_stack:
+	mov %rdx, %rsp
+	xor %ebp, %ebp
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	call *%rax
+	ud2
+
 /* Enter the app's _start with rsp = its Linux-style initial stack. */
 	.globl arch_enter_app
 	.hidden arch_enter_app
