@@ -909,17 +909,25 @@ long sys_getsid(int pid)
 
 bool strace_on;
 
-void syscall_user(struct trap_frame *f)
+/*
+ * A system call from ring 3 (entry.S): the handler runs with user access
+ * open (SMAP's AC flag; the handlers check every pointer with uaccess_ok).
+ * True when the frame can go back with sysret: rcx and r11 still hold the
+ * return address and flags (no signal frame, no exec), rip is canonical.
+ */
+bool syscall_user(struct trap_frame *f)
 {
 	user_access_begin();
 	long r = __jiny_syscall((long)f->error, (long)f->rdi, (long)f->rsi, (long)f->rdx,
 				(long)f->r10, (long)f->r8, (long)f->r9);
 	user_access_end();
 	f->rax = (uint64_t)r;
-	if (strace_on)
+	if (unlikely(strace_on))
 		printk("[%d] %s(%#lx, %#lx, %#lx) = %ld\n", proc_current()->pid,
 		       syscall_name((long)f->error) ?: "?", f->rdi, f->rsi, f->rdx, r);
 	user_return_work(f);
+	return f->rcx == f->rip && f->r11 == f->rflags && f->rip < USER_END &&
+	       !(f->rflags & (RFLAGS_TF | (1UL << 16) /* RF */));
 }
 
 void user_return_work(struct trap_frame *f)

@@ -10,6 +10,8 @@
 #include "vfs.h"
 #include "../mm/mm.h"
 #include "../sched/preempt.h"
+#include "../sched/sched.h"
+#include "../../compat/proc.h"
 
 unsigned long proc_nofile_limit(void); /* syscall/sys_proc.c */
 
@@ -56,6 +58,19 @@ void file_put(struct file *f)
 	if (f->dentry)
 		dentry_put(f->dentry);
 	kfree(f);
+}
+
+/*
+ * Only the calling thread can change its fd table: the HP app while it is
+ * the only thread, or a single-threaded compat process (fd tables are per
+ * process). fd_peek() is then safe without references.
+ */
+bool fd_table_private(void)
+{
+	struct thread *t = sched_current();
+	if (t->mm)
+		return READ_ONCE(t->proc->nthreads) == 1;
+	return sched_single_thread();
 }
 
 static struct fdtable *fdt(void)

@@ -306,6 +306,7 @@ void file_get(struct file *f);
 void file_put(struct file *f);
 int fd_install(struct file *f, unsigned flags /* O_CLOEXEC */); /* new fd or -EMFILE */
 struct file *fd_get(int fd);                     /* a reference, or NULL */
+bool fd_table_private(void);                     /* fd_peek() allowed */
 struct file *fd_peek(int fd);                    /* no reference: single-threaded callers only */
 int fd_close(int fd);
 

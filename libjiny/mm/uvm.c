@@ -433,7 +433,9 @@ bool uvm_check(struct mm *mm, uintptr_t a, size_t n, bool write)
 		return true;
 	if (!uvm_range_ok(a, n))
 		return false;
-	uint64_t f = mm_lock(mm);
+	/* Only this thread changes the areas of a single-threaded process: no lock needed. */
+	bool lock = READ_ONCE(mm->users) > 1;
+	uint64_t f = lock ? mm_lock(mm) : 0;
 	bool ok = true;
 	for (uintptr_t at = a; ok && at < a + n;) {
 		struct uvma *v = area_find(mm, at);
@@ -441,7 +443,8 @@ bool uvm_check(struct mm *mm, uintptr_t a, size_t n, bool write)
 		if (ok)
 			at = v->end;
 	}
-	mm_unlock(mm, f);
+	if (lock)
+		mm_unlock(mm, f);
 	return ok;
 }
 

@@ -45,7 +45,7 @@ struct iovec {
  */
 long sys_read(int fd, void *buf, size_t n)
 {
-	bool single = sched_single_thread();
+	bool single = fd_table_private();
 	struct file *f = single ? fd_peek(fd) : fd_get(fd);
 	if (!f)
 		return -EBADF;
@@ -57,7 +57,7 @@ long sys_read(int fd, void *buf, size_t n)
 
 long sys_write(int fd, const void *buf, size_t n)
 {
-	bool single = sched_single_thread();
+	bool single = fd_table_private();
 	struct file *f = single ? fd_peek(fd) : fd_get(fd);
 	if (!f)
 		return -EBADF;

@@ -136,8 +136,13 @@ syscall_from_user:
 	cld
 	mov %rsp, %rdi
 	sti
-	call syscall_user               /* returns with interrupts off */
-	jmp user_exit
+	call syscall_user               /* returns with interrupts off; eax = 1: sysret will do */
+	test %eax, %eax
+	jz user_exit
+	POP_GPRS                        /* rcx = rip, r11 = rflags (checked by syscall_user) */
+	mov 40(%rsp), %rsp              /* the user rsp (above vector, error, rip, cs, rflags) */
+	swapgs
+	sysretq
 
 /*
  * syscall from ring 0. In: rax = number, rdi rsi rdx r10 r8 r9 = args,
