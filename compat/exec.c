@@ -128,8 +128,36 @@ static int open_exec(const char *path, struct file **out)
 	return 0;
 }
 
-/* Segment i's pages [s, e) with its rights, or-ed with a neighbour's on a shared page. */
-static int map_segments(struct mm *mm, const struct elf_plan *pl, uint64_t bias)
+/* Write the file bytes of every segment that touches page pg (a page two segments share). */
+static int load_shared_page(struct mm *mm, struct file *f, const struct elf_plan *pl,
+			    uint64_t bias, uintptr_t pg)
+{
+	uint8_t *buf = kmalloc(PAGE_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	for (int i = 0; i < pl->nloads && !r; i++) {
+		const struct elf_load *l = &pl->load[i];
+		uintptr_t s = MAX(pg, l->vaddr + bias), e = MIN(pg + PAGE_SIZE, l->vaddr + bias + l->filesz);
+		if (s >= e)
+			continue;
+		ssize_t got = vfs_pread(f, buf, e - s, l->offset + (s - (l->vaddr + bias)));
+		if (got < (ssize_t)(e - s))
+			r = got < 0 ? (int)got : -EIO;
+		else
+			r = uvm_write(mm, s, buf, e - s);
+	}
+	kfree(buf);
+	return r;
+}
+
+/*
+ * Map the segments: each is an area of its own whose pages are read from
+ * the file on first touch (bss zero), with its protections. A page shared
+ * by two segments (one ends and the next begins in it) gets the union of
+ * their rights and both segments' bytes at once.
+ */
+static int map_segments(struct mm *mm, struct file *f, const struct elf_plan *pl, uint64_t bias)
 {
 	uintptr_t prev_end = 0;
 	int prev_prot = 0;
@@ -137,47 +165,20 @@ static int map_segments(struct mm *mm, const struct elf_plan *pl, uint64_t bias)
 		const struct elf_load *l = &pl->load[i];
 		uintptr_t s = ALIGN_DOWN(l->vaddr + bias, PAGE_SIZE);
 		uintptr_t e = ALIGN_UP(l->vaddr + bias + l->memsz, PAGE_SIZE);
-		int prot = l->prot;
+		int r;
 		if (s < prev_end) { /* shares its first page with the previous segment */
-			int r = uvm_map_fixed(mm, s, PAGE_SIZE, prot | prev_prot, 0);
-			if (r < 0)
+			if ((r = uvm_map_fixed(mm, s, PAGE_SIZE, l->prot | prev_prot, 0)) < 0 ||
+			    (r = load_shared_page(mm, f, pl, bias, s)) < 0)
 				return r;
 			s += PAGE_SIZE;
 		}
-		if (s < e) {
-			int r = uvm_map_fixed(mm, s, e - s, prot, 0);
-			if (r < 0)
-				return r;
-		}
+		if (s < e && (r = uvm_map_file(mm, s, e - s, l->prot, f, l->vaddr + bias,
+					       l->vaddr + bias + l->filesz, l->offset)) < 0)
+			return r;
 		prev_end = MAX(prev_end, e);
-		prev_prot = prot;
+		prev_prot = l->prot;
 	}
 	return 0;
-}
-
-static int load_segments(struct mm *mm, struct file *f, const struct elf_plan *pl, uint64_t bias)
-{
-	size_t chunk = 65536;
-	uint8_t *buf = kmalloc(chunk);
-	if (!buf)
-		return -ENOMEM;
-	int r = 0;
-	for (int i = 0; i < pl->nloads && !r; i++) {
-		const struct elf_load *l = &pl->load[i];
-		for (uint64_t off = 0; off < l->filesz;) {
-			size_t n = (size_t)MIN((uint64_t)chunk, l->filesz - off);
-			ssize_t got = vfs_pread(f, buf, n, l->offset + off);
-			if (got <= 0) {
-				r = got < 0 ? (int)got : -EIO;
-				break;
-			}
-			if ((r = uvm_write(mm, l->vaddr + bias + off, buf, (size_t)got)) < 0)
-				break;
-			off += (uint64_t)got;
-		}
-	}
-	kfree(buf);
-	return r;
 }
 
 /* The initial stack: built in a kernel buffer mirroring the top of the stack, then copied. */
@@ -371,9 +372,7 @@ static int exec_load(const char *path, struct strv *argv, const struct strv *env
 		goto out;
 	}
 	uint64_t bias = pl.pie ? USER_PIE_BASE - ALIGN_DOWN(pl.lo, PAGE_SIZE) : 0;
-	r = map_segments(mm, &pl, bias);
-	if (!r)
-		r = load_segments(mm, f, &pl, bias);
+	r = map_segments(mm, f, &pl, bias);
 	if (!r) {
 		uintptr_t brk = ALIGN_UP(pl.hi + bias, PAGE_SIZE);
 		mm->brk_start = mm->brk = brk;

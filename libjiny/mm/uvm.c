@@ -91,6 +91,8 @@ static void mm_flush(struct mm *mm, uintptr_t s, uintptr_t e)
 
 /* ---- address spaces ---- */
 
+static void area_free(struct uvma *v);
+
 bool uvm_range_ok(uintptr_t a, size_t n)
 {
 	if (a < USER_MIN || n > USER_END || a > USER_END - n)
@@ -195,7 +197,7 @@ void uvm_put(struct mm *mm)
 	page_free(mm->pml4, 0);
 	for (struct uvma *v = mm->areas, *n; v; v = n) {
 		n = v->next;
-		kfree(v);
+		area_free(v);
 	}
 	kfree(mm);
 }
@@ -229,6 +231,28 @@ static struct uvma *area_new(uintptr_t s, uintptr_t e, int prot, unsigned flags)
 		*v = (struct uvma){ .start = s, .end = e, .pte = prot_pte(prot), .prot = prot,
 				    .flags = flags };
 	return v;
+}
+
+/* A copy of v limited to [s, e) (splits, fork): the file reference is shared. */
+static struct uvma *area_dup(const struct uvma *v, uintptr_t s, uintptr_t e)
+{
+	struct uvma *n = kmalloc(sizeof(*n));
+	if (!n)
+		return NULL;
+	*n = *v;
+	n->start = s;
+	n->end = e;
+	n->next = NULL;
+	if (n->file)
+		file_get(n->file);
+	return n;
+}
+
+static void area_free(struct uvma *v)
+{
+	if (v->file)
+		file_put(v->file);
+	kfree(v);
 }
 
 static void area_insert(struct mm *mm, struct uvma *v)
@@ -294,7 +318,7 @@ static int area_remove(struct mm *mm, uintptr_t s, uintptr_t e)
 		uintptr_t cs = MAX(s, v->start), ce = MIN(e, v->end);
 		zap_range(mm, cs, ce);
 		if (cs > v->start && ce < v->end) {
-			struct uvma *tail = area_new(ce, v->end, v->prot, v->flags);
+			struct uvma *tail = area_dup(v, ce, v->end);
 			if (!tail)
 				return -ENOMEM;
 			v->end = cs;
@@ -309,7 +333,7 @@ static int area_remove(struct mm *mm, uintptr_t s, uintptr_t e)
 			pp = &v->next;
 		} else {
 			*pp = v->next;
-			kfree(v);
+			area_free(v);
 		}
 	}
 	return 0;
@@ -357,6 +381,30 @@ int uvm_map_fixed(struct mm *mm, uintptr_t start, size_t len, int prot, unsigned
 	return r;
 }
 
+int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct file *f,
+		 uintptr_t fstart, uintptr_t fend, uint64_t foff)
+{
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if ((start & (PAGE_SIZE - 1)) || !uvm_range_ok(start, len))
+		return -EINVAL;
+	struct uvma *v = area_new(start, start + len, prot, 0);
+	if (!v)
+		return -ENOMEM;
+	file_get(f);
+	v->file = f;
+	v->fstart = fstart;
+	v->fend = fend;
+	v->foff = foff;
+	uint64_t fl = mm_lock(mm);
+	int r = area_remove(mm, start, start + len);
+	if (r == 0)
+		area_insert(mm, v);
+	mm_unlock(mm, fl);
+	if (r)
+		area_free(v);
+	return r;
+}
+
 /* ---- faults ---- */
 
 /* Map a page at va (mm->lock held): a fresh zeroed frame with the area's flags. */
@@ -396,6 +444,46 @@ static int cow_page(struct mm *mm, struct uvma *v, uintptr_t va, uint64_t *pte)
 	return 0;
 }
 
+/*
+ * A page of a file-backed area (mm->lock dropped by the caller): read it
+ * without the lock (the file system may sleep), then install it unless the
+ * area changed meanwhile (then the access simply faults again).
+ */
+static bool file_fault(struct mm *mm, struct uvma *v, uintptr_t base)
+{
+	struct file *fl = v->file;
+	uintptr_t fstart = v->fstart, fend = v->fend;
+	uint64_t foff = v->foff;
+	file_get(fl);
+	paddr_t pa = frame_new();
+	if (!pa) {
+		file_put(fl);
+		printk("jiny: out of memory on a page fault at %#lx\n", base);
+		return false;
+	}
+	uintptr_t s = MAX(base, fstart), e = MIN(base + PAGE_SIZE, fend);
+	bool ok = true;
+	if (s < e) {
+		ssize_t got = vfs_pread(fl, (uint8_t *)phys_to_virt(pa) + (s - base), e - s,
+					foff + (s - fstart));
+		ok = got >= 0; /* short: past the end of the file, zeros */
+	}
+	uint64_t f = mm_lock(mm);
+	struct uvma *nv = area_find(mm, base);
+	uint64_t *pte = ok ? vm_pte_in(mm->pml4, base, true) : NULL;
+	if (ok && nv && nv->file == fl && nv->fstart == fstart && nv->foff == foff && pte &&
+	    !(*pte & PTE_P)) {
+		*pte = pa | nv->pte;
+		mm->rss++;
+		pa = 0;
+	}
+	mm_unlock(mm, f);
+	if (pa && frame_unref(pa))
+		pfa_free(pa, 0);
+	file_put(fl);
+	return ok;
+}
+
 bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err)
 {
 	bool write = err & 2, fetch = err & 16;
@@ -408,6 +496,10 @@ bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err)
 		goto out;
 	uintptr_t base = ALIGN_DOWN(va, PAGE_SIZE);
 	uint64_t *pte = vm_pte_in(mm->pml4, base, false);
+	if ((!pte || !(*pte & PTE_P)) && v->file) {
+		mm_unlock(mm, f);
+		return file_fault(mm, v, base);
+	}
 	if (!pte || !(*pte & PTE_P)) {
 		ok = fill_page(mm, v, base) == 0;
 		if (!ok)
@@ -456,7 +548,7 @@ int uvm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 	while (n) {
 		uintptr_t base = ALIGN_DOWN(va, PAGE_SIZE);
 		struct uvma *v = area_find(mm, va);
-		if (!v) {
+		if (!v || v->file) {
 			r = -EFAULT;
 			break;
 		}
@@ -519,13 +611,11 @@ struct mm *uvm_fork(struct mm *parent)
 	struct fork_ctx c = { child, NULL, 0 };
 	struct uvma **tail = &child->areas;
 	for (struct uvma *v = parent->areas; v && !c.err; v = v->next) {
-		struct uvma *nv = kmalloc(sizeof(*nv));
+		struct uvma *nv = area_dup(v, v->start, v->end);
 		if (!nv) {
 			c.err = -ENOMEM;
 			break;
 		}
-		*nv = *v;
-		nv->next = NULL;
 		*tail = nv;
 		tail = &nv->next;
 		c.area = v;
@@ -567,41 +657,6 @@ size_t uvm_maps_text(struct mm *mm, char *buf, size_t cap)
 
 /* ---- system calls ---- */
 
-/* Read a file's bytes [off, off+len) into [at, at+len) of the current mm (a private copy). */
-static long map_file(struct mm *mm, uintptr_t at, size_t len, int fd, long off)
-{
-	struct file *fl = fd_get(fd);
-	if (!fl)
-		return -EBADF;
-	long r = 0;
-	if ((fl->flags & O_ACCMODE) == O_WRONLY || !fl->vnode || S_ISDIR(fl->vnode->mode)) {
-		r = fl->vnode && S_ISDIR(fl->vnode->mode) ? -ENODEV : -EACCES;
-		goto out;
-	}
-	uint8_t *buf = page_alloc(0);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t done = 0; done < len; done += PAGE_SIZE) {
-		ssize_t got = vfs_pread(fl, buf, PAGE_SIZE, (uint64_t)off + done);
-		if (got < 0) {
-			r = got;
-			break;
-		}
-		if (got == 0)
-			break; /* past the end: the rest stays zero */
-		if ((r = uvm_write(mm, at + done, buf, (size_t)got)) < 0)
-			break;
-		if (got < (ssize_t)PAGE_SIZE)
-			break;
-	}
-	page_free(buf, 0);
-out:
-	file_put(fl);
-	return r;
-}
-
 long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, int fd, long off)
 {
 	if (!len || (off & (PAGE_SIZE - 1)) || off < 0)
@@ -616,12 +671,6 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 	if (!anon && type != MAP_PRIVATE && (prot & PROT_WRITE))
 		return -ENODEV; /* writable shared file mappings: not supported (no page cache yet) */
 	unsigned uflags = anon && type != MAP_PRIVATE ? UVMA_SHARED : 0;
-	if (!anon) {
-		struct file *fl = fd_get(fd);
-		if (!fl)
-			return -EBADF;
-		file_put(fl);
-	}
 	uintptr_t at;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if ((addr & (PAGE_SIZE - 1)))
@@ -646,23 +695,27 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 		if (!at)
 			return -ENOMEM;
 	}
-	/* File contents go in through a writable mapping first, then get the real rights. */
-	int r = uvm_map_fixed(mm, at, len, anon ? prot : (PROT_READ | PROT_WRITE), uflags);
+	int r;
+	if (anon) {
+		r = uvm_map_fixed(mm, at, len, prot, uflags);
+	} else {
+		/* A private copy, read in page by page on first touch. */
+		struct file *fl = fd_get(fd);
+		if (!fl)
+			return -EBADF;
+		if ((fl->flags & O_ACCMODE) == O_WRONLY || !fl->vnode || !fl->ops->seekable ||
+		    !fl->ops->read)
+			r = fl->vnode && S_ISDIR(fl->vnode->mode) ? -ENODEV : -EACCES;
+		else
+			r = uvm_map_file(mm, at, len, prot, fl, at, at + len, (uint64_t)off);
+		file_put(fl);
+	}
 	if (r < 0)
 		return r;
-	if (!anon) {
-		long fr = map_file(mm, at, len, fd, off);
-		if (fr == 0)
-			fr = uvm_mprotect(mm, at, len, prot);
-		if (fr < 0) {
-			uvm_munmap(mm, at, len);
-			return fr;
-		}
-	}
 	if ((flags & MAP_POPULATE) && prot_pte(prot)) {
 		uint64_t f = mm_lock(mm);
 		struct uvma *v = area_find(mm, at);
-		for (uintptr_t va = at; v && va < at + len; va += PAGE_SIZE)
+		for (uintptr_t va = at; v && !v->file && va < at + len; va += PAGE_SIZE)
 			if (fill_page(mm, v, va) < 0)
 				break;
 		mm_unlock(mm, f);
@@ -739,7 +792,7 @@ long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
 		if (v->end <= s)
 			continue;
 		if (v->start < s) {
-			struct uvma *t = area_new(s, v->end, v->prot, v->flags);
+			struct uvma *t = area_dup(v, s, v->end);
 			if (!t) { r = -ENOMEM; break; }
 			v->end = s;
 			t->next = v->next;
@@ -747,7 +800,7 @@ long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
 			continue;
 		}
 		if (v->end > e) {
-			struct uvma *t = area_new(e, v->end, v->prot, v->flags);
+			struct uvma *t = area_dup(v, e, v->end);
 			if (!t) { r = -ENOMEM; break; }
 			v->end = e;
 			t->next = v->next;
@@ -832,7 +885,12 @@ long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, i
 	} else {
 		at = find_gap(mm, new_len, 0);
 	}
-	struct uvma *nv = at ? area_new(at, at + new_len, v->prot, v->flags & ~UVMA_STACK) : NULL;
+	struct uvma *nv = at ? area_dup(v, at, at + new_len) : NULL;
+	if (nv) {
+		nv->flags &= ~UVMA_STACK;
+		nv->fstart += at - addr; /* file bytes move with the pages */
+		nv->fend += at - addr;
+	}
 	ret = -ENOMEM;
 	if (!nv)
 		goto out;

@@ -41,6 +41,12 @@ struct uvma {
 	uint64_t pte;         /* PTE flags of its pages (PTE_P|PTE_U|W|NX); 0 = PROT_NONE */
 	int prot;             /* PROT_* as given */
 	unsigned flags;       /* UVMA_* */
+	/* Pages filled from a file on first touch (program segments, private file
+	 * mappings): bytes [fstart, fend) come from file offset foff + (va - fstart),
+	 * the rest of the area is zero. NULL: anonymous. */
+	struct file *file;
+	uintptr_t fstart, fend;
+	uint64_t foff;
 	struct uvma *next;
 };
 
@@ -66,7 +72,11 @@ bool uvm_sync_kernel_fault(uintptr_t va); /* kernel #PF on an upper-half address
 bool uvm_range_ok(uintptr_t a, size_t n); /* inside user space, not the image window */
 /* Map [start, start+len) with prot (PROT_*) and flags (UVMA_*); replaces what is there. */
 int uvm_map_fixed(struct mm *mm, uintptr_t start, size_t len, int prot, unsigned flags);
-/* Copy bytes into the mm's memory (pages filled as needed), without PTE checks: exec. */
+/* The same, its pages read from f on first touch (see struct uvma); takes a reference on f. */
+struct file;
+int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct file *f,
+		 uintptr_t fstart, uintptr_t fend, uint64_t foff);
+/* Copy bytes into the mm's memory (anonymous areas only; pages filled as needed), without PTE checks: exec. */
 int uvm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 /* Serve a page fault at va (error code bits of #PF); false: the access is not allowed. */
 bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err);
