@@ -27,9 +27,12 @@
  * it from a live session), TIOCNOTTY, TIOCGSID, TIOCGPGRP/TIOCSPGRP (a group
  * of the caller's session) follow Linux, except that a process's own
  * controlling tty is not recorded: a process whose session is the tty's is
- * taken to have it. Not done: SIGTTIN/SIGTTOU for background groups (every
- * reader reads, every writer writes), SIGHUP when the session leader leaves,
- * stopping output on ^S (IXON only swallows ^S/^Q).
+ * taken to have it. TIOCSWINSZ sends SIGWINCH to the foreground group when
+ * the size changes. TCGETS/TCSETS* move the kernel's 36-byte struct termios
+ * (ldisc.h), never a libc's larger one. Not done: SIGTTIN/SIGTTOU for
+ * background groups (every reader reads, every writer writes), SIGHUP when
+ * the session leader leaves or lets go (TIOCNOTTY), stopping output on ^S
+ * (IXON only swallows ^S/^Q).
  */
 #include "vfs.h"
 #include "ldisc.h"

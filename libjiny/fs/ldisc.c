@@ -48,9 +48,18 @@ void ldisc_init(struct ldisc *l, const struct termios_k *t)
 		ldisc_default_termios(&l->t);
 }
 
-static bool lflag(const struct ldisc *l, uint32_t f) { return l->t.c_lflag & f; }
-static bool iflag(const struct ldisc *l, uint32_t f) { return l->t.c_iflag & f; }
-static bool oflag(const struct ldisc *l, uint32_t f) { return l->t.c_oflag & f; }
+static bool lflag(const struct ldisc *l, uint32_t f)
+{
+	return l->t.c_lflag & f;
+}
+static bool iflag(const struct ldisc *l, uint32_t f)
+{
+	return l->t.c_iflag & f;
+}
+static bool oflag(const struct ldisc *l, uint32_t f)
+{
+	return l->t.c_oflag & f;
+}
 
 /* c is the (enabled) control character cc[i]; 0 disables one. */
 static bool is_cc(const struct ldisc *l, uint8_t c, int i)
@@ -71,7 +80,10 @@ static void set_bit(uint8_t *map, size_t pos, bool v)
 		map[MASK(pos) / 8] &= (uint8_t)~(1u << (pos % 8));
 }
 
-static bool is_ctl(uint8_t c) { return c < 0x20 || c == 0x7f; }
+static bool is_ctl(uint8_t c)
+{
+	return c < 0x20 || c == 0x7f;
+}
 static bool is_cont(const struct ldisc *l, uint8_t c)
 {
 	return iflag(l, IUTF8_K) && (c & 0xc0) == 0x80;
@@ -170,7 +182,10 @@ static void echo_char(struct ldisc *l, struct ldisc_out *o, uint8_t c)
 
 /* ---- the buffer ---- */
 
-static size_t count(const struct ldisc *l) { return l->head - l->tail; }
+static size_t count(const struct ldisc *l)
+{
+	return l->head - l->tail;
+}
 
 /* Room for one more byte; in canonical mode the last one is for a terminator. */
 static bool can_put(const struct ldisc *l, bool terminator)
