@@ -18,7 +18,7 @@
 #include "../libjiny/kern/errno.h"
 
 #define PHENT sizeof(struct elf64_phdr)
-#define INTERP_SHOWN 200 /* characters of an interpreter's name in a message */
+#define INTERP_SHOWN 128 /* characters of an interpreter's name in a reason */
 
 struct ctx {
 	const uint8_t *h;
@@ -92,13 +92,15 @@ static int check_ident(struct ctx *c)
 	if ((n && memcmp(h, "\177ELF", n) != 0) || c->size < 4)
 		return c->size == 0 ? refuse(c, "not an ELF file (empty file)")
 				    : refuse(c, "not an ELF file");
-	if (c->len < 16)
+	/* Judge the rest with 20 bytes (e_machine included), or with all there is. */
+	if ((c->len < 20 && c->len < c->size) || c->len < 16)
 		return 0;
 	unsigned machine = c->len >= 20 ? h[18] | h[19] << 8 : 0;
 	if (h[EI_CLASS] == ELFCLASS32)
-		return c->len >= 20 ? refuse(c, "32-bit ELF for machine %u (%s); only 64-bit "
-					     "x86-64 programs run here", machine, machine_name(machine))
-				    : refuse(c, "32-bit ELF; only 64-bit x86-64 programs run here");
+		return c->len >= 20
+			       ? refuse(c, "32-bit ELF for machine %u (%s); only 64-bit x86-64 "
+					"programs run here", machine, machine_name(machine))
+			       : refuse(c, "32-bit ELF; only 64-bit x86-64 programs run here");
 	if (h[EI_CLASS] != ELFCLASS64)
 		return refuse(c, "invalid ELF class %u (e_ident[EI_CLASS])", h[EI_CLASS]);
 	if (h[EI_DATA] == ELFDATA2MSB)
@@ -219,13 +221,14 @@ static int add_load(struct ctx *c, struct elf_plan *p, int *ph_index, int i,
 	if (ph->p_filesz > ph->p_memsz)
 		return refuse(c, "program header %d (PT_LOAD): p_filesz 0x%lx > p_memsz 0x%lx", i,
 			      (unsigned long)ph->p_filesz, (unsigned long)ph->p_memsz);
-	if (!add_ok(ph->p_offset, ph->p_filesz, &fend) || fend > c->size)
+	/* (A segment without file bytes may say any offset, as on Linux: sstrip.) */
+	if (ph->p_filesz && (!add_ok(ph->p_offset, ph->p_filesz, &fend) || fend > c->size))
 		return refuse(c, "program header %d (PT_LOAD) extends past the end of the file "
 			      "(offset 0x%lx + 0x%lx > size 0x%lx)", i, (unsigned long)ph->p_offset,
 			      (unsigned long)ph->p_filesz, (unsigned long)c->size);
 	if (!add_ok(ph->p_vaddr, ph->p_memsz, &mend) || mend > ELF_USER_END)
-		return refuse(c, "program header %d (PT_LOAD) at 0x%lx + 0x%lx ends beyond the user "
-			      "address space (0x%llx)", i, (unsigned long)ph->p_vaddr,
+		return refuse(c, "program header %d (PT_LOAD) at 0x%lx + 0x%lx ends beyond the "
+			      "user address space (0x%llx)", i, (unsigned long)ph->p_vaddr,
 			      (unsigned long)ph->p_memsz, ELF_USER_END);
 	if (ph->p_memsz == 0)
 		return 0; /* maps nothing */
@@ -251,8 +254,8 @@ static int add_load(struct ctx *c, struct elf_plan *p, int *ph_index, int i,
 				      "address order (0x%lx after 0x%lx)", j, i,
 				      (unsigned long)ph->p_vaddr, (unsigned long)prev->vaddr);
 		if (ph->p_vaddr < prev->vaddr + prev->memsz)
-			return refuse(c, "PT_LOAD program headers %d and %d overlap (0x%lx-0x%lx and "
-				      "0x%lx-0x%lx)", j, i, (unsigned long)prev->vaddr,
+			return refuse(c, "PT_LOAD program headers %d and %d overlap (0x%lx-0x%lx "
+				      "and 0x%lx-0x%lx)", j, i, (unsigned long)prev->vaddr,
 				      (unsigned long)(prev->vaddr + prev->memsz),
 				      (unsigned long)ph->p_vaddr, (unsigned long)mend);
 	}
@@ -283,8 +286,8 @@ static int check_tls(struct ctx *c, int i, const struct elf64_phdr *ph)
 		return refuse(c, "program header %d (PT_TLS) at 0x%lx + 0x%lx is out of range", i,
 			      (unsigned long)ph->p_vaddr, (unsigned long)ph->p_memsz);
 	if (ph->p_align & (ph->p_align - 1))
-		return refuse(c, "program header %d (PT_TLS): alignment 0x%lx is not a power of two",
-			      i, (unsigned long)ph->p_align);
+		return refuse(c, "program header %d (PT_TLS): alignment 0x%lx is not a power of "
+			      "two", i, (unsigned long)ph->p_align);
 	if (ph->p_align > ELF_MAX_TLS_ALIGN)
 		return refuse(c, "program header %d (PT_TLS): alignment 0x%lx is more than 0x%llx",
 			      i, (unsigned long)ph->p_align, ELF_MAX_TLS_ALIGN);
@@ -320,6 +323,8 @@ static int check_image(struct ctx *c, struct elf_plan *p, int tls_i, int phdr_i,
 		return refuse(c, "the PT_LOAD segments span 0x%lx bytes (0x%lx-0x%lx), more than "
 			      "%llu GiB", (unsigned long)(p->hi - p->lo), (unsigned long)p->lo,
 			      (unsigned long)p->hi, ELF_MAX_EXTENT >> 30);
+	if (p->entry == 0)
+		return refuse(c, "no entry point (e_entry is 0): a shared library, not a program?");
 	for (k = 0; k < p->nloads; k++) {
 		l = &p->load[k];
 		if ((l->prot & ELF_PROT_EXEC) && p->entry >= l->vaddr &&
@@ -371,8 +376,8 @@ int elf_plan_parse(const void *hdr, size_t hdr_len, uint64_t file_size, struct e
 	}
 	if (hdr_len > file_size) {
 		if (why && whylen)
-			ksnprintf(why, whylen, "elf_plan_parse: %lu bytes of header for a file of %lu",
-				  (unsigned long)hdr_len, (unsigned long)file_size);
+			ksnprintf(why, whylen, "elf_plan_parse: %lu bytes of header for a file of "
+				  "%lu", (unsigned long)hdr_len, (unsigned long)file_size);
 		return -EINVAL;
 	}
 	if ((ret = check_ident(&c)))
@@ -401,7 +406,8 @@ int elf_plan_parse(const void *hdr, size_t hdr_len, uint64_t file_size, struct e
 			break;
 		case PT_TLS:
 			if (tls_i >= 0)
-				return refuse(&c, "program headers %d and %d are both PT_TLS", tls_i, i);
+				return refuse(&c, "program headers %d and %d are both PT_TLS",
+					      tls_i, i);
 			if ((ret = check_tls(&c, i, &ph)))
 				return ret;
 			tls_i = i;
@@ -412,7 +418,8 @@ int elf_plan_parse(const void *hdr, size_t hdr_len, uint64_t file_size, struct e
 			break;
 		case PT_PHDR:
 			if (phdr_i >= 0)
-				return refuse(&c, "program headers %d and %d are both PT_PHDR", phdr_i, i);
+				return refuse(&c, "program headers %d and %d are both PT_PHDR",
+					      phdr_i, i);
 			phdr_i = i;
 			phdr = ph;
 			break;

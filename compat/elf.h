@@ -14,14 +14,15 @@
  * Checked, since the file may be hostile (every sum is overflow-checked):
  *   the ELF header (magic, class, data, versions, OS/ABI, machine, type,
  *   e_phentsize == 56, 1 <= e_phnum <= ELF_MAX_PHNUM, the table inside the
- *   file); each PT_LOAD (p_filesz <= p_memsz, the file bytes inside the file,
+ *   file); each PT_LOAD (p_filesz <= p_memsz, its file bytes inside the file,
  *   p_offset and p_vaddr congruent modulo the page size, the end below
  *   ELF_USER_END, ascending p_vaddr and no two segments sharing a byte - two
  *   segments MAY share a page, as in real binaries); for ET_EXEC also no page
  *   below ELF_MIN_VADDR (mmap_min_addr) and nothing in the kernel image window
  *   [ELF_IMAGE_WINDOW_LO, ELF_IMAGE_WINDOW_HI) (DESIGN.md 3); at most
  *   ELF_MAX_LOADS non-empty PT_LOADs, at least one; an extent below
- *   ELF_MAX_EXTENT; the entry point inside an executable PT_LOAD; PT_TLS
+ *   ELF_MAX_EXTENT; the entry point not 0 (a shared library) and inside the
+ *   file bytes of an executable PT_LOAD; PT_TLS
  *   (at most one, p_filesz <= p_memsz, alignment a power of two up to
  *   ELF_MAX_TLS_ALIGN, its initialisation image inside the file bytes of a
  *   PT_LOAD); PT_PHDR (its table inside a PT_LOAD). Other program headers
@@ -48,6 +49,7 @@
 #define ELF_IMAGE_WINDOW_HI 0x80000000ULL
 #define ELF_MAX_EXTENT (64ULL << 30)             /* hi - lo */
 #define ELF_MAX_TLS_ALIGN (1ULL << 20)
+#define ELF_WHY_LEN 256        /* room for every reason elf_plan_parse() gives */
 
 /* elf_load.prot: the mmap protections (values of PROT_READ/WRITE/EXEC). */
 #define ELF_PROT_READ 1
@@ -66,7 +68,7 @@
  */
 struct elf_load {
 	uint64_t vaddr, memsz;   /* segment in memory */
-	uint64_t offset, filesz; /* bytes from the file */
+	uint64_t offset, filesz; /* bytes from the file (offset: any value when filesz is 0) */
 	int prot;                /* ELF_PROT_READ 1 | ELF_PROT_WRITE 2 | ELF_PROT_EXEC 4 */
 };
 
@@ -100,7 +102,8 @@ struct elf_plan {
  * header table, the interpreter's name), it returns a positive count N
  * instead - hdr_len < N <= min(file_size, ELF_MAX_READ) - and the caller
  * calls again with the first N bytes. A header table that ends beyond
- * ELF_MAX_READ is refused, so this loop ends after at most three calls:
+ * ELF_MAX_READ is refused, so this loop ends after at most three calls
+ * (buf: room for ELF_MAX_READ bytes, or grown as asked):
  *
  *	n = MIN(size, 4096);
  *	while ((rc = read_head(f, buf, n)) == 0 &&
@@ -111,11 +114,13 @@ struct elf_plan {
  * an executable we run (not an ELF, another machine or class, dynamically
  * linked, malformed or absurd headers), -EINVAL when the call itself is wrong
  * (NULL hdr or out, hdr_len > file_size). On every error why[0..whylen) gets
- * a NUL-terminated reason in one line, without the file name, which the
- * caller prefixes:
+ * a NUL-terminated reason in one line (ELF_WHY_LEN bytes hold any of them),
+ * without the file name, which the caller prefixes:
  *
- *   dynamically linked (interpreter /lib64/ld-linux-x86-64.so.2); only static programs run here
- *   program header 3 (PT_LOAD) extends past the end of the file (offset 0x1000 + 0x5000 > size 0x3000)
+ *   dynamically linked (interpreter /lib64/ld-linux-x86-64.so.2); only static
+ *     programs run here
+ *   program header 3 (PT_LOAD) extends past the end of the file (offset 0x1000
+ *     + 0x5000 > size 0x3000)
  *
  * On success why is "". why may be NULL (whylen 0). *out is unspecified
  * after an error or a positive return.
