@@ -265,7 +265,8 @@ static int add_load(struct ctx *c, struct elf_plan *p, int *ph_index, int i,
 	p->load[p->nloads++] = (struct elf_load){
 		.vaddr = ph->p_vaddr,
 		.memsz = ph->p_memsz,
-		.offset = ph->p_offset,
+		/* no file bytes: any offset in the file, a harmless one in the plan */
+		.offset = ph->p_filesz ? ph->p_offset : ph->p_vaddr & (PAGE_SIZE - 1),
 		.filesz = ph->p_filesz,
 		.prot = (ph->p_flags & PF_R ? ELF_PROT_READ : 0) |
 			(ph->p_flags & PF_W ? ELF_PROT_WRITE : 0) |

@@ -68,7 +68,8 @@
  */
 struct elf_load {
 	uint64_t vaddr, memsz;   /* segment in memory */
-	uint64_t offset, filesz; /* bytes from the file (offset: any value when filesz is 0) */
+	uint64_t offset, filesz; /* bytes from the file; filesz 0: offset is vaddr % PAGE_SIZE
+				    (the file may say anything, e.g. past its end after sstrip) */
 	int prot;                /* ELF_PROT_READ 1 | ELF_PROT_WRITE 2 | ELF_PROT_EXEC 4 */
 };
 
