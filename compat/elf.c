@@ -18,7 +18,7 @@
 #include "../libjiny/kern/errno.h"
 
 #define PHENT sizeof(struct elf64_phdr)
-#define INTERP_SHOWN 128 /* characters of an interpreter's name in a reason */
+#define INTERP_SHOWN 64 /* characters of an interpreter's name in a reason */
 
 struct ctx {
 	const uint8_t *h;
@@ -243,9 +243,9 @@ static int add_load(struct ctx *c, struct elf_plan *p, int *ph_index, int i,
 			      ELF_MIN_VADDR);
 	if (exec && plo < ELF_IMAGE_WINDOW_HI && phi > ELF_IMAGE_WINDOW_LO)
 		return refuse(c, "program header %d (PT_LOAD) at 0x%lx-0x%lx overlaps the kernel "
-			      "image window 0x%llx-0x%llx (link the program at another address, "
-			      "e.g. the default 0x400000)", i, (unsigned long)ph->p_vaddr,
-			      (unsigned long)mend, ELF_IMAGE_WINDOW_LO, ELF_IMAGE_WINDOW_HI);
+			      "image window 0x%llx-0x%llx (link it elsewhere, e.g. at 0x400000)", i,
+			      (unsigned long)ph->p_vaddr, (unsigned long)mend, ELF_IMAGE_WINDOW_LO,
+			      ELF_IMAGE_WINDOW_HI);
 	if (p->nloads > 0) {
 		const struct elf_load *prev = &p->load[p->nloads - 1];
 		int j = ph_index[p->nloads - 1];

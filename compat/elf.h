@@ -49,7 +49,7 @@
 #define ELF_IMAGE_WINDOW_HI 0x80000000ULL
 #define ELF_MAX_EXTENT (64ULL << 30)             /* hi - lo */
 #define ELF_MAX_TLS_ALIGN (1ULL << 20)
-#define ELF_WHY_LEN 256        /* room for every reason elf_plan_parse() gives */
+#define ELF_WHY_LEN 160        /* room for every reason elf_plan_parse() gives */
 
 /* elf_load.prot: the mmap protections (values of PROT_READ/WRITE/EXEC). */
 #define ELF_PROT_READ 1

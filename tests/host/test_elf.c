@@ -1003,7 +1003,6 @@ static void test_interpreter(void **state)
 	s.ph[4].p_filesz = sizeof(name);
 	EXPECT_REFUSED(s, "(interpreter aaaaaaaa");
 	assert_non_null(strstr(why, "aaa...); only static"));
-	assert_true(strlen(why) < 300);
 	/* outside the file */
 	s.ph[4].p_offset = 0x2fff;
 	s.ph[4].p_filesz = 2;
