@@ -564,11 +564,11 @@ static void spawn_thread_start(void *unused)
 	arch_return_to_user(t->uframe);
 }
 
-int proc_spawn(const char *path, char *const argv[], char *const envp[], bool trusted)
+int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags)
 {
 	struct proc *me = proc_current();
 	struct exec_image img;
-	int r = exec_prepare(path, argv, envp, &img, trusted);
+	int r = exec_prepare(path, argv, envp, &img, flags & SPAWN_TRUSTED);
 	if (r < 0)
 		return r;
 	struct proc *child = NULL;
@@ -606,6 +606,8 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], bool tr
 	fs_context_close_on_exec(child->fs);
 	signal_exec(child);
 	child->vfork_done = true;
+	if (flags & SPAWN_SETSID)
+		child->sid = child->pgid = t->tid;
 	return proc_start_child(child, t);
 fail:
 	if (kstack)

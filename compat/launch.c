@@ -6,6 +6,8 @@
  *                        NAME=VALUE words are its environment); PROG runs
  *                        in ring 3 as a child of process 1 with fds 0-2 on
  *                        the console
+ *                        It leads a session of its own, with the console as
+ *                        its controlling tty (^C/^Z go to its foreground group).
  *   init_mode=instead    (default) the HP app's main() is not entered; the
  *                        VM ends with init's exit status (128+N if a
  *                        signal N killed it), like running it from a shell
@@ -32,13 +34,14 @@ static void init_thread(void *arg)
 {
 	struct init_req *rq = arg;
 	char **envp = rq->cl.envc ? rq->cl.envp : (char **)default_env;
-	int pid = proc_spawn(rq->cl.argv[0], rq->cl.argv, envp, true);
+	int pid = proc_spawn(rq->cl.argv[0], rq->cl.argv, envp, SPAWN_TRUSTED | SPAWN_SETSID);
 	if (pid < 0) {
 		printk("jiny: init=%s cannot start: error %d\n", rq->cl.argv[0], -pid);
 		if (rq->instead)
 			kern_power_off(pid == -ENOENT ? 127 : 126);
 		return;
 	}
+	console_set_session(pid, pid); /* ^C and ^Z go to init's group, not to the HP app */
 	if (!rq->instead)
 		return; /* process 1 adopts it; the HP app ends the VM */
 	int st = 0;
@@ -90,6 +93,6 @@ int jiny_spawn(const char *path, char *const argv[], char *const envp[])
 	if (!path || !argv)
 		return -EINVAL;
 	if (!envp)
-		return proc_spawn(path, argv, default_env, false);
-	return proc_spawn(path, argv, envp, false);
+		return proc_spawn(path, argv, default_env, 0);
+	return proc_spawn(path, argv, envp, 0);
 }

@@ -167,10 +167,11 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 /*
  * Create a new compat process running 'path' with argv/envp (kernel pointers),
  * child of the calling process, with a copy of its fd table; returns its pid
- * (trusted: kernel strings, not checked as a caller's pointers)
  * or -errno (ENOENT, ENOEXEC with a message naming the file and the reason...).
  */
-int proc_spawn(const char *path, char *const argv[], char *const envp[], bool trusted);
+#define SPAWN_TRUSTED 1u  /* kernel strings, not checked as the caller's pointers */
+#define SPAWN_SETSID 2u   /* the child leads a new session and process group */
+int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags);
 
 /* launch.c: start init= (after the initcalls); true when it replaces the HP app. */
 struct cmdline;

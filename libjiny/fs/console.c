@@ -448,3 +448,12 @@ const struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 	.poll = console_poll,
 };
+
+/* The console becomes the controlling tty of session sid, pgrp in the foreground (init=). */
+void console_set_session(int sid, int pgrp)
+{
+	uint64_t fl = spin_lock_irqsave(&tty.lock);
+	tty.session = sid;
+	tty.pgrp = pgrp;
+	spin_unlock_irqrestore(&tty.lock, fl);
+}

@@ -379,6 +379,8 @@ int fd_install_from(int minfd, struct file *f, unsigned flags); /* F_DUPFD */
 int fd_get_cloexec(int fd);                      /* 0/1, or -EBADF */
 int fd_next_open(int from);                      /* lowest open fd >= from, or -1 */
 int fd_set_cloexec(int fd, bool on);
+/* fs/console.c: make the console the controlling tty of session sid, pgrp in front. */
+void console_set_session(int sid, int pgrp);
 /* Whole contexts for processes (compat/proc.c): copy at fork, close-on-exec, release at exit. */
 struct fs_context *fs_context_clone(struct fs_context *src);
 void fs_context_close_on_exec(struct fs_context *c);
