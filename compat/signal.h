@@ -22,7 +22,10 @@
 #include "proc.h"
 
 #define ERESTARTSYS 512 /* kernel-internal: restart the call if SA_RESTART, else EINTR */
+#define ERESTARTNOINTR 513 /* always restart (a handler ran or not) */
 #define ERESTARTNOHAND 514 /* restart only if no handler ran (pause-like calls: EINTR) */
+#define ERESTART_RESTARTBLOCK 516 /* no handler ran: restart_syscall(2) runs the thread's
+				     restart block (sleeps with a deadline); else EINTR */
 
 enum {
 	SIGHUP_K = 1, SIGINT_K = 2, SIGQUIT_K = 3, SIGILL_K = 4, SIGTRAP_K = 5, SIGABRT_K = 6,
@@ -79,5 +82,50 @@ void signal_exec(struct proc *p);
 
 /* The name of a signal for messages ("SIGSEGV"), or "signal N". */
 const char *signal_name(int sig, char *buf, size_t n);
+
+/*
+ * What the way back to ring 3 must hand to signal_deliver(): a signal the
+ * thread may take, a mask to restore (sigsuspend, ppoll, pselect6,
+ * epoll_pwait) or a system call to restart (f->rax one of -ERESTART*).
+ * Cheap and lock-free: user_return_work() may call it on every return.
+ */
+bool signal_work_pending(const struct trap_frame *f);
+
+/*
+ * A new thread of a compat process (fork's child, a CLONE_THREAD thread):
+ * it inherits the creating thread's mask, nothing pending; the alternate
+ * stack is kept by fork/vfork and cleared for a thread sharing the memory
+ * (clone with CLONE_VM and without CLONE_VFORK), as Linux does.
+ */
+void signal_thread_init(struct thread *nt, const struct thread *parent, unsigned long clone_flags);
+
+/* proc.c asks, when a child of 'parent' ends or stops: */
+bool proc_child_autoreap(struct proc *parent);  /* SIGCHLD ignored or SA_NOCLDWAIT: no zombie */
+bool signal_chld_on_stop(struct proc *parent);  /* SIGCHLD also for stop/continue (no SA_NOCLDSTOP) */
+
+/*
+ * Calls that take a temporary signal mask (ppoll, pselect6, epoll_pwait):
+ * signal_mask_begin() installs it (0, -EINVAL for a bad size, -EFAULT; a
+ * NULL mask is no change); signal_mask_end(interrupted) puts the old one
+ * back, or, when the call was interrupted, leaves that to signal_deliver()
+ * so the handler runs under the temporary mask, as on Linux. No-ops for the
+ * HP app, whose handlers never run.
+ */
+long signal_mask_begin(const void *umask, size_t size);
+void signal_mask_end(bool interrupted);
+
+/*
+ * Restarting a wait with a deadline after a signal that ran no handler
+ * (Linux's restart_block): the call stores fn and its arguments in the
+ * current thread's block and returns -ERESTART_RESTARTBLOCK; the delivery
+ * code turns that into EINTR when a handler runs, else into a call of
+ * restart_syscall(2), which runs fn. NULL for the HP app or without memory:
+ * return -EINTR then.
+ */
+struct restart_block {
+	long (*fn)(struct restart_block *rb);
+	uint64_t arg[6];
+};
+struct restart_block *signal_restart_block(void);
 
 #endif
