@@ -14,6 +14,7 @@
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
 #include "../syscall/sys.h"
+#include "../../compat/signal.h"
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402
@@ -65,6 +66,8 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 			return (ssize_t)got;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
+		if (signal_pending())
+			return -ERESTARTSYS; /* a compat process's signal (^C's SIGINT, SIGCHLD...) */
 		sched_sleep_until(clock_ns() + 1000000);
 	}
 }
