@@ -157,6 +157,8 @@ bool sig_send_locked(struct proc *p, struct thread *t, int sig, const struct sig
 	bool cont = false;
 	if (p->exiting)
 		return false;
+	if (sig == SIGKILL_K)
+		t = NULL; /* kills the whole process, whoever it was sent to */
 	/* Stop and continue cancel each other at send time (Linux prepare_signal). */
 	if (SIGBIT(sig) & SIGMASK_STOP) {
 		sig_flush_locked(p, SIGBIT(SIGCONT_K));

@@ -130,9 +130,35 @@ static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, b
 	return ready ? ready : pw.error;
 }
 
+/*
+ * poll with a deadline (0: a timeout of 0) or forever. A signal: restarted
+ * when no handler ran, forever as the call again, with a deadline through
+ * restart_syscall so the time already waited counts (Linux's restart_block).
+ */
+static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, bool forever);
+
 static long poll_restart(struct restart_block *rb)
 {
-	return do_poll((struct pollfd *)rb->arg[0], rb->arg[1], rb->arg[2], false);
+	struct pollfd *fds = (struct pollfd *)rb->arg[0];
+	unsigned long n = rb->arg[1];
+	if (!uaccess_ok(fds, n * sizeof(*fds), true))
+		return -EFAULT;
+	return poll_until(fds, n, rb->arg[2], false);
+}
+
+static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, bool forever)
+{
+	long r = do_poll(fds, n, deadline, forever);
+	if (r != -EINTR)
+		return r;
+	if (forever)
+		return -ERESTARTNOHAND;
+	struct restart_block *rb = signal_restart_block();
+	if (!rb || !deadline)
+		return -EINTR;
+	rb->fn = poll_restart;
+	rb->arg[0] = (uint64_t)fds, rb->arg[1] = n, rb->arg[2] = deadline;
+	return -ERESTART_RESTARTBLOCK;
 }
 
 long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
@@ -142,18 +168,7 @@ long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
 	if (!uaccess_ok(fds, n * sizeof(*fds), true))
 		return -EFAULT;
 	uint64_t deadline = timeout_ms > 0 ? clock_ns() + (uint64_t)timeout_ms * 1000000 : 0;
-	long r = do_poll(fds, n, deadline, timeout_ms < 0);
-	if (r == -EINTR) {
-		if (timeout_ms < 0)
-			return -ERESTARTNOHAND;
-		struct restart_block *rb = signal_restart_block();
-		if (rb && deadline) {
-			rb->fn = poll_restart;
-			rb->arg[0] = (uint64_t)fds, rb->arg[1] = n, rb->arg[2] = deadline;
-			return -ERESTART_RESTARTBLOCK;
-		}
-	}
-	return r;
+	return poll_until(fds, n, deadline, timeout_ms < 0);
 }
 
 /* Write the time left until deadline back into a user timespec (ppoll, pselect6). */

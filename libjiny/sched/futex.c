@@ -14,6 +14,7 @@
 #include "../kern/errno.h"
 #include "../kern/spinlock.h"
 #include "../arch/x86_64/arch.h"
+#include "../syscall/sys.h"
 #include "../../compat/signal.h"
 
 #define NR_BUCKETS 256
@@ -61,6 +62,8 @@ static void waiter_del(struct futex_waiter *w)
 
 static long futex_wait_restart(struct restart_block *rb)
 {
+	if (!uaccess_ok((void *)rb->arg[0], sizeof(uint32_t), false))
+		return -EFAULT;
 	return futex_wait((uint32_t *)rb->arg[0], (uint32_t)rb->arg[1], rb->arg[2],
 			  (uint32_t)rb->arg[3]);
 }
