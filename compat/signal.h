@@ -1,5 +1,6 @@
 /*
- * signal.h - POSIX signals for compat processes (compat/signal.c), Linux
+ * signal.h - POSIX signals for compat processes (compat/signal.c, sigframe.c,
+ * signal_sys.c; private parts in signal_impl.h, the frame in sigframe.h), Linux
  * x86_64 semantics and frame layout (struct rt_sigframe: return address =
  * sa_restorer, then ucontext with mcontext/gregs and a pointer to an XSAVE
  * fpstate, then siginfo), so unmodified static glibc and musl programs work.
@@ -12,9 +13,15 @@
  * safely yet).
  *
  * Blocking waits that should be interruptible call signal_pending() in
- * their wait loop and return -EINTR (or -ERESTARTSYS when a restart is
- * allowed: the delivery code turns it into EINTR or a restart per
- * SA_RESTART, as Linux does).
+ * their wait loop (after marking themselves blocked: a sender queues, then
+ * wakes) or use waitq_wait_intr(), and return -EINTR (or -ERESTARTSYS when
+ * a restart is allowed: the delivery code turns it into EINTR or a restart
+ * per SA_RESTART, as Linux does).
+ *
+ * What the core's way back to ring 3 must do: call signal_deliver() while
+ * signal_work_pending(f); return with iretq (not sysret) once a handler
+ * frame was built or rt_sigreturn ran, since rcx/r11 then differ from
+ * rip/rflags. rt_sigreturn sets f->error to -1 (no restart of the call).
  */
 #ifndef JINY_COMPAT_SIGNAL_H
 #define JINY_COMPAT_SIGNAL_H
