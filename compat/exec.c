@@ -595,6 +595,7 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigne
 	t->uframe = f;
 	t->proc = child;
 	t->mm = img.mm;
+	signal_thread_init(t, sched_current(), 0);
 	child->mm = img.mm;
 	memcpy(child->comm, img.comm, sizeof(child->comm));
 	strlcpy(t->name, img.comm, sizeof(t->name));

@@ -328,7 +328,7 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	}
 	t->fsbase = (flags & CLONE_SETTLS) ? tls : me->fsbase;
 	t->affinity = me->affinity;
-	t->sig_mask = me->sig_mask;
+	signal_thread_init(t, me, flags);
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = ctid;
 	int tid = t->tid;
@@ -426,7 +426,7 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 	}
 	t->proc = child;
 	t->fsbase = me->fsbase;
-	t->sig_mask = me->sig_mask;
+	signal_thread_init(t, me, CLONE_VM | CLONE_VFORK);
 	t->reap_hook = vfork_wake; /* it runs on the parent's stack until it execs */
 	t->reap_arg = child;
 	child->pid = t->tid;
@@ -444,6 +444,10 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 
 static void notify_parent(struct proc *parent, struct proc *c, int code, int status)
 {
+	if ((code == CLD_STOPPED_K || code == CLD_CONTINUED_K) && !signal_chld_on_stop(parent)) {
+		waitq_wake_all(&parent->child_wq, 0);
+		return; /* SA_NOCLDSTOP */
+	}
 	struct siginfo_k si = { .si_signo = SIGCHLD_K, .si_code = code };
 	si.u.chld.pid = c->pid;
 	si.u.chld.status = status;
@@ -941,10 +945,7 @@ void user_return_work(struct trap_frame *f)
 			irq_enable();
 			proc_thread_exit();
 		}
-		long rax = (long)f->rax;
-		bool restart = f->vector == TRAP_SYSCALL &&
-			       (rax == -ERESTARTSYS || rax == -ERESTARTNOHAND);
-		if (!restart && !signal_pending())
+		if (!signal_work_pending(f))
 			return; /* interrupts off */
 		irq_enable();
 		signal_deliver(f);

@@ -602,6 +602,7 @@ static void thread_free(struct thread *t)
 	if (t->exc_stack)
 		page_free(t->exc_stack, 2);
 	kfree(t->fpu);
+	kfree(t->sig_priv); /* compat/signal.c's per-thread block */
 	kfree(t);
 }
 
@@ -622,10 +623,10 @@ void thread_reap(struct thread *t)
 	if (t->reap_hook)
 		t->reap_hook(t->reap_arg);
 	int *ctid = t->clear_child_tid;
-	if (ctid && uaccess_ok(ctid, sizeof(int), true)) {
+	if (ctid && uaccess_ok_app(ctid, sizeof(int), true)) {
 		/* CLONE_CHILD_CLEARTID: only now, its stack may be freed by the waker's thread. */
 		__atomic_store_n(ctid, 0, __ATOMIC_SEQ_CST);
-		futex_wake((uint32_t *)ctid, 1, ~0u);
+		futex_wake_mm((uint32_t *)ctid, 1, ~0u, t->mm);
 	}
 	if (t->unmap_len) { /* musl's __unmapself: its stack, now that nobody runs on it */
 		vma_remove(t->unmap_base, t->unmap_base + t->unmap_len);

@@ -139,6 +139,8 @@ int sched_nr_ready(int cpu);
 /* futex.c */
 long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset);
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+struct mm;
+long futex_wake_mm(uint32_t *uaddr, int n, uint32_t bitset, struct mm *mm); /* another thread's */
 long futex_requeue(uint32_t *uaddr, int nwake, int nrequeue, uint32_t *uaddr2,
 		   bool cmp, uint32_t val3);
 

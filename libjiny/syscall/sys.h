@@ -147,16 +147,29 @@ long sys_getgid(void) SYS_EXPORT(getgid);
 long sys_getegid(void) SYS_EXPORT(getegid);
 long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
 long sys_uname(void *buf) SYS_EXPORT(uname);
+long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
+long sys_sysinfo(void *info) SYS_EXPORT(sysinfo);
+long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim) SYS_EXPORT(prlimit64);
+long sys_getrlimit(int res, void *lim) SYS_EXPORT(getrlimit);
+
+/* compat/signal.c: signals (the HP app's and compat processes') */
 long sys_kill(int pid, int sig) SYS_EXPORT(kill);
 long sys_tkill(int tid, int sig) SYS_EXPORT(tkill);
 long sys_tgkill(int tgid, int tid, int sig) SYS_EXPORT(tgkill);
 long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize) SYS_EXPORT(rt_sigaction);
 long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
 	SYS_EXPORT(rt_sigprocmask);
-long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
-long sys_sysinfo(void *info) SYS_EXPORT(sysinfo);
-long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim) SYS_EXPORT(prlimit64);
-long sys_getrlimit(int res, void *lim) SYS_EXPORT(getrlimit);
+long sys_rt_sigreturn(void) SYS_EXPORT(rt_sigreturn);
+long sys_rt_sigpending(void *set, size_t setsize) SYS_EXPORT(rt_sigpending);
+long sys_rt_sigtimedwait(const void *set, void *info, const struct timespec *ts, size_t setsize)
+	SYS_EXPORT(rt_sigtimedwait);
+long sys_rt_sigqueueinfo(int tgid, int sig, const void *info) SYS_EXPORT(rt_sigqueueinfo);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info)
+	SYS_EXPORT(rt_tgsigqueueinfo);
+long sys_rt_sigsuspend(const void *mask, size_t setsize) SYS_EXPORT(rt_sigsuspend);
+long sys_sigaltstack(const void *ss, void *old) SYS_EXPORT(sigaltstack);
+long sys_pause(void) SYS_EXPORT(pause);
+long sys_restart_syscall(void) SYS_EXPORT(restart_syscall);
 
 /* compat/proc.c, compat/exec.c: processes */
 struct siginfo_k;
@@ -209,5 +222,6 @@ const char *syscall_name(long n);
 /* User-pointer checks for the HP app (ring 0): the pointer must lie in the
  * image window or the kernel virtual areas and be mapped (uaccess.c). */
 bool uaccess_ok(const void *p, size_t n, bool write);
+bool uaccess_ok_app(const void *p, size_t n, bool write); /* the HP app's, whoever runs */
 
 #endif

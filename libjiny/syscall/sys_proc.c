@@ -1,10 +1,6 @@
 /*
  * sys_proc.c - process-level system calls of the HP app: exit, ids, TLS
- * (arch_prctl), uname, limits, randomness, and signals as far as this kernel
- * goes so far: handlers and masks are recorded, a signal sent to the app
- * takes its default action (terminate: the VM ends with 128 + signal, as a
- * shell would report); an ignored one, or one with a handler, is dropped.
- * Delivery to handlers comes with the compat issue.
+ * (arch_prctl), uname, limits and randomness. Signals are compat/signal.c's.
  */
 #include "sys.h"
 #include "../../compat/proc.h"
@@ -18,14 +14,7 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-#define NSIG 65
-#define SIG_DFL 0
-#define SIG_IGN 1
 #define HP_PID 1
-
-
-static struct k_sigaction sigactions[NSIG];
-static uint64_t sigmask;
 
 long sys_exit_group(int status)
 {
@@ -75,94 +64,6 @@ long sys_uname(void *buf)
 	strlcpy(u->version, "Jiny " JINY_VERSION_STRING, 65);
 	strlcpy(u->machine, "x86_64", 65);
 	strlcpy(u->domainname, "(none)", 65);
-	return 0;
-}
-
-/* The default action of 'sig' sent to the app. */
-static long signal_app(int sig)
-{
-	if (sig < 0 || sig >= NSIG)
-		return -EINVAL;
-	if (sig == 0)
-		return 0;
-	if (sigactions[sig].handler == SIG_IGN)
-		return 0;
-	switch (sig) {
-	case 17: case 18: case 23: case 28: /* SIGCHLD SIGCONT SIGURG SIGWINCH: ignore */
-		return 0;
-	}
-	if (sigactions[sig].handler != SIG_DFL) {
-		/*
-		 * Handlers do not run yet (signal delivery comes with the compat
-		 * issue). Killing the app for a signal it expects to catch would be
-		 * worse than dropping it; musl's own SIGCANCEL (33) only hurries a
-		 * cancellation that the next cancellation point carries out anyway.
-		 */
-		if (sig != 33)
-			printk("jiny: signal %d has a handler, but handlers do not run yet: "
-			       "dropped\n", sig);
-		return 0;
-	}
-	printk("jiny: the app was killed by signal %d; exit status %d\n", sig, 128 + sig);
-	app_exit(128 + sig);
-}
-
-long sys_kill(int pid, int sig)
-{
-	if (pid != HP_PID && pid != 0 && pid != -1)
-		return -ESRCH;
-	return signal_app(sig);
-}
-
-long sys_tkill(int tid, int sig)
-{
-	if (tid <= 0)
-		return -EINVAL;
-	return signal_app(sig);
-}
-
-long sys_tgkill(int tgid, int tid, int sig)
-{
-	if (tgid != HP_PID)
-		return -ESRCH;
-	return sys_tkill(tid, sig);
-}
-
-long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize)
-{
-	if (sig < 1 || sig >= NSIG || setsize != 8)
-		return -EINVAL;
-	if ((act && (sig == 9 || sig == 19)))
-		return -EINVAL; /* SIGKILL, SIGSTOP */
-	if ((act && !uaccess_ok(act, sizeof(struct k_sigaction), false)) ||
-	    (old && !uaccess_ok(old, sizeof(struct k_sigaction), true)))
-		return -EFAULT;
-	if (old)
-		memcpy(old, &sigactions[sig], sizeof(struct k_sigaction));
-	if (act)
-		memcpy(&sigactions[sig], act, sizeof(struct k_sigaction));
-	return 0;
-}
-
-long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
-{
-	if (setsize != 8)
-		return -EINVAL;
-	if ((set && !uaccess_ok(set, 8, false)) || (old && !uaccess_ok(old, 8, true)))
-		return -EFAULT;
-	uint64_t prev = sigmask;
-	if (set) {
-		uint64_t s = *(const uint64_t *)set;
-		switch (how) {
-		case 0: sigmask |= s; break;  /* SIG_BLOCK */
-		case 1: sigmask &= ~s; break; /* SIG_UNBLOCK */
-		case 2: sigmask = s; break;   /* SIG_SETMASK */
-		default: return -EINVAL;
-		}
-		sigmask &= ~((1ULL << 8) | (1ULL << 18)); /* SIGKILL, SIGSTOP */
-	}
-	if (old)
-		*(uint64_t *)old = prev;
 	return 0;
 }
 

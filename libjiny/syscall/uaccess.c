@@ -13,7 +13,6 @@
 
 bool uaccess_ok(const void *p, size_t n, bool write)
 {
-	extern char __image_start[], __data_start[], __image_end[];
 	uintptr_t a = (uintptr_t)p;
 	if (n == 0)
 		return true;
@@ -22,6 +21,19 @@ bool uaccess_ok(const void *p, size_t n, bool write)
 	struct thread *t = sched_current();
 	if (t && t->mm) /* a compat process: its own pages only */
 		return uvm_check(t->mm, a, n, write);
+	return uaccess_ok_app(p, n, write);
+}
+
+/* The HP app's memory, whoever runs (thread_reap clears an app thread's tid). */
+bool uaccess_ok_app(const void *p, size_t n, bool write)
+{
+	extern char __image_start[], __data_start[], __image_end[];
+	uintptr_t a = (uintptr_t)p;
+	struct thread *t = sched_current();
+	if (n == 0)
+		return true;
+	if (a + n < a)
+		return false;
 	if (a >= (uintptr_t)__image_start && a + n <= (uintptr_t)__image_end)
 		return !write || a >= (uintptr_t)__data_start;
 	if (a < KVA_BASE || a + n > KVA_END)
