@@ -519,6 +519,11 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 	if (r < 0)
 		return r;
 	if (!from_kernel) {
+		if (!proc_exec_single()) { /* the other threads are gone after this */
+			uvm_put(img.mm);
+			image_free(&img);
+			return -EAGAIN;
+		}
 		exec_commit(p, &img, true);
 		frame_at_entry(t->uframe, &img);
 		return 0;

@@ -593,6 +593,36 @@ void proc_exit_group(int wstatus)
 	proc_thread_exit();
 }
 
+/*
+ * execve in a process with several threads: the others leave (as on Linux),
+ * the caller waits until it is the only one. False if the process is exiting
+ * or another thread execs at the same time.
+ */
+static bool alone(void *arg) { return READ_ONCE(((struct proc *)arg)->nthreads) == 1; }
+
+bool proc_exec_single(void)
+{
+	struct thread *me = sched_current();
+	struct proc *p = me->proc;
+	if (READ_ONCE(p->nthreads) == 1)
+		return true;
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	bool ok = !p->exiting && !p->exec_owner;
+	if (ok) {
+		p->exec_owner = me;
+		for (struct thread *t = p->threads; t; t = t->proc_next)
+			if (t != me && !sched_wake(t) && t->state == THREAD_RUNNING)
+				smp_resched(t->cpu);
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	if (!ok)
+		return false;
+	while (READ_ONCE(p->nthreads) > 1)
+		waitq_wait(&p->child_wq, alone, p, clock_ns() + 1000000);
+	p->exec_owner = NULL;
+	return true;
+}
+
 /* ---- stop / continue ---- */
 
 static bool stop_over(void *arg)
@@ -941,7 +971,8 @@ void user_return_work(struct trap_frame *f)
 		sched_irq_exit(); /* a reschedule that came due */
 		struct thread *t = sched_current();
 		struct proc *p = t->proc;
-		if (READ_ONCE(p->exiting)) {
+		struct thread *eo = READ_ONCE(p->exec_owner);
+		if (READ_ONCE(p->exiting) || (eo && eo != t)) {
 			irq_enable();
 			proc_thread_exit();
 		}

@@ -77,6 +77,7 @@ struct proc {
 	int nthreads;                 /* live threads; p->lock */
 	volatile int state;           /* enum proc_state; proc_lock */
 	volatile bool exiting;        /* exit_group or a fatal signal: threads leave at once */
+	struct thread *volatile exec_owner; /* execve in a threaded process: the others leave */
 	int exit_status;              /* wait status (W* encoding), set when exiting starts */
 	/* Stop/continue (job control), reported to the parent by wait4. proc_lock. */
 	bool stopped;
@@ -162,6 +163,7 @@ void proc_discard_child(struct proc *child);               /* never started */
  * CLONE_VM child of the HP app) it enters ring 3 and does not return.
  * Returns -errno on failure (the old program continues).
  */
+bool proc_exec_single(void); /* execve: make the caller its process's only thread */
 long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel);
 
 /*

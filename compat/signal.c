@@ -359,6 +359,9 @@ bool signal_pending(void)
 		return false;
 	if (READ_ONCE(p->exiting))
 		return true;
+	struct thread *eo = READ_ONCE(p->exec_owner);
+	if (eo && eo != t)
+		return true; /* another thread execs: this one leaves */
 	uint64_t pend = READ_ONCE(t->sig_pending) | READ_ONCE(p->sig_pending);
 	return (pend & ~(READ_ONCE(t->sig_mask) & ~SIGMASK_UNBLOCKABLE)) != 0;
 }
