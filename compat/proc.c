@@ -67,15 +67,6 @@ bool current_is_user(void)
 	return t && t->mm;
 }
 
-__attribute__((weak)) void proc_rlimits_init(struct proc *p)
-{
-	for (int i = 0; i < RLIM_NLIMITS_K; i++)
-		p->rlim[i] = (struct rlimit_k){ ~0UL, ~0UL };
-	p->rlim[RLIMIT_STACK_K] = (struct rlimit_k){ 8UL << 20, ~0UL };
-	p->rlim[RLIMIT_NOFILE_K] = (struct rlimit_k){ 1024, 1048576 };
-	p->rlim[RLIMIT_NPROC_K] = (struct rlimit_k){ 4096, 4096 };
-}
-
 static void proc_struct_init(struct proc *p)
 {
 	p->lock = (spinlock_t)SPINLOCK_INIT;
@@ -150,7 +141,7 @@ static struct proc *proc_alloc(struct proc *parent)
 	p->sid = parent->sid;
 	p->parent = parent;
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
-	memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+	proc_ids_fork(p, parent); /* credentials and limits (sys_ids.c) */
 	if (parent->exe)
 		p->exe = kstrdup(parent->exe);
 	if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len))) {

@@ -62,6 +62,8 @@ struct rlimit_k {
 #define RLIMIT_NOFILE_K 7
 #define RLIMIT_STACK_K 3
 
+#define PROC_NGROUPS 32          /* supplementary groups kept (setgroups: EINVAL above) */
+
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
 struct proc {
@@ -94,7 +96,14 @@ struct proc {
 	struct proc *all_next;        /* every process (proc_lock) */
 	bool adopted;                 /* reparented to proc 1: reaped when it dies */
 	bool vfork_done;              /* the vfork child exec'd or exited */
-	struct rlimit_k rlim[RLIM_NLIMITS_K];
+	struct rlimit_k rlim[RLIM_NLIMITS_K]; /* compat/sys_ids.c; copied by fork (proc_ids_fork) */
+	/* Credentials (compat/sys_ids.c): real, effective, saved and file-system
+	 * ids and supplementary groups. Root semantics for the set*id calls; no
+	 * other code checks them. Written under p->lock, read without it. */
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t groups[PROC_NGROUPS];  /* sorted ascending, like Linux's */
+	int ngroups;
 	uint64_t start_ns;            /* for ps / times */
 	uint64_t utime_ns, stime_ns;  /* of exited threads */
 	uint64_t cutime_ns, cstime_ns; /* of waited-for children */
@@ -141,7 +150,17 @@ int proc_pgrp_session(int pgid);            /* sid of the group, or -ESRCH */
 
 /* Resource limits of the current process (RLIMIT_NOFILE for fs/file.c). */
 unsigned long proc_rlimit_cur(int res);
-void proc_rlimits_init(struct proc *p);     /* Linux's defaults */
+
+/*
+ * compat/sys_ids.c: ids, limits, accounting.
+ * proc_rlimits_init: Linux's default limits (proc_init, for hp_proc; it
+ * does nothing when p has limits already). proc_ids_fork: a new process
+ * (fork, clone, spawn) gets a copy of its parent's credentials and limits.
+ * proc_cpu_ns: CPU time of p's threads, live and exited (ns).
+ */
+void proc_rlimits_init(struct proc *p);
+void proc_ids_fork(struct proc *child, const struct proc *parent);
+uint64_t proc_cpu_ns(struct proc *p);
 
 /*
  * Wait for a child of 'me' matching pid (wait4 rules: >0, -1, 0, <-1) with

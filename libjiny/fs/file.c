@@ -13,8 +13,6 @@
 #include "../sched/sched.h"
 #include "../../compat/proc.h"
 
-unsigned long proc_nofile_limit(void); /* syscall/sys_proc.c */
-
 struct file *file_alloc(struct vnode *vn, struct dentry *d, const struct file_ops *ops,
 			unsigned flags)
 {
@@ -80,7 +78,7 @@ static struct fdtable *fdt(void)
 
 static int fd_limit(void)
 {
-	unsigned long l = proc_nofile_limit();
+	unsigned long l = proc_rlimit_cur(RLIMIT_NOFILE_K);
 	return l > FD_MAX ? FD_MAX : (int)l;
 }
 
@@ -187,15 +185,19 @@ struct file *fd_peek(int fd)
 }
 
 /* The hot path of every read and write: no interrupt masking (preempt.h). */
-struct file *fd_get(int fd)
+struct file *fdt_get(struct fdtable *t, int fd)
 {
-	struct fdtable *t = fdt();
 	struct file *f = NULL;
 	spin_lock_preempt(&t->lock);
 	if (fd >= 0 && fd < t->size && (f = t->files[fd]))
 		__atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
 	spin_unlock_preempt(&t->lock);
 	return f;
+}
+
+struct file *fd_get(int fd)
+{
+	return fdt_get(fdt(), fd);
 }
 
 int fd_close(int fd)
@@ -215,10 +217,9 @@ int fd_close(int fd)
 	return 0;
 }
 
-/* The lowest open fd >= from, or -1 (for /proc/self/fd). */
-int fd_next_open(int from)
+/* The lowest open fd >= from, or -1 (for /proc/PID/fd). */
+int fdt_next_open(struct fdtable *t, int from)
 {
-	struct fdtable *t = fdt();
 	int r = -1;
 	uint64_t fl = spin_lock_irqsave(&t->lock);
 	for (int i = MAX(from, 0); i < t->size; i++)
@@ -228,6 +229,11 @@ int fd_next_open(int from)
 		}
 	spin_unlock_irqrestore(&t->lock, fl);
 	return r;
+}
+
+int fd_next_open(int from)
+{
+	return fdt_next_open(fdt(), from);
 }
 
 int fd_get_cloexec(int fd)

@@ -636,6 +636,16 @@ struct fs_context *vfs_task(void)
 
 struct fs_context *vfs_app_context(void) { return &app_ctx; }
 
+struct dentry *vfs_ctx_cwd(struct fs_context *ctx)
+{
+	uint64_t f = dlock();
+	struct dentry *d = ctx->cwd;
+	if (d)
+		d->refcount++;
+	dunlock(f);
+	return d;
+}
+
 int vfs_chdir(struct dentry *d)
 {
 	struct fs_context *ctx = vfs_task();

@@ -378,6 +378,11 @@ int fd_install_at(int fd, struct file *f, unsigned flags); /* dup2: replaces; fd
 int fd_install_from(int minfd, struct file *f, unsigned flags); /* F_DUPFD */
 int fd_get_cloexec(int fd);                      /* 0/1, or -EBADF */
 int fd_next_open(int from);                      /* lowest open fd >= from, or -1 */
+/* The same on another task's table (procfs: /proc/PID/fd). */
+struct file *fdt_get(struct fdtable *t, int fd);
+int fdt_next_open(struct fdtable *t, int from);
+/* ctx's cwd with a reference (dentry_put), or NULL (procfs: /proc/PID/cwd). */
+struct dentry *vfs_ctx_cwd(struct fs_context *ctx);
 int fd_set_cloexec(int fd, bool on);
 /* fs/console.c: make the console the controlling tty of session sid, pgrp in front. */
 void console_set_session(int sid, int pgrp);

@@ -1,6 +1,8 @@
 /*
- * sys_proc.c - process-level system calls of the HP app: exit, ids, TLS
- * (arch_prctl), uname, limits and randomness. Signals are compat/signal.c's.
+ * sys_proc.c - process-level system calls of the HP app: exit, TLS
+ * (arch_prctl), uname and randomness. Signals are compat/signal.c's; ids,
+ * limits and accounting (getuid, prlimit64, times, sysinfo...) are
+ * compat/sys_ids.c's.
  */
 #include "sys.h"
 #include "../../compat/proc.h"
@@ -22,11 +24,6 @@ long sys_exit_group(int status)
 		app_exit(status);
 	proc_exit_group((status & 0xff) << 8);
 }
-
-long sys_getuid(void) { return 0; }
-long sys_geteuid(void) { return 0; }
-long sys_getgid(void) { return 0; }
-long sys_getegid(void) { return 0; }
 
 
 long sys_arch_prctl(int code, unsigned long addr)
@@ -76,78 +73,4 @@ long sys_getrandom(void *buf, size_t n, unsigned flags)
 	n = MIN(n, 0x7ffff000UL);
 	random_bytes(buf, n);
 	return (long)n;
-}
-
-struct sysinfo_k {
-	long uptime;
-	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	unsigned short procs, pad;
-	unsigned long totalhigh, freehigh;
-	unsigned mem_unit;
-	char _f[4];
-};
-
-long sys_sysinfo(void *info)
-{
-	struct sysinfo_k *s = info;
-	if (!uaccess_ok(info, sizeof(*s), true))
-		return -EFAULT;
-	memset(s, 0, sizeof(*s));
-	s->uptime = (long)(clock_ns() / 1000000000ULL);
-	s->totalram = pfa_total_pages() * PAGE_SIZE;
-	s->freeram = pfa_free_pages() * PAGE_SIZE;
-	s->procs = 1;
-	s->mem_unit = 1;
-	return 0;
-}
-
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS 16
-#define RLIM_INFINITY (~0UL)
-
-
-static struct rlimit_k rlimits[RLIM_NLIMITS];
-
-static void rlimits_init(void)
-{
-	if (rlimits[0].max)
-		return;
-	for (int i = 0; i < RLIM_NLIMITS; i++)
-		rlimits[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
-	rlimits[RLIMIT_STACK] = (struct rlimit_k){ 8UL << 20, RLIM_INFINITY };
-	rlimits[RLIMIT_NOFILE] = (struct rlimit_k){ 1024, 1048576 };
-}
-
-long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim)
-{
-	if (pid != 0 && pid != HP_PID)
-		return -ESRCH;
-	if (res < 0 || res >= RLIM_NLIMITS)
-		return -EINVAL;
-	if ((new_lim && !uaccess_ok(new_lim, sizeof(struct rlimit_k), false)) ||
-	    (old_lim && !uaccess_ok(old_lim, sizeof(struct rlimit_k), true)))
-		return -EFAULT;
-	rlimits_init();
-	if (old_lim)
-		memcpy(old_lim, &rlimits[res], sizeof(struct rlimit_k));
-	if (new_lim) {
-		const struct rlimit_k *n = new_lim;
-		if (n->cur > n->max)
-			return -EINVAL;
-		rlimits[res] = *n;
-	}
-	return 0;
-}
-
-/* RLIMIT_NOFILE's soft limit: the fd table's size limit (fs/file.c). */
-unsigned long proc_nofile_limit(void)
-{
-	rlimits_init();
-	return rlimits[RLIMIT_NOFILE].cur;
-}
-
-long sys_getrlimit(int res, void *lim)
-{
-	return sys_prlimit64(0, res, NULL, lim);
 }
