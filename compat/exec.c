@@ -474,7 +474,9 @@ static void exec_commit(struct proc *p, struct exec_image *img, bool release_vfo
 	struct thread *t = sched_current();
 	struct mm *old = t->mm;
 	uint64_t fl = irq_save();
+	spin_lock(&p->lock); /* procfs takes p->mm under it */
 	p->mm = img->mm;
+	spin_unlock(&p->lock);
 	t->mm = img->mm;
 	uvm_activate(img->mm);
 	t->fsbase = 0;
@@ -485,13 +487,16 @@ static void exec_commit(struct proc *p, struct exec_image *img, bool release_vfo
 	if (p->fs)
 		fs_context_close_on_exec(p->fs);
 	signal_exec(p);
-	memcpy(p->comm, img->comm, sizeof(p->comm));
 	strlcpy(t->name, img->comm, sizeof(t->name));
-	kfree(p->exe);
-	kfree(p->cmdline);
+	fl = spin_lock_irqsave(&p->lock); /* procfs reads the names under it */
+	char *old_exe = p->exe, *old_cmdline = p->cmdline;
+	memcpy(p->comm, img->comm, sizeof(p->comm));
 	p->exe = img->exe;
 	p->cmdline = img->cmdline;
 	p->cmdline_len = img->cmdline_len;
+	spin_unlock_irqrestore(&p->lock, fl);
+	kfree(old_exe);
+	kfree(old_cmdline);
 	img->exe = img->cmdline = NULL;
 	t->clear_child_tid = NULL;
 	fpu_state_init(t->fpu);

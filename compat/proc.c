@@ -457,11 +457,12 @@ static void vfork_wake(void *arg)
 /* The last thread is leaving: p becomes a zombie for its parent (or is reaped). */
 static void proc_zombify(struct proc *p)
 {
-	if (p->fs) {
-		struct fs_context *fs = p->fs;
-		p->fs = NULL;
+	uint64_t pf = spin_lock_irqsave(&p->lock); /* procfs reads p->fs under it */
+	struct fs_context *fs = p->fs;
+	p->fs = NULL;
+	spin_unlock_irqrestore(&p->lock, pf);
+	if (fs)
 		fs_context_release(fs);
-	}
 	if (!sched_current()->reap_hook) /* else: once off the parent's stack (kvfork) */
 		vfork_wake(p);
 

@@ -20,8 +20,10 @@
  *
  * Locking: proc_lock (a spinlock, irqsave) guards the pid table, the tree
  * (parent/children/sibling), pgid/sid and the zombie/stop state; p->lock
- * guards the thread list and signal state of one process. Order: proc_lock
- * before p->lock.
+ * guards the thread list and signal state of one process, and the pointers
+ * that other processes read through procfs (mm, fs, exe, cmdline, comm:
+ * changed under it by exec and exit; their owner may read them without
+ * it). Order: proc_lock before p->lock.
  */
 #ifndef JINY_COMPAT_PROC_H
 #define JINY_COMPAT_PROC_H

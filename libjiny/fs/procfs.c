@@ -26,11 +26,8 @@
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
 #include "../arch/x86_64/cpu.h"
+#include "../mm/uvm.h"
 #include "../../compat/proc.h"
-
-/* mm/uvm.c: p's mappings in the format of /proc/PID/maps; the text's length
- * (it may exceed cap: then only cap bytes were written). */
-size_t uvm_maps_text(struct mm *mm, char *buf, size_t cap);
 
 #define USER_HZ 100
 #define NS_PER_TICK (1000000000ULL / USER_HZ)
@@ -144,13 +141,83 @@ static struct proc *node_proc(struct vnode *vn)
 	return proc_get(PN(vn)->pid);
 }
 
-/* The file-system context (fds, cwd) of p, or NULL. Before the process core
- * gives pid 1 one of its own, the HP app's is vfs_task(). */
-static struct fs_context *proc_fsctx(struct proc *p)
+/*
+ * What procfs takes from another process's fs context, mm and names is read
+ * under p->lock, which guards those pointers against exit (p->fs goes) and
+ * exec (p->mm, p->exe, p->cmdline are replaced): a reference is taken (a
+ * file, a dentry, the mm) or the bytes are copied before the lock is let go.
+ */
+static struct file *proc_fd_get(struct proc *p, int fd)
 {
-	if (p->fs)
-		return p->fs;
-	return p == proc_current() ? vfs_task() : NULL;
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	struct file *file = p->fs ? fdt_get(&p->fs->fds, fd) : NULL;
+	spin_unlock_irqrestore(&p->lock, f);
+	return file;
+}
+
+static int proc_fd_next(struct proc *p, int from)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	int fd = p->fs ? fdt_next_open(&p->fs->fds, from) : -1;
+	spin_unlock_irqrestore(&p->lock, f);
+	return fd;
+}
+
+static struct dentry *proc_cwd_get(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	struct dentry *d = p->fs ? vfs_ctx_cwd(p->fs) : NULL;
+	spin_unlock_irqrestore(&p->lock, f);
+	return d;
+}
+
+/* p's address space with a reference (uvm_put), or NULL (pid 1, a zombie). A
+ * live thread holds the mm while nthreads > 0, and exec swaps it under p->lock. */
+static struct mm *proc_mm_get(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	struct mm *mm = p->nthreads > 0 ? p->mm : NULL;
+	if (mm)
+		uvm_get(mm);
+	spin_unlock_irqrestore(&p->lock, f);
+	return mm;
+}
+
+static void hp_comm(char name[16]);
+
+/* p's name: the program's base name (pid 1: the kernel command line's argv[0]). */
+static void proc_comm(struct proc *p, char name[16])
+{
+	if (p == &hp_proc) {
+		hp_comm(name);
+		return;
+	}
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	memcpy(name, p->comm, 16);
+	spin_unlock_irqrestore(&p->lock, f);
+	name[15] = 0;
+}
+
+/* A kmalloc'd copy of p->cmdline (*len bytes), or NULL when it has none. */
+static char *proc_cmdline_copy(struct proc *p, size_t *len)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		size_t want = READ_ONCE(p->cmdline_len);
+		char *buf = want ? kmalloc(want) : NULL;
+		if (!buf)
+			return NULL;
+		uint64_t f = spin_lock_irqsave(&p->lock);
+		bool fits = p->cmdline && p->cmdline_len <= want;
+		if (fits) {
+			*len = p->cmdline_len;
+			memcpy(buf, p->cmdline, *len);
+		}
+		spin_unlock_irqrestore(&p->lock, f);
+		if (fits)
+			return buf;
+		kfree(buf); /* an exec changed it meanwhile */
+	}
+	return NULL;
 }
 
 /* Fields of the process tree, read under proc_lock (proc_for_each). */
@@ -260,9 +327,8 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len, struct v
 	if (PN(dir)->kind == P_PID) {
 		r = table_lookup(dir, pid_entries, ARRAY_SIZE(pid_entries), name, len, p, out);
 	} else {
-		struct fs_context *ctx = proc_fsctx(p);
 		int fd = parse_num(name, len);
-		struct file *f = fd >= 0 && ctx ? fdt_get(&ctx->fds, fd) : NULL;
+		struct file *f = fd >= 0 ? proc_fd_get(p, fd) : NULL;
 		r = -ENOENT;
 		if (f) {
 			file_put(f);
@@ -277,11 +343,9 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len, struct v
 static int readdir_fds(struct file *f, struct vfs_dirent_sink *sink)
 {
 	struct proc *p = node_proc(f->vnode);
-	struct fs_context *ctx = p ? proc_fsctx(p) : NULL;
-	if (ctx) {
-		struct fdtable *t = &ctx->fds;
-		for (int fd = fdt_next_open(t, (int)sink->pos - 2); fd >= 0;
-		     fd = fdt_next_open(t, fd + 1)) {
+	if (p) {
+		for (int fd = proc_fd_next(p, (int)sink->pos - 2); fd >= 0;
+		     fd = proc_fd_next(p, fd + 1)) {
 			char name[16];
 			int n = ksnprintf(name, sizeof(name), "%d", fd);
 			if (!sink->emit(sink, name, (size_t)n, proc_ino(P_FD, p->pid, fd), DT_LNK,
@@ -366,8 +430,7 @@ static ssize_t link_dentry(char *buf, size_t n, struct dentry *d)
 
 static ssize_t link_fd(char *buf, size_t n, struct proc *p, int fd)
 {
-	struct fs_context *ctx = proc_fsctx(p);
-	struct file *f = ctx ? fdt_get(&ctx->fds, fd) : NULL;
+	struct file *f = proc_fd_get(p, fd);
 	if (!f)
 		return -ENOENT;
 	char tmp[48];
@@ -389,12 +452,27 @@ static ssize_t link_fd(char *buf, size_t n, struct proc *p, int fd)
 
 static ssize_t link_cwd(char *buf, size_t n, struct proc *p)
 {
-	struct fs_context *ctx = proc_fsctx(p);
-	struct dentry *d = ctx ? vfs_ctx_cwd(ctx) : NULL;
+	struct dentry *d = proc_cwd_get(p);
 	if (!d)
 		return -ENOENT;
 	ssize_t r = link_dentry(buf, n, d);
 	dentry_put(d);
+	return r;
+}
+
+static ssize_t link_exe(char *buf, size_t n, struct proc *p)
+{
+	char *path = kmalloc(VFS_PATH_MAX);
+	if (!path)
+		return -ENOMEM;
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	bool has = p->exe != NULL;
+	if (has)
+		strlcpy(path, p->exe, VFS_PATH_MAX);
+	spin_unlock_irqrestore(&p->lock, f);
+	ssize_t r = has ? copy_out(buf, n, path)
+			: p == &hp_proc ? copy_out(buf, n, exe_path()) : -ENOENT;
+	kfree(path);
 	return r;
 }
 
@@ -418,8 +496,7 @@ static ssize_t proc_readlink(struct vnode *vn, char *buf, size_t n)
 	ssize_t r;
 	switch (PN(vn)->kind) {
 	case P_EXE:
-		r = p->exe ? copy_out(buf, n, p->exe)
-			   : p == &hp_proc ? copy_out(buf, n, exe_path()) : -ENOENT;
+		r = link_exe(buf, n, p);
 		break;
 	case P_FD:
 		r = link_fd(buf, n, p, PN(vn)->fd);
@@ -660,23 +737,30 @@ static uint64_t maps_size(const char *s, size_t len)
 	return total;
 }
 
-/* A compat process's maps text (kmalloc'd, *len bytes), or NULL. */
+/* A compat process's maps text (kmalloc'd, *len bytes), or NULL. uvm_maps_text
+ * leaves out the lines that do not fit (each < 128 bytes): room to spare
+ * means that none was. */
+#define MAPS_LINE_MAX 128
 static char *maps_text(struct proc *p, size_t *len)
 {
-	size_t cap = 4096;
-	for (int tries = 0; tries < 8; tries++) {
+	struct mm *mm = proc_mm_get(p);
+	if (!mm)
+		return NULL;
+	char *text = NULL;
+	for (size_t cap = 4096; cap <= (16u << 20) && !text; cap *= 2) {
 		char *buf = kmalloc(cap);
 		if (!buf)
-			return NULL;
-		size_t n = uvm_maps_text(p->mm, buf, cap);
-		if (n < cap) {
+			break;
+		size_t n = uvm_maps_text(mm, buf, cap);
+		if (n + MAPS_LINE_MAX <= cap) {
 			*len = n;
-			return buf;
+			text = buf;
+		} else {
+			kfree(buf);
 		}
-		kfree(buf);
-		cap = MAX(cap * 2, n + 1);
 	}
-	return NULL;
+	uvm_put(mm);
+	return text;
 }
 
 static void hp_comm(char name[16])
@@ -693,10 +777,7 @@ static void get_pinfo(struct proc *p, struct pinfo *pi)
 {
 	memset(pi, 0, sizeof(*pi));
 	tree_info(p, &pi->tree);
-	if (p->comm[0])
-		strlcpy(pi->comm, p->comm, sizeof(pi->comm));
-	else if (p == &hp_proc)
-		hp_comm(pi->comm);
+	proc_comm(p, pi->comm);
 	pi->cpu_ns = proc_cpu_ns(p);
 
 	bool running = p == proc_current();
@@ -758,16 +839,16 @@ static void gen_status(struct vfs_snapshot *s, struct proc *p)
 {
 	struct pinfo pi;
 	get_pinfo(p, &pi);
-	struct fs_context *ctx = proc_fsctx(p);
 	int fdsize = 0;
-	if (ctx)
-		for (int fd = fdt_next_open(&ctx->fds, 0); fd >= 0;
-		     fd = fdt_next_open(&ctx->fds, fd + 1))
-			fdsize = fd + 1;
+	for (int fd = proc_fd_next(p, 0); fd >= 0; fd = proc_fd_next(p, fd + 1))
+		fdsize = fd + 1;
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	unsigned umask = p->fs ? p->fs->umask : 022;
+	spin_unlock_irqrestore(&p->lock, f);
 	unsigned long kb = (unsigned long)(pi.vsize / 1024);
 	unsigned long rss = (unsigned long)(pi.rss_pages * (PAGE_SIZE / 1024));
 	snap_printf(s, "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\n", pi.comm,
-		    ctx ? ctx->umask : 022, pi.state, pi.state_name, p->pid);
+		    umask, pi.state, pi.state_name, p->pid);
 	snap_printf(s, "Pid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p->pid, pi.tree.ppid);
 	snap_printf(s, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", p->uid, p->euid, p->suid,
 		    p->fsuid, p->gid, p->egid, p->sgid, p->fsgid);
@@ -820,19 +901,17 @@ static void gen_pid_stat(struct vfs_snapshot *s, struct proc *p)
 static void gen_comm(struct vfs_snapshot *s, struct proc *p)
 {
 	char name[16];
-	if (p->comm[0])
-		strlcpy(name, p->comm, sizeof(name));
-	else if (p == &hp_proc)
-		hp_comm(name);
-	else
-		name[0] = 0;
+	proc_comm(p, name);
 	snap_printf(s, "%s\n", name);
 }
 
 static void gen_cmdline(struct vfs_snapshot *s, struct proc *p)
 {
-	if (p->cmdline) {
-		snap_put(s, p->cmdline, p->cmdline_len);
+	size_t len;
+	char *c = p == &hp_proc ? NULL : proc_cmdline_copy(p, &len);
+	if (c) {
+		snap_put(s, c, len);
+		kfree(c);
 		return;
 	}
 	if (p != &hp_proc)
