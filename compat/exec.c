@@ -551,6 +551,7 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 	t->kstack_top = top;
 	t->uframe = f;
 	this_cpu()->kstack_top = top;
+	arch_smap_enable();
 	irq_restore(fl);
 	arch_call_on_stack(kernel_exec_finish, f, ALIGN_DOWN((uintptr_t)f, 16));
 }

@@ -346,12 +346,23 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	c->kstack_top = next->kstack_top;
 	if (next->mm != prev->mm)
 		uvm_activate(next->mm);
+	if (unlikely(next->uframe && !c->smap_on))
+		arch_smap_enable();
 	wrmsr(MSR_FS_BASE, next->fsbase);
 	timer_rearm(rq, now);
 
+	/* SMAP's AC flag belongs to the thread: a compat thread switched out inside a
+	 * system call has user access open, and must find it so (others don't care). */
+	bool ac = prev->uframe && (read_rflags() & RFLAGS_AC);
 	arch_switch(&prev->rsp, next->rsp);
 
 	/* Running as 'prev' again, maybe on another CPU. */
+	if (prev->uframe) {
+		if (ac)
+			user_access_begin();
+		else
+			user_access_end();
+	}
 	finish_switch();
 	if (prev->fpu_full) {
 		fpu_restore(prev->fpu);
@@ -754,7 +765,6 @@ static void thread_frame(struct thread *t, uintptr_t top, void (*fn)(void *), vo
 	uint64_t *sp = (uint64_t *)ALIGN_DOWN(top, 16);
 	/* After the pops and ret, rsp is 16-aligned, as arch_thread_start expects. */
 	*--sp = (uint64_t)arch_thread_start;
-	*--sp = 0x2;           /* rflags (interrupts off, AC clear) */
 	*--sp = 0;             /* rbp */
 	*--sp = 0;             /* rbx */
 	*--sp = (uint64_t)fn;  /* r12 */

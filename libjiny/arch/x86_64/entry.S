@@ -203,7 +203,6 @@ syscall_entry:
 	.globl arch_switch
 	.hidden arch_switch
 arch_switch:
-	pushfq                          /* AC (SMAP) belongs to the thread */
 	push %rbp
 	push %rbx
 	push %r12
@@ -218,7 +217,6 @@ arch_switch:
 	pop %r12
 	pop %rbx
 	pop %rbp
-	popfq
 	ret
 
 /* First code of a new thread: r12 = fn, r13 = arg (set by arch_thread_init). */
