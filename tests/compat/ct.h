@@ -259,6 +259,40 @@ CT_FN void ct_msleep(long ms)
 
 /* ---- catching faults ---- */
 
+/*
+ * Instructions that fault at a known address (si_addr and the saved RIP are
+ * checked against these labels): ct_read_byte(p) reads *p at ct_read_insn,
+ * ct_write_byte(p, v) writes at ct_write_insn.
+ */
+__asm__(".pushsection .text\n"
+	".globl ct_read_byte\n.hidden ct_read_byte\n.type ct_read_byte, @function\n"
+	"ct_read_byte:\n"
+	".globl ct_read_insn\n.hidden ct_read_insn\nct_read_insn:\n"
+	"\tmovzbl (%rdi), %eax\n\tret\n.size ct_read_byte, .-ct_read_byte\n"
+	".globl ct_write_byte\n.hidden ct_write_byte\n.type ct_write_byte, @function\n"
+	"ct_write_byte:\n"
+	".globl ct_write_insn\n.hidden ct_write_insn\nct_write_insn:\n"
+	"\tmovb %sil, (%rdi)\n\tret\n.size ct_write_byte, .-ct_write_byte\n"
+	".popsection\n");
+__attribute__((visibility("hidden"))) int ct_read_byte(const volatile void *p);
+__attribute__((visibility("hidden"))) void ct_write_byte(volatile void *p, int v);
+extern const char ct_read_insn[] __attribute__((visibility("hidden")));
+extern const char ct_write_insn[] __attribute__((visibility("hidden")));
+
+/* ct_catch() bodies: read, write, call the address arg. */
+CT_FN void ct_do_read(void *a)
+{
+	ct_read_byte(a);
+}
+CT_FN void ct_do_write(void *a)
+{
+	ct_write_byte(a, 0x5a);
+}
+CT_FN void ct_do_call(void *a)
+{
+	((void (*)(void))a)();
+}
+
 struct ct_fault {
 	int signo, code;
 	void *addr;          /* si_addr */
