@@ -321,42 +321,56 @@ static void ct_fault_handler(int sig, siginfo_t *si, void *ucv)
 	/* A fault outside ct_catch(): say so and die of it. */
 	ct_out("FAIL unexpected signal %d (code %d, addr %p, rip %#lx)", sig, si->si_code,
 	       si->si_addr, ct_last.rip);
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
 	signal(sig, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	raise(sig);
 	_exit(128 + sig);
 }
 
-/* Install ct_fault_handler for the fault signals (extra_flags: e.g. SA_ONSTACK). */
-CT_FN void ct_fault_handlers(int extra_flags)
+#define CT_NFAULTSIGS 5
+static const int ct_fault_sigs[CT_NFAULTSIGS] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+
+/* Install ct_fault_handler for the fault signals; the old actions go to old (may be NULL). */
+CT_FN void ct_fault_handlers(int extra_flags, struct sigaction old[CT_NFAULTSIGS])
 {
-	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = ct_fault_handler;
 	sa.sa_flags = SA_SIGINFO | extra_flags;
 	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (int i = 0; i < CT_NFAULTSIGS; i++)
+		sigaction(ct_fault_sigs[i], &sa, old ? &old[i] : NULL);
 }
 
 /*
  * Run fn(arg); return 1 and fill *f if it faulted (a signal of the fault
- * family arrived), 0 if it returned normally.
+ * family arrived), 0 if it returned normally. The signals' actions are put
+ * back as they were afterwards.
  */
 CT_FN int ct_catch(void (*fn)(void *), void *arg, struct ct_fault *f)
 {
-	ct_fault_handlers(0);
+	struct sigaction old[CT_NFAULTSIGS];
+	volatile int faulted = 1;
+
+	ct_fault_handlers(0, old);
 	memset(&ct_last, 0, sizeof(ct_last));
 	if (sigsetjmp(ct_jb, 1) == 0) {
 		ct_armed = 1;
 		fn(arg);
 		ct_armed = 0;
-		memset(f, 0, sizeof(*f));
-		return 0;
+		faulted = 0;
 	}
-	*f = ct_last;
-	return 1;
+	for (int i = 0; i < CT_NFAULTSIGS; i++)
+		sigaction(ct_fault_sigs[i], &old[i], NULL);
+	if (faulted)
+		*f = ct_last;
+	else
+		memset(f, 0, sizeof(*f));
+	return faulted;
 }
 
 /*
