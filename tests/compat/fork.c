@@ -337,7 +337,7 @@ static int sess_child(void *a)
 static void sessions(void)
 {
 	ct_section("sessions");
-	CHECK(getsid(0) > 0, "getsid(0)");
+	CHECK(getsid(0) >= 0 && getsid(0) == getsid(getpid()), "getsid(0) is the session of getpid()");
 	CHECK_WAIT(ct_child(sess_child, NULL), "exit 0", "setsid checks in a child");
 	CHECK_ERR(setpgid(0, 999999), EPERM, "setpgid to a group that does not exist: EPERM");
 	CHECK_ERR(getpgid(999999), ESRCH, "getpgid of no such process: ESRCH");

@@ -6,6 +6,7 @@
 #   run-busybox.sh --host [--busybox BB] SCRIPT
 #   run-busybox.sh --guest --image IMG --initrd CPIO [--jiny-run PATH]
 #                  [--busybox BB] [--timeout S] [--log FILE] SCRIPT
+#   run-busybox.sh --linux-guest [--busybox BB] [--timeout S] [--log FILE] SCRIPT
 #
 # Both run `sh sh-wrap.sh SCRIPT BASEDIR NAME` (see sh-wrap.sh) with the
 # environment the kernel gives init (PATH, HOME=/, TERM=vt100) and only
@@ -21,6 +22,10 @@
 # (lines that start with one of the kernel's prefixes: $KLOG_RE below, or
 # $JINY_KLOG_RE), and compares: any difference fails with a unified diff
 # (--- host, +++ guest), as does a VM exit status other than the script's.
+# --linux-guest: the same comparison with a stock Debian Linux guest under
+# the same QEMU and TCG (../shared/baseline/linux-guest.sh,
+# $JINY_LINUX_GUEST) in place of Jiny: a check of the script itself in a
+# guest's setting; not run by ctest.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,13 +36,14 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--host) mode=host; shift ;;
 	--guest) mode=guest; shift ;;
+	--linux-guest) mode=linux-guest; shift ;;
 	--image) image=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
 	--jiny-run) jiny_run=$2; shift 2 ;;
 	--busybox) busybox=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
-	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-busybox.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -90,13 +96,27 @@ if [ "$host_status" != 0 ]; then
 	echo "FAIL busybox-$name: the script fails on the host (status $host_status): fix it first (host.busybox-$name)"
 	exit 1
 fi
-[ -n "$image" ] && [ -n "$initrd" ] || { echo "run-busybox.sh: --guest needs --image and --initrd" >&2; exit 2; }
-for f in "$image" "$initrd"; do
-	[ -f "$f" ] || { echo "run-busybox.sh: no such file: $f (did the build fail?)" >&2; exit 1; }
-done
 [ -n "$log" ] || log=$tmpd/guest.log
-cmd=("$jiny_run" --accel tcg --machine microvm --mem 256M --timeout "$limit" --initrd "$initrd"
-	--kopt "init=/bin/sh /tests/sh-wrap.sh /tests/sh/$name.sh /tmp/sh $name" "$image")
+if [ $mode = linux-guest ]; then
+	lg=${JINY_LINUX_GUEST:-$here/../../../shared/baseline/linux-guest.sh}
+	[ -x "$lg" ] || { echo "SKIP: no $lg (set JINY_LINUX_GUEST)"; exit 77; }
+	r=$tmpd/root
+	mkdir -p "$r/bin" "$r/usr/bin" "$r/tests/sh"
+	for a in $("$busybox" --list); do
+		case $a in busybox|*/*) ;; *) ln -s busybox "$r/bin/$a" ;; esac
+	done
+	cp "$here/sh-wrap.sh" "$r/tests/sh-wrap.sh"
+	cp "$script" "$r/tests/sh/$name.sh"
+	cmd=("$lg" --timeout "$limit" --root "$r" "$busybox"
+		sh /tests/sh-wrap.sh "/tests/sh/$name.sh" /tmp/sh "$name")
+else
+	[ -n "$image" ] && [ -n "$initrd" ] || { echo "run-busybox.sh: --guest needs --image and --initrd" >&2; exit 2; }
+	for f in "$image" "$initrd"; do
+		[ -f "$f" ] || { echo "run-busybox.sh: no such file: $f (did the build fail?)" >&2; exit 1; }
+	done
+	cmd=("$jiny_run" --accel tcg --machine microvm --mem 256M --timeout "$limit" --initrd "$initrd"
+		--kopt "init=/bin/sh /tests/sh-wrap.sh /tests/sh/$name.sh /tmp/sh $name" "$image")
+fi
 start=$(date +%s.%N)
 "${cmd[@]}" </dev/null >"$log" 2>&1
 status=$?

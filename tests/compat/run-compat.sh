@@ -7,6 +7,7 @@
 #   run-compat.sh --host [--log FILE] [--timeout S] PROG [ARGS...]
 #   run-compat.sh --guest --image IMG --initrd CPIO [--jiny-run PATH]
 #                 [--log FILE] [--timeout S] [--mem M] GUEST-PATH [ARGS...]
+#   run-compat.sh --linux-guest [--log FILE] [--timeout S] PROG [ARGS...]
 #
 # --host runs PROG natively (its argv[0] is its absolute path): this is how
 # the expectations are checked against Linux. --guest boots IMG (any SDK
@@ -15,7 +16,12 @@
 #     init="GUEST-PATH ARGS..."
 # which makes GUEST-PATH (a file in CPIO, e.g. /bin/compat-fork-musl) the
 # first ring-3 process; the VM's exit status is that program's (128+N when a
-# signal N killed it). The console is kept in FILE (default: a temporary file)
+# signal N killed it). --linux-guest runs PROG as the child of /init in a
+# stock Debian Linux guest under the same QEMU and TCG
+# (../shared/baseline/linux-guest.sh, $JINY_LINUX_GUEST), with busybox's
+# applets in /bin: a check of a test itself in a guest's setting (an init
+# process, no controlling terminal, TCG speed); not run by ctest.
+# The console is kept in FILE (default: a temporary file)
 # and shown in full when the test fails, with the failed checks and the
 # command line to run it again by hand.
 set -u
@@ -27,13 +33,14 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--host) mode=host; shift ;;
 	--guest) mode=guest; shift ;;
+	--linux-guest) mode=linux-guest; shift ;;
 	--image) image=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
 	--jiny-run) jiny_run=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run-compat.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -64,6 +71,14 @@ if [ $mode = host ]; then
 	[ -x "$prog" ] || { echo "run-compat.sh: no such program: $prog (did the build fail?)" >&2; exit 1; }
 	prog=$(cd "$(dirname "$prog")" && pwd)/$name
 	cmd=(timeout -k 5 "$limit" "$prog" "$@")
+elif [ $mode = linux-guest ]; then
+	lg=${JINY_LINUX_GUEST:-$here/../../../shared/baseline/linux-guest.sh}
+	[ -x "$lg" ] || { echo "SKIP: no $lg (set JINY_LINUX_GUEST)"; exit 77; }
+	mkdir -p "$tmpd/root/bin" "$tmpd/root/usr/bin"
+	for a in $(/bin/busybox --list); do
+		case $a in busybox|*/*) ;; *) ln -s busybox "$tmpd/root/bin/$a" ;; esac
+	done
+	cmd=("$lg" --timeout "$limit" --root "$tmpd/root" "$prog" "$@")
 else
 	[ -n "$image" ] && [ -n "$initrd" ] || { echo "run-compat.sh: --guest needs --image and --initrd" >&2; exit 2; }
 	for f in "$image" "$initrd"; do

@@ -667,11 +667,16 @@ static void stop_continue(void)
 				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	ct_section("stop and continue");
+	/* The child leads a process group of its own, with its parent (us) in
+	 * another group of the same session: not an orphaned group, in which
+	 * Linux would discard SIGTSTP (as it does where init starts us). */
 	pid = fork();
 	if (pid == 0) {
+		setpgid(0, 0);
 		for (;;)
 			(*counter)++;
 	}
+	setpgid(pid, pid);
 	ct_msleep(20);
 	kill(pid, SIGSTOP);
 	CHECK_WAIT(ct_waitpid(pid, WUNTRACED), "stopped 19", "SIGSTOP: WUNTRACED reports the stop");

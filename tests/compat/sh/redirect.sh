@@ -58,4 +58,4 @@ echo "abc" > g
 cat - g <<END
 from here-doc
 END
-echo last > /dev/stdout
+echo last > /proc/self/fd/1
