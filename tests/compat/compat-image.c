@@ -1,0 +1,14 @@
+/*
+ * compat-image: the Jiny image that boots the compat tests (tests/compat).
+ * They run with the kernel option init="PROG ARGS...", which starts PROG from
+ * the initramfs as the first ring-3 process *instead of* main() (the default
+ * init_mode=instead); the VM then exits with PROG's status. So this main()
+ * runs only when the kernel ignored init=: it says so, and fails.
+ */
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	printf("compat-image: main() ran, so the kernel did not start the init= program\n");
+	return 99;
+}
