@@ -104,6 +104,10 @@ struct proc *proc_get(int pid)
 
 static void proc_free(struct proc *p)
 {
+	for (struct sigq *q = p->rt_queue, *n; q; q = n) {
+		n = q->next;
+		kfree(q);
+	}
 	kfree(p->exe);
 	kfree(p->cmdline);
 	kfree(p);

@@ -56,11 +56,17 @@ struct siginfo_k { /* siginfo_t, 128 bytes; the fields we fill */
 	} u;
 };
 
+struct sigq {
+	struct siginfo_k info;
+	struct sigq *next;
+};
+
 struct rlimit_k {
 	unsigned long cur, max;
 };
 #define RLIM_NLIMITS_K 16
 #define RLIMIT_NPROC_K 6
+#define RLIMIT_SIGPENDING_K 11
 #define RLIMIT_NOFILE_K 7
 #define RLIMIT_STACK_K 3
 
@@ -90,7 +96,9 @@ struct proc {
 	/* Signals (compat/signal.c); p->lock. */
 	struct k_sigaction sigact[NSIG_K];
 	uint64_t sig_pending;         /* sent to the process (kill), any thread may take it */
-	struct siginfo_k sig_info[NSIG_K]; /* one queued instance per signal */
+	struct siginfo_k sig_info[NSIG_K]; /* the first queued instance of each signal */
+	struct sigq *rt_queue;        /* further instances of real-time signals, in order sent */
+	int rt_queued;                /* their number (bounded by RLIMIT_SIGPENDING) */
 	struct waitq child_wq;        /* this process waits here for its children (wait4) */
 	struct waitq vfork_wq;        /* a vfork parent waits here */
 	struct waitq stop_wq;         /* its stopped threads wait here for SIGCONT */

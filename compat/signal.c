@@ -135,6 +135,16 @@ struct thread *sig_pick_thread(struct proc *p, int sig)
 void sig_flush_locked(struct proc *p, uint64_t set)
 {
 	p->sig_pending &= ~set;
+	for (struct sigq **pp = &p->rt_queue; *pp;) {
+		struct sigq *q = *pp;
+		if (set & SIGBIT(q->info.si_signo)) {
+			*pp = q->next;
+			p->rt_queued--;
+			kfree(q);
+		} else {
+			pp = &q->next;
+		}
+	}
 	for (struct thread *t = p->threads; t; t = t->proc_next)
 		t->sig_pending &= ~set;
 }
@@ -180,9 +190,21 @@ bool sig_send_locked(struct proc *p, struct thread *t, int sig, const struct sig
 		sig_wake(t);
 		return cont;
 	}
-	if (!(p->sig_pending & SIGBIT(sig)) || sig >= 32) {
+	if (!(p->sig_pending & SIGBIT(sig))) {
 		p->sig_info[sig - 1] = *info;
 		p->sig_pending |= SIGBIT(sig);
+	} else if (sig >= 32 && p->rt_queued < (int)MIN(p->rlim[RLIMIT_SIGPENDING_K].cur, 4096UL)) {
+		/* Real-time signals queue: each instance is delivered, in order. */
+		struct sigq *q = kmalloc(sizeof(*q));
+		if (q) {
+			q->info = *info;
+			q->next = NULL;
+			struct sigq **pp = &p->rt_queue;
+			while (*pp)
+				pp = &(*pp)->next;
+			*pp = q;
+			p->rt_queued++;
+		}
 	}
 	if (sig_fatal(p, sig)) {
 		/* Every thread leaves its waits: the taker ends the process. */
@@ -411,6 +433,17 @@ int sig_dequeue_locked(struct thread *t, struct proc *p, uint64_t allowed, struc
 	int sig = sig_next(set);
 	p->sig_pending &= ~SIGBIT(sig);
 	*info = p->sig_info[sig - 1];
+	for (struct sigq **pp = &p->rt_queue; *pp; pp = &(*pp)->next) {
+		struct sigq *q = *pp;
+		if (q->info.si_signo != sig)
+			continue;
+		*pp = q->next; /* the next instance becomes the pending one */
+		p->sig_info[sig - 1] = q->info;
+		p->sig_pending |= SIGBIT(sig);
+		p->rt_queued--;
+		kfree(q);
+		break;
+	}
 	return sig;
 }
 

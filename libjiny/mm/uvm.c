@@ -418,7 +418,7 @@ static int fill_page(struct mm *mm, struct uvma *v, uintptr_t va)
 	paddr_t pa = frame_new();
 	if (!pa)
 		return -ENOMEM;
-	*pte = pa | v->pte;
+	*pte = pa | (v->pte ? v->pte : PTE_P | PTE_NX); /* PROT_NONE: present, not PTE_U */
 	mm->rss++;
 	return 0;
 }
@@ -517,6 +517,14 @@ bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err)
 out:
 	mm_unlock(mm, f);
 	return ok;
+}
+
+bool uvm_mapped(struct mm *mm, uintptr_t va)
+{
+	uint64_t f = mm_lock(mm);
+	bool r = area_find(mm, va) != NULL;
+	mm_unlock(mm, f);
+	return r;
 }
 
 bool uvm_check(struct mm *mm, uintptr_t a, size_t n, bool write)
@@ -668,8 +676,17 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	bool anon = flags & MAP_ANONYMOUS;
-	if (!anon && type != MAP_PRIVATE && (prot & PROT_WRITE))
-		return -ENODEV; /* writable shared file mappings: not supported (no page cache yet) */
+	if (!anon) {
+		struct file *fl = fd_get(fd);
+		if (!fl)
+			return -EBADF;
+		unsigned acc = fl->flags & O_ACCMODE;
+		file_put(fl);
+		if (acc == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR))
+			return -EACCES;
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
+			return -ENODEV; /* writable shared file mappings: no page cache yet */
+	}
 	unsigned uflags = anon && type != MAP_PRIVATE ? UVMA_SHARED : 0;
 	uintptr_t at;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -712,13 +729,19 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 	}
 	if (r < 0)
 		return r;
-	if ((flags & MAP_POPULATE) && prot_pte(prot)) {
+	/* Shared anonymous memory is filled now: fork shares frames that exist
+	 * (there is no shared backing object to fill them later from). */
+	if (((flags & MAP_POPULATE) && prot_pte(prot)) || (uflags & UVMA_SHARED)) {
 		uint64_t f = mm_lock(mm);
 		struct uvma *v = area_find(mm, at);
-		for (uintptr_t va = at; v && !v->file && va < at + len; va += PAGE_SIZE)
-			if (fill_page(mm, v, va) < 0)
-				break;
+		int fr = 0;
+		for (uintptr_t va = at; v && !v->file && va < at + len && !fr; va += PAGE_SIZE)
+			fr = fill_page(mm, v, va);
 		mm_unlock(mm, f);
+		if (fr && (uflags & UVMA_SHARED)) {
+			uvm_munmap(mm, at, len);
+			return -ENOMEM;
+		}
 	}
 	return (long)at;
 }

@@ -80,6 +80,7 @@ int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct fi
 int uvm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 /* Serve a page fault at va (error code bits of #PF); false: the access is not allowed. */
 bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err);
+bool uvm_mapped(struct mm *mm, uintptr_t va); /* in an area (SIGSEGV's ACCERR vs MAPERR) */
 /* Is [a, a+n) mapped with the access (write) in areas of the current mm? */
 bool uvm_check(struct mm *mm, uintptr_t a, size_t n, bool write);
 size_t uvm_maps_text(struct mm *mm, char *buf, size_t cap); /* /proc/PID/maps */

@@ -145,6 +145,7 @@ void arch_cpu_init(void)
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DF);
 	set_gate(18, IST_MC);
+	idt[3].type = idt[4].type = 0xee; /* int3, into: allowed from ring 3 (SIGTRAP, SIGSEGV) */
 	load_cpu_state(c);
 }
 

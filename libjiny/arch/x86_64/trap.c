@@ -131,7 +131,8 @@ static void user_exception(struct trap_frame *f)
 		uintptr_t va = read_cr2();
 		if (t->mm && va < USER_END && uvm_fault(t->mm, va, f->error))
 			return;
-		signal_force_fault(SIGSEGV_K, (f->error & 1) ? SEGV_ACCERR_K : SEGV_MAPERR_K, va);
+		bool mapped = t->mm && va < USER_END && uvm_mapped(t->mm, va);
+		signal_force_fault(SIGSEGV_K, mapped ? SEGV_ACCERR_K : SEGV_MAPERR_K, va);
 		return;
 	}
 	if (v == 2) {
