@@ -476,3 +476,63 @@ long sys_sysinfo(struct sysinfo_k *s)
 	s->mem_unit = 1;
 	return 0;
 }
+
+/* ---- prctl: the few options programs use ---- */
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+
+long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	struct proc *p = proc_current();
+	struct thread *t = sched_current();
+	switch (option) {
+	case PR_SET_NAME: { /* the thread's name; the main thread's is the process's comm */
+		char name[16];
+		const char *u = (const char *)a2;
+		size_t n = 0;
+		while (n < sizeof(name) - 1) {
+			if (!uaccess_ok(u + n, 1, false))
+				return -EFAULT;
+			if (!(name[n] = u[n]))
+				break;
+			n++;
+		}
+		name[n] = 0;
+		uint64_t f = spin_lock_irqsave(&p->lock);
+		strlcpy(t->name, name, sizeof(t->name));
+		if (p != &hp_proc && p->pid == t->tid)
+			strlcpy(p->comm, name, sizeof(p->comm));
+		spin_unlock_irqrestore(&p->lock, f);
+		return 0;
+	}
+	case PR_GET_NAME:
+		if (!uaccess_ok((void *)a2, 16, true))
+			return -EFAULT;
+		memset((void *)a2, 0, 16);
+		strlcpy((char *)a2, t->name, 16);
+		return 0;
+	case PR_SET_PDEATHSIG:
+		return a2 > 64 ? -EINVAL : 0; /* accepted; not sent (orphans go to process 1) */
+	case PR_GET_PDEATHSIG:
+		if (!uaccess_ok((void *)a2, sizeof(int), true))
+			return -EFAULT;
+		*(int *)a2 = 0;
+		return 0;
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+		return a2 > 1 ? -EINVAL : 0;
+	case PR_SET_NO_NEW_PRIVS:
+		return a2 == 1 && !a3 && !a4 && !a5 ? 0 : -EINVAL;
+	case PR_GET_NO_NEW_PRIVS:
+		return 0;
+	}
+	return -EINVAL;
+}

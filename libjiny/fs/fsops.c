@@ -189,6 +189,19 @@ int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct 
 	int r;
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
+	if (!(flags & O_NOFOLLOW) && !strncmp(path, "/proc/", 6)) {
+		/* /proc/PID/fd/N of a pipe: the same open file (its text names no path). */
+		if (vfs_walk_at(NULL, path, 0, &d, NULL, NULL) == 0) {
+			struct vnode *vn = d->vnode;
+			struct file *f = vn && S_ISLNK(vn->mode) && vn->ops->magic_file ?
+					 vn->ops->magic_file(vn) : NULL;
+			dentry_put(d);
+			if (f) {
+				*out = f;
+				return 0;
+			}
+		}
+	}
 	if ((r = vfs_dirfd_dentry(dirfd, &start)) < 0 && path[0] != '/')
 		return r;
 	if (r < 0)

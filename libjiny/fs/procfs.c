@@ -1057,7 +1057,25 @@ static void proc_evict(struct vnode *vn)
 	kfree(vn->priv);
 }
 
+/* open() of /proc/PID/fd/N whose file has no path (pipes, eventfd...): that open file. */
+static struct file *proc_magic_file(struct vnode *vn)
+{
+	if (PN(vn)->kind != P_FD)
+		return NULL;
+	struct proc *p = node_proc(vn);
+	if (!p)
+		return NULL;
+	struct file *f = proc_fd_get(p, PN(vn)->fd);
+	proc_put(p);
+	if (f && f->dentry) {
+		file_put(f);
+		return NULL; /* a path: the link's text leads to it */
+	}
+	return f;
+}
+
 static const struct vnode_ops proc_vops = {
+	.magic_file = proc_magic_file,
 	.lookup = proc_lookup,
 	.readlink = proc_readlink,
 	.evict = proc_evict,

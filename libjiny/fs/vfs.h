@@ -160,6 +160,9 @@ struct vnode_ops {
 	/* renameat2(RENAME_EXCHANGE): swap two names atomically. Optional (-EINVAL). */
 	int (*exchange)(struct vnode *olddir, const char *oldname, size_t oldlen,
 			struct vnode *newdir, const char *newname, size_t newlen);
+	/* A "magic" link (/proc/PID/fd/N): the open file it stands for, referenced,
+	 * when that has no path (a pipe); NULL to follow the link's text. Optional. */
+	struct file *(*magic_file)(struct vnode *vn);
 };
 
 /* Attributes (stat). */

@@ -454,6 +454,11 @@ static bool file_fault(struct mm *mm, struct uvma *v, uintptr_t base)
 	struct file *fl = v->file;
 	uintptr_t fstart = v->fstart, fend = v->fend;
 	uint64_t foff = v->foff;
+	if (fl->vnode && base >= fstart && base < fend &&
+	    foff + (base - fstart) >= ALIGN_UP(READ_ONCE(fl->vnode->size), PAGE_SIZE)) {
+		mm->bus_fault = true; /* a page wholly past the end of the file: SIGBUS */
+		return false;
+	}
 	file_get(fl);
 	paddr_t pa = frame_new();
 	if (!pa) {
@@ -487,6 +492,7 @@ static bool file_fault(struct mm *mm, struct uvma *v, uintptr_t base)
 bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err)
 {
 	bool write = err & 2, fetch = err & 16;
+	mm->bus_fault = false;
 	uint64_t f = mm_lock(mm);
 	bool ok = false;
 	struct uvma *v = area_find(mm, va);

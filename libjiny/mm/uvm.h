@@ -59,6 +59,7 @@ struct mm {
 	int users;            /* threads running on it (CLONE_VM shares) */
 	uint64_t top_gen;     /* kernel upper-half generation copied in */
 	size_t rss;           /* pages mapped */
+	bool bus_fault;       /* the last failed uvm_fault was past a file's end (SIGBUS) */
 };
 
 void uvm_init(void);                      /* frame reference counts; after the page allocator */

@@ -204,6 +204,8 @@ long sys_wait4(int pid, int *wstatus, int options, void *rusage) SYS_EXPORT(wait
 long sys_waitid(int idtype, int id, struct siginfo_k *info, int options, void *rusage)
 	SYS_EXPORT(waitid);
 long sys_setpgid(int pid, int pgid) SYS_EXPORT(setpgid);
+long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+	SYS_EXPORT(prctl);
 long sys_getpgrp(void) SYS_EXPORT(getpgrp);
 long sys_setsid(void) SYS_EXPORT(setsid);
 long sys_getpgid(int pid) SYS_EXPORT(getpgid);

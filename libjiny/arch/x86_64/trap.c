@@ -131,6 +131,10 @@ static void user_exception(struct trap_frame *f)
 		uintptr_t va = read_cr2();
 		if (t->mm && va < USER_END && uvm_fault(t->mm, va, f->error))
 			return;
+		if (t->mm && t->mm->bus_fault) {
+			signal_force_fault(SIGBUS_K, BUS_ADRERR_K, va);
+			return;
+		}
 		bool mapped = t->mm && va < USER_END && uvm_mapped(t->mm, va);
 		signal_force_fault(SIGSEGV_K, mapped ? SEGV_ACCERR_K : SEGV_MAPERR_K, va);
 		return;
