@@ -46,7 +46,7 @@ static void init_thread(void *arg)
 		return; /* process 1 adopts it; the HP app ends the VM */
 	int st = 0;
 	long r;
-	while ((r = proc_wait(&hp_proc, pid, 0, &st, NULL, NULL)) == -ERESTARTSYS)
+	while ((r = proc_wait(&hp_proc, pid, 4 /* WEXITED */, &st, NULL, NULL)) == -ERESTARTSYS)
 		;
 	int status = (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff;
 	if (st & 0x7f)
@@ -57,8 +57,9 @@ static void init_thread(void *arg)
 /* Called by start.c after the initcalls: true when init replaces the HP app. */
 bool compat_launch_init(const struct cmdline *kcl)
 {
-	extern bool strace_on;
-	strace_on = cmdline_opt(kcl, "strace") != NULL;
+	extern int strace_on;
+	const char *st = cmdline_opt(kcl, "strace");
+	strace_on = !st ? 0 : !strcmp(st, "2") ? 2 : 1;
 	const char *init = cmdline_opt(kcl, "init");
 	if (!init)
 		return false;

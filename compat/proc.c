@@ -689,8 +689,6 @@ static bool wait_wake(void *arg)
 
 long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, uint64_t *cpu_ns)
 {
-	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
-		options |= WEXITED; /* wait4 */
 	for (;;) {
 		struct wait_cond w = { me, 0 };
 		struct proc *found = NULL;
@@ -763,7 +761,8 @@ long sys_wait4(int pid, int *wstatus, int options, void *rusage)
 		return -EFAULT;
 	int st = 0;
 	uint64_t ns = 0;
-	long r = proc_wait(proc_current(), pid, options & ~0xe0000000, &st, NULL, &ns);
+	/* wait4 always reports exits; WUNTRACED/WCONTINUED add stops and continues. */
+	long r = proc_wait(proc_current(), pid, (options & ~0xe0000000) | WEXITED, &st, NULL, &ns);
 	if (r > 0) {
 		if (wstatus)
 			*wstatus = st;
@@ -937,7 +936,7 @@ long sys_getsid(int pid)
 
 /* ---- the way in and out of ring 3 ---- */
 
-bool strace_on;
+int strace_on; /* 1: calls and results (kernel option strace), 2: entries too (strace=2) */
 
 /*
  * A system call from ring 3 (entry.S): the handler runs with user access
@@ -947,6 +946,9 @@ bool strace_on;
  */
 bool syscall_user(struct trap_frame *f)
 {
+	if (unlikely(strace_on > 1))
+		printk("[%d] > %s(%#lx, %#lx, %#lx)\n", proc_current()->pid,
+		       syscall_name((long)f->error) ?: "?", f->rdi, f->rsi, f->rdx);
 	user_access_begin();
 	long r = __jiny_syscall((long)f->error, (long)f->rdi, (long)f->rsi, (long)f->rdx,
 				(long)f->r10, (long)f->r8, (long)f->r9);

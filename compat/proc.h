@@ -174,7 +174,8 @@ uint64_t proc_cpu_ns(struct proc *p);
 
 /*
  * Wait for a child of 'me' matching pid (wait4 rules: >0, -1, 0, <-1) with
- * options (WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT): its pid, 0 (WNOHANG,
+ * options (WEXITED, WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT; waitid's bits, so
+ * wait4 adds WEXITED): its pid, 0 (WNOHANG,
  * none ready), -ECHILD or -ERESTARTSYS. *wstatus gets the wait status;
  * *code the CLD_* code for waitid.
  */
