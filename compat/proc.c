@@ -458,6 +458,8 @@ static void vfork_wake(void *arg)
 	waitq_wake_all(&p->vfork_wq, 0);
 }
 
+static void unlink_locked(struct proc *p, bool from_parent);
+
 /* The last thread is leaving: p becomes a zombie for its parent (or is reaped). */
 static void proc_zombify(struct proc *p)
 {
@@ -472,13 +474,14 @@ static void proc_zombify(struct proc *p)
 
 	struct proc *dead_orphans = NULL;
 	uint64_t f = spin_lock_irqsave(&plock);
-	/* Children go to process 1, which reaps them when they end. */
+	/* Children go to process 1, which reaps them when they end; zombies now. */
 	while (p->children) {
 		struct proc *c = p->children;
 		p->children = c->sibling;
 		c->parent = &hp_proc;
 		c->adopted = true;
 		if (c->state == PROC_ZOMBIE) {
+			unlink_locked(c, false);
 			c->sibling = dead_orphans;
 			dead_orphans = c;
 		} else {
@@ -487,37 +490,36 @@ static void proc_zombify(struct proc *p)
 		}
 	}
 	struct proc *parent = p->parent;
+	__atomic_add_fetch(&parent->refcount, 1, __ATOMIC_RELAXED); /* it may go meanwhile */
 	bool reap = p->adopted || proc_child_autoreap(parent);
 	p->state = PROC_ZOMBIE;
+	if (reap)
+		unlink_locked(p, true); /* never visible to wait4 */
 	parent->child_events++;
 	spin_unlock_irqrestore(&plock, f);
 
 	int st = p->exit_status;
 	int code = (st & 0x7f) ? ((st & 0x80) ? CLD_DUMPED_K : CLD_KILLED_K) : CLD_EXITED_K;
 	notify_parent(parent, p, code, (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff);
+	proc_put(parent);
 	for (struct proc *c = dead_orphans, *n; c; c = n) {
 		n = c->sibling;
-		c->sibling = NULL;
-		uint64_t f2 = spin_lock_irqsave(&plock);
-		c->sibling = hp_proc.children;
-		hp_proc.children = c;
-		spin_unlock_irqrestore(&plock, f2);
-		proc_reap(c);
+		proc_put(c); /* the table's reference */
 	}
 	if (reap)
-		proc_reap(p);
+		proc_put(p);
 }
 
-/* Remove a zombie from its parent and the table; drop the table's reference. */
-void proc_reap(struct proc *p)
+/* Take a zombie out of the table (and its parent's children); plock held. */
+static void unlink_locked(struct proc *p, bool from_parent)
 {
-	uint64_t f = spin_lock_irqsave(&plock);
 	struct proc *parent = p->parent;
-	for (struct proc **pp = &parent->children; *pp; pp = &(*pp)->sibling)
-		if (*pp == p) {
-			*pp = p->sibling;
-			break;
-		}
+	if (from_parent)
+		for (struct proc **pp = &parent->children; *pp; pp = &(*pp)->sibling)
+			if (*pp == p) {
+				*pp = p->sibling;
+				break;
+			}
 	for (struct proc **pp = &hp_proc.all_next; *pp; pp = &(*pp)->all_next)
 		if (*pp == p) {
 			*pp = p->all_next;
@@ -526,6 +528,13 @@ void proc_reap(struct proc *p)
 	parent->cutime_ns += p->utime_ns + p->cutime_ns;
 	parent->cstime_ns += p->stime_ns + p->cstime_ns;
 	nprocs--;
+}
+
+/* Remove a zombie from its parent and the table; drop the table's reference. */
+void proc_reap(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&plock);
+	unlink_locked(p, true);
 	spin_unlock_irqrestore(&plock, f);
 	proc_put(p);
 }
@@ -640,9 +649,11 @@ void proc_stop(int sig)
 	p->stop_unreported = true;
 	p->cont_unreported = false;
 	struct proc *parent = p->parent;
+	__atomic_add_fetch(&parent->refcount, 1, __ATOMIC_RELAXED);
 	parent->child_events++;
 	spin_unlock_irqrestore(&plock, f);
 	notify_parent(parent, p, CLD_STOPPED_K, sig);
+	proc_put(parent);
 	waitq_wait(&p->stop_wq, stop_over, p, 0);
 }
 
@@ -651,6 +662,7 @@ void proc_continue(struct proc *p)
 	uint64_t f = spin_lock_irqsave(&plock);
 	bool was = p->stopped;
 	struct proc *parent = p->parent;
+	__atomic_add_fetch(&parent->refcount, 1, __ATOMIC_RELAXED);
 	if (was) {
 		p->stopped = false;
 		p->stop_unreported = false;
@@ -661,6 +673,7 @@ void proc_continue(struct proc *p)
 	waitq_wake_all(&p->stop_wq, 0);
 	if (was)
 		notify_parent(parent, p, CLD_CONTINUED_K, SIGCONT_K);
+	proc_put(parent);
 }
 
 /* ---- wait ---- */
@@ -719,6 +732,8 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 			}
 			found = c;
 			__atomic_add_fetch(&c->refcount, 1, __ATOMIC_RELAXED);
+			if (reap)
+				unlink_locked(c, true); /* no other waiter can take it now */
 			break;
 		}
 		spin_unlock_irqrestore(&plock, f);
@@ -731,7 +746,7 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 			if (cpu_ns)
 				*cpu_ns = found->utime_ns;
 			if (reap)
-				proc_reap(found);
+				proc_put(found); /* the table's reference */
 			proc_put(found);
 			return fpid;
 		}
