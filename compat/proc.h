@@ -20,8 +20,10 @@
  *
  * Locking: proc_lock (a spinlock, irqsave) guards the pid table, the tree
  * (parent/children/sibling), pgid/sid and the zombie/stop state; p->lock
- * guards the thread list and signal state of one process. Order: proc_lock
- * before p->lock.
+ * guards the thread list and signal state of one process, and the pointers
+ * that other processes read through procfs (mm, fs, exe, cmdline, comm:
+ * changed under it by exec and exit; their owner may read them without
+ * it). Order: proc_lock before p->lock.
  */
 #ifndef JINY_COMPAT_PROC_H
 #define JINY_COMPAT_PROC_H
@@ -54,13 +56,21 @@ struct siginfo_k { /* siginfo_t, 128 bytes; the fields we fill */
 	} u;
 };
 
+struct sigq {
+	struct siginfo_k info;
+	struct sigq *next;
+};
+
 struct rlimit_k {
 	unsigned long cur, max;
 };
 #define RLIM_NLIMITS_K 16
 #define RLIMIT_NPROC_K 6
+#define RLIMIT_SIGPENDING_K 11
 #define RLIMIT_NOFILE_K 7
 #define RLIMIT_STACK_K 3
+
+#define PROC_NGROUPS 32          /* supplementary groups kept (setgroups: EINVAL above) */
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
@@ -77,6 +87,7 @@ struct proc {
 	int nthreads;                 /* live threads; p->lock */
 	volatile int state;           /* enum proc_state; proc_lock */
 	volatile bool exiting;        /* exit_group or a fatal signal: threads leave at once */
+	struct thread *volatile exec_owner; /* execve in a threaded process: the others leave */
 	int exit_status;              /* wait status (W* encoding), set when exiting starts */
 	/* Stop/continue (job control), reported to the parent by wait4. proc_lock. */
 	bool stopped;
@@ -85,11 +96,24 @@ struct proc {
 	/* Signals (compat/signal.c); p->lock. */
 	struct k_sigaction sigact[NSIG_K];
 	uint64_t sig_pending;         /* sent to the process (kill), any thread may take it */
-	struct siginfo_k sig_info[NSIG_K]; /* one queued instance per signal */
+	struct siginfo_k sig_info[NSIG_K]; /* the first queued instance of each signal */
+	struct sigq *rt_queue;        /* further instances of real-time signals, in order sent */
+	int rt_queued;                /* their number (bounded by RLIMIT_SIGPENDING) */
 	struct waitq child_wq;        /* this process waits here for its children (wait4) */
 	struct waitq vfork_wq;        /* a vfork parent waits here */
+	struct waitq stop_wq;         /* its stopped threads wait here for SIGCONT */
+	unsigned child_events;        /* bumped (proc_lock) when a child changes state */
+	struct proc *all_next;        /* every process (proc_lock) */
+	bool adopted;                 /* reparented to proc 1: reaped when it dies */
 	bool vfork_done;              /* the vfork child exec'd or exited */
-	struct rlimit_k rlim[RLIM_NLIMITS_K];
+	struct rlimit_k rlim[RLIM_NLIMITS_K]; /* compat/sys_ids.c; copied by fork (proc_ids_fork) */
+	/* Credentials (compat/sys_ids.c): real, effective, saved and file-system
+	 * ids and supplementary groups. Root semantics for the set*id calls; no
+	 * other code checks them. Written under p->lock, read without it. */
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t groups[PROC_NGROUPS];  /* sorted ascending, like Linux's */
+	int ngroups;
 	uint64_t start_ns;            /* for ps / times */
 	uint64_t utime_ns, stime_ns;  /* of exited threads */
 	uint64_t cutime_ns, cstime_ns; /* of waited-for children */
@@ -110,6 +134,9 @@ bool current_is_user(void);
 /* Find by pid with a reference (proc_put), or NULL. */
 struct proc *proc_get(int pid);
 void proc_put(struct proc *p);
+void proc_reap(struct proc *p);             /* a zombie leaves its parent and the table */
+/* The HP app's posix_spawn: a CLONE_VM|CLONE_VFORK child running fn(arg) on 'stack'. */
+long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg);
 /* Call fn for every live process (proc_lock held: fn must not sleep). */
 void proc_for_each(void (*fn)(struct proc *p, void *ctx), void *ctx);
 
@@ -135,11 +162,37 @@ int proc_pgrp_session(int pgid);            /* sid of the group, or -ESRCH */
 unsigned long proc_rlimit_cur(int res);
 
 /*
+ * compat/sys_ids.c: ids, limits, accounting.
+ * proc_rlimits_init: Linux's default limits (proc_init, for hp_proc; it
+ * does nothing when p has limits already). proc_ids_fork: a new process
+ * (fork, clone, spawn) gets a copy of its parent's credentials and limits.
+ * proc_cpu_ns: CPU time of p's threads, live and exited (ns).
+ */
+void proc_rlimits_init(struct proc *p);
+void proc_ids_fork(struct proc *child, const struct proc *parent);
+uint64_t proc_cpu_ns(struct proc *p);
+
+/*
+ * Wait for a child of 'me' matching pid (wait4 rules: >0, -1, 0, <-1) with
+ * options (WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT): its pid, 0 (WNOHANG,
+ * none ready), -ECHILD or -ERESTARTSYS. *wstatus gets the wait status;
+ * *code the CLD_* code for waitid.
+ */
+long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, uint64_t *cpu_ns);
+
+/* A new child process of parent (ids, limits, signal dispositions, a copy of
+ * the fd table), not yet running; NULL with *err = -EAGAIN (RLIMIT_NPROC) or -ENOMEM. */
+struct proc *proc_new_child(struct proc *parent, int *err);
+int proc_start_child(struct proc *child, struct thread *t); /* t is its first thread: pid */
+void proc_discard_child(struct proc *child);               /* never started */
+
+/*
  * exec.c: replace the current process's program. From ring 3 (execve) the
  * frame is the thread's user frame; from a kernel-mode process (a vfork/
  * CLONE_VM child of the HP app) it enters ring 3 and does not return.
  * Returns -errno on failure (the old program continues).
  */
+bool proc_exec_single(void); /* execve: make the caller its process's only thread */
 long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel);
 
 /*
@@ -147,7 +200,13 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
  * child of the calling process, with a copy of its fd table; returns its pid
  * or -errno (ENOENT, ENOEXEC with a message naming the file and the reason...).
  */
-int proc_spawn(const char *path, char *const argv[], char *const envp[]);
+#define SPAWN_TRUSTED 1u  /* kernel strings, not checked as the caller's pointers */
+#define SPAWN_SETSID 2u   /* the child leads a new session and process group */
+int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags);
+
+/* launch.c: start init= (after the initcalls); true when it replaces the HP app. */
+struct cmdline;
+bool compat_launch_init(const struct cmdline *kcl);
 
 /*
  * The way back to ring 3 (entry.S calls it with interrupts off and the user

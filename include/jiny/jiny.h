@@ -80,6 +80,17 @@ uint64_t jiny_clock_ns(void);
 /* The clock source in use, e.g. "kvmclock" or "tsc (calibrated against the PIT)". */
 const char *jiny_clock_source(void);
 
+/*
+ * Compat programs: start the static Linux ELF (or #! script) at 'path' in
+ * ring 3, in an address space of its own, as a child of the app (which can
+ * waitpid() for it and read its status). argv is NULL-terminated; envp NULL
+ * gives PATH, HOME and TERM. The child gets a copy of the app's fds (those
+ * with FD_CLOEXEC closed). Returns its pid, or -errno: -ENOENT, -EACCES,
+ * -ENOEXEC (not a static x86-64 ELF: the console says why), -E2BIG,
+ * -EAGAIN (RLIMIT_NPROC), -ENOMEM. posix_spawn() works too.
+ */
+int jiny_spawn(const char *path, char *const argv[], char *const envp[]);
+
 #ifdef __cplusplus
 }
 #endif

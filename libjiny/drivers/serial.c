@@ -1,7 +1,9 @@
 /*
- * serial.c - the 16550 UART at COM1 (0x3f8): the console. printk and the
- * console file (fds 0-2 of the HP app) write here; reads poll the receiver.
- * Works before anything else is set up (no interrupts, no memory).
+ * serial.c - the 16550 UART at COM1 (0x3f8): the console. printk writes
+ * here with serial_write() ('\n' sent as "\r\n"); the console tty
+ * (fs/console.c, fds 0-2 of the HP app) does its own output processing and
+ * uses serial_write_raw(); it polls the receiver for input. Works before
+ * anything else is set up (no interrupts, no memory).
  */
 #include "serial.h"
 #include "../arch/x86_64/io.h"
@@ -47,6 +49,14 @@ void serial_write(const char *s, size_t n)
 			serial_putc_raw('\r');
 		serial_putc_raw(s[i]);
 	}
+}
+
+void serial_write_raw(const char *s, size_t n)
+{
+	if (!serial_ok)
+		return;
+	for (size_t i = 0; i < n; i++)
+		serial_putc_raw(s[i]);
 }
 
 int serial_getc_nonblock(void)

@@ -1,107 +1,268 @@
 /*
- * console.c - the serial console as a character device (/dev/console,
- * /dev/tty, /dev/ttyS0; registered by devfs.c). A tty to programs: TCGETS/
- * TCSETS* keep one termios, TIOCGWINSZ answers 24x80, so stdio line-buffers
- * as on a terminal. Writes go straight to the 16550 (drivers/serial.c).
- * Reads poll the UART, sleeping 1 ms between looks (no receive interrupt
- * yet), and return at the end of a line; CR becomes LF (ICRNL). poll()
- * reports POLLIN when a byte is waiting; a small kernel thread, started by
- * the first poller, watches the UART every 1 ms while someone is queued on
- * console_wq and wakes them.
+ * console.c - the serial console as a tty: the character device behind
+ * /dev/console, /dev/tty and /dev/ttyS0 (registered by devfs.c), which are
+ * also fds 0-2 of the HP app. Typed bytes go through the line discipline
+ * (fs/ldisc.c: canonical editing and echo, raw mode per termios, ^C/^\/^Z);
+ * this file adds the device, the locking, blocking and the job-control side.
+ *
+ * Input: there is no UART receive interrupt yet, so typed bytes are pulled
+ * from the 16550 by console_pump(), which any thread may call: readers and
+ * pollers do before they look, and a kernel thread (console-rx), started by
+ * the first read, poll or TIOCSCTTY/TIOCSPGRP, does every 1 ms while someone
+ * waits or input came in the last 100 ms, else every 10 ms - so echo and ^C
+ * work while nobody reads, as on a terminal. Bytes the line discipline has
+ * no room for stay in the UART (QEMU holds back the rest).
+ * Reads block on console_wq, looking again every 1 ms, until the line
+ * discipline has something (canonical: a whole line or ^D; else VMIN/VTIME
+ * as on Linux), a signal is pending (-ERESTARTSYS), or return -EAGAIN with
+ * O_NONBLOCK. poll() reports POLLIN only when a read would not block.
+ * Output: writes and echo go through the line discipline's output
+ * processing (OPOST|ONLCR: '\n' -> "\r\n"), then to the UART unchanged
+ * (serial_write_raw; printk's serial_write converts on its own).
+ *
+ * Job control: the tty has a session (the one it is the controlling
+ * terminal of) and a foreground process group, both 1 - the HP app's - at
+ * boot. ^C, ^\ and ^Z send SIGINT, SIGQUIT, SIGTSTP to the foreground group
+ * (compat/signal.c). TIOCSCTTY (a session leader takes the tty; arg 1 steals
+ * it from a live session), TIOCNOTTY, TIOCGSID, TIOCGPGRP/TIOCSPGRP (a group
+ * of the caller's session) follow Linux, except that a process's own
+ * controlling tty is not recorded: a process whose session is the tty's is
+ * taken to have it. TIOCSWINSZ sends SIGWINCH to the foreground group when
+ * the size changes. TCGETS/TCSETS* move the kernel's 36-byte struct termios
+ * (ldisc.h), never a libc's larger one. Not done: SIGTTIN/SIGTTOU for
+ * background groups (every reader reads, every writer writes), SIGHUP when
+ * the session leader leaves or lets go (TIOCNOTTY), stopping output on ^S
+ * (IXON only swallows ^S/^Q).
  */
 #include "vfs.h"
+#include "ldisc.h"
 #include "../drivers/serial.h"
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
 #include "../syscall/sys.h"
+#include "../../compat/proc.h"
+#include "../../compat/signal.h"
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402
 #define TCSETSW 0x5403
 #define TCSETSF 0x5404
+#define TCSBRK 0x5409
+#define TCXONC 0x540a
+#define TCFLSH 0x540b
+#define TIOCSCTTY 0x540e
 #define TIOCGPGRP 0x540f
 #define TIOCSPGRP 0x5410
+#define TIOCOUTQ 0x5411
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
 #define FIONREAD 0x541b
-#define FIONBIO 0x5421
+#define TIOCNOTTY 0x5422
+#define TCSBRKP 0x5425
+#define TIOCGSID 0x5429
+
+#define TCIFLUSH 0
+#define TCOFLUSH 1
+#define TCIOFLUSH 2
+#define SIGWINCH_K 28
+
+#define FAST_POLL_NS 1000000ULL   /* 1 ms: someone waits, or input is coming */
+#define SLOW_POLL_NS 10000000ULL  /* 10 ms: idle, still catching ^C and type-ahead */
+#define BUSY_NS 100000000ULL      /* input within 100 ms counts as coming */
 
 struct winsize_k {
 	unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
-struct termios_k { /* struct termios of the Linux x86_64 ABI */
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line, c_cc[32];
-	uint32_t c_ispeed, c_ospeed;
-};
 
-static spinlock_t tty_lock = SPINLOCK_INIT; /* termios, winsize */
-static struct termios_k console_termios = {
-	.c_iflag = 0x500 /* ICRNL|IXON */, .c_oflag = 0x5 /* OPOST|ONLCR */,
-	.c_cflag = 0xbf /* B38400|CS8|CREAD */, .c_lflag = 0x8a3b /* ISIG|ICANON|ECHO.. */,
-	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26 },
-	.c_ispeed = 0xf, .c_ospeed = 0xf,
-};
-static struct winsize_k console_winsize = { 24, 80, 0, 0 };
+static struct {
+	spinlock_t lock;              /* everything here; taken inside console_wq's lock */
+	struct ldisc ld;
+	struct winsize_k winsize;
+	int session;                  /* sid the tty belongs to, 0: none */
+	int pgrp;                     /* foreground process group, 0: none */
+} tty = { .lock = SPINLOCK_INIT, .winsize = { 24, 80, 0, 0 }, .session = 1, .pgrp = 1 };
 
-static struct waitq console_wq;   /* pollers waiting for input */
-static struct waitq watcher_wq;   /* the watcher thread waits here for pollers */
+static struct waitq console_wq;   /* readers and pollers waiting for input */
 static bool watcher_started;
+static volatile bool pump_busy;   /* a thread is in console_pump */
+static uint8_t pump_echo[2 * LDISC_ECHO_MAX]; /* its echo; the pump_busy holder's */
+static volatile uint64_t last_rx_ns;
 
-static ssize_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+/*
+ * Move typed bytes from the UART through the line discipline, write their
+ * echo, send the signals they ask for and wake readers. One thread at a time
+ * does it; a caller that finds it busy goes on (that thread wakes it).
+ */
+static void console_pump(void)
 {
-	if (!n)
-		return 0;
-	char *p = buf;
-	size_t got = 0;
-	for (;;) {
-		int c;
-		while (got < n && (c = serial_getc_nonblock()) >= 0) {
-			p[got++] = (char)(c == '\r' ? '\n' : c);
-			if (c == '\r' || c == '\n')
-				return (ssize_t)got;
+	if (__atomic_exchange_n(&pump_busy, true, __ATOMIC_ACQUIRE))
+		return;
+	for (int round = 0; round < 64; round++) {
+		struct ldisc_out o = { pump_echo, sizeof(pump_echo), 0 };
+		size_t got = 0;
+		int sig = 0, pgrp = 0, c;
+		uint64_t fl = spin_lock_irqsave(&tty.lock);
+		while (o.cap - o.len >= LDISC_ECHO_MAX && ldisc_room(&tty.ld) &&
+		       (c = serial_getc_nonblock()) >= 0) {
+			got++;
+			if ((sig = ldisc_input(&tty.ld, (uint8_t)c, &o))) {
+				pgrp = tty.pgrp;
+				break;
+			}
 		}
-		if (got)
-			return (ssize_t)got;
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		sched_sleep_until(clock_ns() + 1000000);
+		spin_unlock_irqrestore(&tty.lock, fl);
+		if (o.len)
+			serial_write_raw((const char *)pump_echo, o.len);
+		if (sig && pgrp > 0)
+			signal_send_pgrp(pgrp, sig);
+		if (!got)
+			break;
+		last_rx_ns = clock_ns();
+		waitq_wake_all(&console_wq, POLLIN | POLLRDNORM);
 	}
+	__atomic_store_n(&pump_busy, false, __ATOMIC_RELEASE);
 }
 
-static ssize_t console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+static bool has_waiters(void)
 {
-	serial_write(buf, n);
-	return (ssize_t)n;
-}
-
-static bool has_pollers(void *unused)
-{
-	return console_wq.head.next != &console_wq.head;
+	return READ_ONCE(console_wq.head.next) != &console_wq.head;
 }
 
 static void console_watcher(void *unused)
 {
 	for (;;) {
-		waitq_wait(&watcher_wq, has_pollers, NULL, 0);
-		if (serial_rx_ready())
-			waitq_wake_all(&console_wq, POLLIN | POLLRDNORM);
-		sched_sleep_until(clock_ns() + 1000000);
+		console_pump();
+		uint64_t now = clock_ns();
+		bool busy = has_waiters() || now - last_rx_ns < BUSY_NS;
+		sched_sleep_until(now + (busy ? FAST_POLL_NS : SLOW_POLL_NS));
 	}
+}
+
+/* Start console-rx, once: the console is in interactive use. */
+static void console_watch(void)
+{
+	if (READ_ONCE(watcher_started) ||
+	    __atomic_exchange_n(&watcher_started, true, __ATOMIC_ACQ_REL))
+		return;
+	if (!thread_create("console-rx", PRIO_NORMAL, 0, console_watcher, NULL, 16384))
+		watcher_started = false;
+}
+
+/* Drop typed input: the line discipline's and what waits in the UART. */
+static void flush_input_locked(void)
+{
+	ldisc_flush_input(&tty.ld);
+	for (int i = 0; i < 64 && serial_getc_nonblock() >= 0; i++)
+		;
+}
+
+/* ---- read, write, poll ---- */
+
+/* waitq_wait condition (console_wq's lock held): stop waiting? */
+static bool read_wakeup(void *unused)
+{
+	uint64_t fl = spin_lock_irqsave(&tty.lock);
+	bool r = ldisc_readable(&tty.ld);
+	spin_unlock_irqrestore(&tty.lock, fl);
+	return r || serial_rx_ready() || signal_pending();
+}
+
+/*
+ * Canonical mode: one line (or what fits in n), blocking until a line is
+ * complete. Otherwise VMIN/VTIME as Linux's n_tty_read: VMIN 0 and VTIME 0
+ * takes what is there; VMIN 0 waits up to VTIME tenths for one byte; VMIN
+ * > 0 waits for min(VMIN, n) bytes, VTIME > 0 then being a timer restarted
+ * by each byte. Bytes go to the caller through a bounce buffer, so the
+ * caller's memory is never touched under the lock.
+ * Background reads (the reader's group not the foreground one) should stop
+ * the reader with SIGTTIN; not done: every reader reads.
+ */
+static ssize_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	uint8_t kbuf[256];
+	size_t got = 0;
+	uint64_t deadline = 0; /* VTIME timer, 0: none */
+
+	if (!n)
+		return 0;
+	console_watch();
+	for (;;) {
+		console_pump();
+		bool line_end = false;
+		size_t k = 0;
+		uint64_t fl = spin_lock_irqsave(&tty.lock);
+		bool canon = tty.ld.t.c_lflag & ICANON_K;
+		unsigned vmin = tty.ld.t.c_cc[VMIN_K], vtime = tty.ld.t.c_cc[VTIME_K];
+		if (ldisc_readable(&tty.ld))
+			k = ldisc_read(&tty.ld, kbuf, MIN(sizeof(kbuf), n - got), &line_end);
+		spin_unlock_irqrestore(&tty.lock, fl);
+		memcpy((uint8_t *)buf + got, kbuf, k);
+		got += k;
+		if (got == n)
+			return (ssize_t)got;
+		if (canon) {
+			if (line_end || (got && !k))
+				return (ssize_t)got; /* a line, or its rest was flushed (^C) */
+			if (k)
+				continue; /* more of the line than the bounce buffer */
+		} else {
+			if (!vmin && (!vtime || got))
+				return (ssize_t)got;
+			if (vmin && got >= vmin)
+				return (ssize_t)got;
+			if (k) {
+				if (vtime)
+					deadline = clock_ns() + vtime * 100000000ULL;
+				continue;
+			}
+			if (!vmin && !deadline)
+				deadline = clock_ns() + vtime * 100000000ULL;
+		}
+		if (f->flags & O_NONBLOCK)
+			return got ? (ssize_t)got : -EAGAIN;
+		if (signal_pending())
+			return got ? (ssize_t)got : -ERESTARTSYS;
+		uint64_t now = clock_ns();
+		if (deadline && now >= deadline)
+			return (ssize_t)got;
+		uint64_t until = now + FAST_POLL_NS;
+		if (deadline && deadline < until)
+			until = deadline;
+		waitq_wait(&console_wq, read_wakeup, NULL, until);
+	}
+}
+
+static ssize_t console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+	uint8_t in[256], out[2 * sizeof(in)];
+	for (size_t done = 0; done < n;) {
+		size_t k = MIN(n - done, sizeof(in)), used;
+		memcpy(in, (const uint8_t *)buf + done, k); /* the caller's memory, outside the lock */
+		for (size_t off = 0; off < k; off += used) {
+			uint64_t fl = spin_lock_irqsave(&tty.lock);
+			size_t m = ldisc_output(&tty.ld, in + off, k - off, &used, out, sizeof(out));
+			spin_unlock_irqrestore(&tty.lock, fl);
+			serial_write_raw((const char *)out, m);
+		}
+		done += k;
+	}
+	return (ssize_t)n;
 }
 
 static unsigned console_poll(struct file *f, struct poll_table *pt)
 {
+	console_pump();
 	if (pt && pt->queue) {
 		pt->queue(pt, &console_wq);
-		if (!__atomic_exchange_n(&watcher_started, true, __ATOMIC_ACQ_REL)) {
-			if (!thread_create("console-rx", PRIO_NORMAL, 0, console_watcher, NULL, 16384))
-				watcher_started = false;
-		}
-		waitq_wake_all(&watcher_wq, 0);
+		console_watch();
 	}
-	return POLLOUT | POLLWRNORM | (serial_rx_ready() ? POLLIN | POLLRDNORM : 0);
+	uint64_t fl = spin_lock_irqsave(&tty.lock);
+	bool in = ldisc_poll_ready(&tty.ld);
+	spin_unlock_irqrestore(&tty.lock, fl);
+	return POLLOUT | POLLWRNORM | (in ? POLLIN | POLLRDNORM : 0);
 }
+
+/* ---- ioctl ---- */
 
 /* The size of an ioctl's argument and whether it is written (for the pointer check). */
 static size_t ioctl_argsize(unsigned long req, bool *write)
@@ -111,10 +272,85 @@ static size_t ioctl_argsize(unsigned long req, bool *write)
 	case TCSETS: case TCSETSW: case TCSETSF: return sizeof(struct termios_k);
 	case TIOCGWINSZ: *write = true; return sizeof(struct winsize_k);
 	case TIOCSWINSZ: return sizeof(struct winsize_k);
-	case TIOCGPGRP: case FIONREAD: *write = true; return sizeof(int);
+	case TIOCGPGRP: case TIOCGSID: case FIONREAD: case TIOCOUTQ: *write = true; return sizeof(int);
 	case TIOCSPGRP: return sizeof(int);
 	}
 	return 0;
+}
+
+/* The caller's ids; proc_current() may be NULL before compat/ (then pid 1's). */
+static void caller_ids(int *pid, int *pgid, int *sid)
+{
+	struct proc *p = proc_current();
+	*pid = p ? p->pid : 1;
+	*pgid = p ? READ_ONCE(p->pgid) : 1;
+	*sid = p ? READ_ONCE(p->sid) : 1;
+}
+
+static int tty_session(void)
+{
+	uint64_t fl = spin_lock_irqsave(&tty.lock);
+	int s = tty.session;
+	spin_unlock_irqrestore(&tty.lock, fl);
+	return s;
+}
+
+/* Job control: TIOCSCTTY, TIOCNOTTY, TIOCGSID, TIOCGPGRP, TIOCSPGRP. */
+static long job_ioctl(unsigned long req, unsigned long arg)
+{
+	int pid, pgid, sid, s = tty_session();
+	uint64_t fl;
+
+	caller_ids(&pid, &pgid, &sid);
+	if (req == TIOCSCTTY) {
+		if (pid != sid)
+			return -EPERM;     /* not a session leader */
+		if (s == sid)
+			return 0;
+		if (s && arg != 1 && proc_pgrp_exists(s))
+			return -EPERM;     /* another live session's; arg 1 steals (we are root) */
+		fl = spin_lock_irqsave(&tty.lock);
+		tty.session = sid;
+		tty.pgrp = pgid;
+		spin_unlock_irqrestore(&tty.lock, fl);
+		console_watch();
+		return 0;
+	}
+	if (!s || s != sid)
+		return -ENOTTY;            /* not the caller's controlling tty */
+	switch (req) {
+	case TIOCNOTTY:
+		if (pid == sid) {          /* the leader lets go (no SIGHUP sent) */
+			fl = spin_lock_irqsave(&tty.lock);
+			tty.session = tty.pgrp = 0;
+			spin_unlock_irqrestore(&tty.lock, fl);
+		}
+		return 0;
+	case TIOCGSID:
+		*(int *)arg = s;
+		return 0;
+	case TIOCGPGRP:
+		fl = spin_lock_irqsave(&tty.lock);
+		int fg = tty.pgrp;
+		spin_unlock_irqrestore(&tty.lock, fl);
+		*(int *)arg = fg;
+		return 0;
+	case TIOCSPGRP: {
+		int want = *(int *)arg;
+		if (want < 0)
+			return -EINVAL;
+		if (!proc_pgrp_exists(want))
+			return -ESRCH;
+		if (proc_pgrp_session(want) != sid)
+			return -EPERM;
+		fl = spin_lock_irqsave(&tty.lock);
+		tty.pgrp = want;
+		spin_unlock_irqrestore(&tty.lock, fl);
+		console_watch();
+		return 0;
+	}
+	}
+	return -ENOTTY;
 }
 
 static long console_ioctl(struct file *f, unsigned long req, unsigned long arg)
@@ -126,48 +362,76 @@ static long console_ioctl(struct file *f, unsigned long req, unsigned long arg)
 	if (need && !uaccess_ok(p, need, out))
 		return -EFAULT;
 	switch (req) {
-	case TCGETS:
-		fl = spin_lock_irqsave(&tty_lock);
-		struct termios_k t = console_termios;
-		spin_unlock_irqrestore(&tty_lock, fl);
+	case TCGETS: {
+		fl = spin_lock_irqsave(&tty.lock);
+		struct termios_k t = tty.ld.t;
+		spin_unlock_irqrestore(&tty.lock, fl);
 		memcpy(p, &t, sizeof(t));
 		return 0;
+	}
 	case TCSETS:
-	case TCSETSW:
+	case TCSETSW:   /* output is written synchronously: nothing to drain */
 	case TCSETSF: {
 		struct termios_k t;
 		memcpy(&t, p, sizeof(t));
-		fl = spin_lock_irqsave(&tty_lock);
-		console_termios = t;
-		spin_unlock_irqrestore(&tty_lock, fl);
+		fl = spin_lock_irqsave(&tty.lock);
 		if (req == TCSETSF)
-			while (serial_getc_nonblock() >= 0)
-				;
+			flush_input_locked();
+		ldisc_set_termios(&tty.ld, &t);
+		spin_unlock_irqrestore(&tty.lock, fl);
+		waitq_wake_all(&console_wq, POLLIN | POLLRDNORM); /* VMIN/ICANON may make input readable */
 		return 0;
 	}
 	case TIOCGWINSZ: {
-		fl = spin_lock_irqsave(&tty_lock);
-		struct winsize_k ws = console_winsize;
-		spin_unlock_irqrestore(&tty_lock, fl);
+		fl = spin_lock_irqsave(&tty.lock);
+		struct winsize_k ws = tty.winsize;
+		spin_unlock_irqrestore(&tty.lock, fl);
 		memcpy(p, &ws, sizeof(ws));
 		return 0;
 	}
 	case TIOCSWINSZ: {
 		struct winsize_k ws;
 		memcpy(&ws, p, sizeof(ws));
-		fl = spin_lock_irqsave(&tty_lock);
-		console_winsize = ws;
-		spin_unlock_irqrestore(&tty_lock, fl);
+		fl = spin_lock_irqsave(&tty.lock);
+		bool changed = memcmp(&ws, &tty.winsize, sizeof(ws)) != 0;
+		tty.winsize = ws;
+		int fg = tty.pgrp;
+		spin_unlock_irqrestore(&tty.lock, fl);
+		if (changed && fg > 0)
+			signal_send_pgrp(fg, SIGWINCH_K);
 		return 0;
 	}
+	case FIONREAD: {
+		console_pump();
+		fl = spin_lock_irqsave(&tty.lock);
+		size_t n = ldisc_avail(&tty.ld);
+		spin_unlock_irqrestore(&tty.lock, fl);
+		*(int *)p = (int)n;
+		return 0;
+	}
+	case TIOCOUTQ:
+		*(int *)p = 0; /* nothing queued: writes are synchronous */
+		return 0;
+	case TCFLSH:
+		if (arg > TCIOFLUSH)
+			return -EINVAL;
+		if (arg != TCOFLUSH) {
+			fl = spin_lock_irqsave(&tty.lock);
+			flush_input_locked();
+			spin_unlock_irqrestore(&tty.lock, fl);
+		}
+		return 0;
+	case TCXONC:   /* TCOOFF, TCOON, TCIOFF, TCION: accepted, no flow control */
+		return arg <= 3 ? 0 : -EINVAL;
+	case TCSBRK:   /* tcdrain (arg 1) and tcsendbreak: nothing to wait for */
+	case TCSBRKP:
+		return 0;
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+	case TIOCGSID:
 	case TIOCGPGRP:
-		*(int *)p = 1;
-		return 0;
 	case TIOCSPGRP:
-		return 0;
-	case FIONREAD:
-		*(int *)p = serial_rx_ready() ? 1 : 0;
-		return 0;
+		return job_ioctl(req, arg);
 	}
 	return -ENOTTY;
 }
@@ -175,7 +439,7 @@ static long console_ioctl(struct file *f, unsigned long req, unsigned long arg)
 void console_init(void)
 {
 	waitq_init(&console_wq);
-	waitq_init(&watcher_wq);
+	ldisc_init(&tty.ld, NULL);
 }
 
 const struct file_ops console_fops = {
@@ -184,3 +448,12 @@ const struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 	.poll = console_poll,
 };
+
+/* The console becomes the controlling tty of session sid, pgrp in the foreground (init=). */
+void console_set_session(int sid, int pgrp)
+{
+	uint64_t fl = spin_lock_irqsave(&tty.lock);
+	tty.session = sid;
+	tty.pgrp = pgrp;
+	spin_unlock_irqrestore(&tty.lock, fl);
+}

@@ -10,7 +10,8 @@
  * ours: never both in the other order), reports the items whose events
  * match, and puts level-triggered ones back so they are asked again next
  * time; edge-triggered ones wait for the next callback; one-shot ones are
- * disabled until EPOLL_CTL_MOD.
+ * disabled until EPOLL_CTL_MOD. A signal to a compat process ends a wait
+ * with EINTR (never restarted, as on Linux); epoll_pwait waits under its mask.
  *
  * As on Linux, an item does not keep its file open: when the file's last
  * reference goes (every fd closed), file_put() calls epoll_file_release()
@@ -22,6 +23,7 @@
 #include "../syscall/sys.h"
 #include "../mm/mm.h"
 #include "../arch/x86_64/arch.h"
+#include "../../compat/signal.h"
 
 #define EPOLL_CLOEXEC O_CLOEXEC
 #define EPOLL_CTL_ADD 1
@@ -380,16 +382,24 @@ long sys_epoll_pwait(int epfd, struct epoll_event_k *events, int maxevents, int 
 		ret = -EINVAL;
 		goto out;
 	}
+	if ((ret = signal_mask_begin(sigmask, sigsetsize)) < 0)
+		goto out;
 	uint64_t deadline = timeout > 0 ? clock_ns() + (uint64_t)timeout * 1000000 : 0;
 	for (;;) {
 		ret = ep_harvest(ep, events, maxevents);
 		if (ret || timeout == 0)
 			break;
-		if (waitq_wait(&ep->wq, ep_has_ready, ep, deadline) == -ETIMEDOUT) {
+		int w = waitq_wait_intr(&ep->wq, ep_has_ready, ep, deadline);
+		if (w == -ETIMEDOUT) {
 			ret = ep_harvest(ep, events, maxevents);
 			break;
 		}
+		if (w < 0) { /* a signal (compat processes): EINTR, never restarted (Linux) */
+			ret = -EINTR;
+			break;
+		}
 	}
+	signal_mask_end(ret == -EINTR);
 out:
 	file_put(ef);
 	return ret;

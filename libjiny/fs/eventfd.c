@@ -2,12 +2,14 @@
  * eventfd.c - eventfd2(2): a 64-bit counter behind a file descriptor.
  * read takes the count (or 1 with EFD_SEMAPHORE) and blocks at zero; write
  * adds and blocks when the sum would reach 2^64-1. Readiness changes wake
- * the counter's wait queue, which also carries poll/epoll callbacks.
+ * the counter's wait queue, which also carries poll/epoll callbacks. A
+ * signal to a compat process interrupts a blocked read or write.
  */
 #include "vfs.h"
 #include "anon.h"
 #include "../syscall/sys.h"
 #include "../mm/mm.h"
+#include "../../compat/signal.h"
 
 #define EFD_SEMAPHORE 1
 #define EFD_CLOEXEC O_CLOEXEC
@@ -50,7 +52,8 @@ static ssize_t efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 		spin_unlock_irqrestore(&e->wq.lock, fl);
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		waitq_wait(&e->wq, can_read, e, 0);
+		if (waitq_wait_intr(&e->wq, can_read, e, 0) < 0)
+			return -ERESTARTSYS;
 	}
 }
 
@@ -76,7 +79,8 @@ static ssize_t efd_write(struct file *f, const void *buf, size_t n, uint64_t *po
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		struct write_wait w = { e, v };
-		waitq_wait(&e->wq, can_write, &w, 0);
+		if (waitq_wait_intr(&e->wq, can_write, &w, 0) < 0)
+			return -ERESTARTSYS;
 	}
 }
 

@@ -10,8 +10,8 @@
 #include "vfs.h"
 #include "../mm/mm.h"
 #include "../sched/preempt.h"
-
-unsigned long proc_nofile_limit(void); /* syscall/sys_proc.c */
+#include "../sched/sched.h"
+#include "../../compat/proc.h"
 
 struct file *file_alloc(struct vnode *vn, struct dentry *d, const struct file_ops *ops,
 			unsigned flags)
@@ -58,6 +58,19 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+/*
+ * Only the calling thread can change its fd table: the HP app while it is
+ * the only thread, or a single-threaded compat process (fd tables are per
+ * process). fd_peek() is then safe without references.
+ */
+bool fd_table_private(void)
+{
+	struct thread *t = sched_current();
+	if (t->mm)
+		return READ_ONCE(t->proc->nthreads) == 1;
+	return sched_single_thread();
+}
+
 static struct fdtable *fdt(void)
 {
 	return &vfs_task()->fds;
@@ -65,7 +78,7 @@ static struct fdtable *fdt(void)
 
 static int fd_limit(void)
 {
-	unsigned long l = proc_nofile_limit();
+	unsigned long l = proc_rlimit_cur(RLIMIT_NOFILE_K);
 	return l > FD_MAX ? FD_MAX : (int)l;
 }
 
@@ -172,15 +185,19 @@ struct file *fd_peek(int fd)
 }
 
 /* The hot path of every read and write: no interrupt masking (preempt.h). */
-struct file *fd_get(int fd)
+struct file *fdt_get(struct fdtable *t, int fd)
 {
-	struct fdtable *t = fdt();
 	struct file *f = NULL;
 	spin_lock_preempt(&t->lock);
 	if (fd >= 0 && fd < t->size && (f = t->files[fd]))
 		__atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
 	spin_unlock_preempt(&t->lock);
 	return f;
+}
+
+struct file *fd_get(int fd)
+{
+	return fdt_get(fdt(), fd);
 }
 
 int fd_close(int fd)
@@ -200,10 +217,9 @@ int fd_close(int fd)
 	return 0;
 }
 
-/* The lowest open fd >= from, or -1 (for /proc/self/fd). */
-int fd_next_open(int from)
+/* The lowest open fd >= from, or -1 (for /proc/PID/fd). */
+int fdt_next_open(struct fdtable *t, int from)
 {
-	struct fdtable *t = fdt();
 	int r = -1;
 	uint64_t fl = spin_lock_irqsave(&t->lock);
 	for (int i = MAX(from, 0); i < t->size; i++)
@@ -213,6 +229,11 @@ int fd_next_open(int from)
 		}
 	spin_unlock_irqrestore(&t->lock, fl);
 	return r;
+}
+
+int fd_next_open(int from)
+{
+	return fdt_next_open(fdt(), from);
 }
 
 int fd_get_cloexec(int fd)
@@ -259,4 +280,89 @@ void vfs_open_std_fds(void)
 		}
 		fd_install_at(fd, f, 0);
 	}
+}
+
+/* ---- whole contexts, for processes (compat/proc.c) ---- */
+
+/* A copy for a new process (fork): same open files (shared offsets), cwd, root, umask. */
+struct fs_context *fs_context_clone(struct fs_context *src)
+{
+	struct fs_context *c = kzalloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fds.lock = (spinlock_t)SPINLOCK_INIT;
+	c->fds.max = src->fds.max;
+	c->umask = src->umask;
+	uint64_t fl = spin_lock_irqsave(&src->fds.lock);
+	int size = src->fds.size;
+	spin_unlock_irqrestore(&src->fds.lock, fl);
+	if (size) {
+		c->fds.files = kzalloc(sizeof(struct file *) * size);
+		c->fds.cloexec = kzalloc(size);
+		if (!c->fds.files || !c->fds.cloexec) {
+			kfree(c->fds.files);
+			kfree(c->fds.cloexec);
+			kfree(c);
+			return NULL;
+		}
+	}
+	fl = spin_lock_irqsave(&src->fds.lock);
+	int n = MIN(size, src->fds.size); /* it may have grown meanwhile: extra fds are not copied */
+	for (int i = 0; i < n; i++) {
+		struct file *f = src->fds.files[i];
+		if (f) {
+			file_get(f);
+			c->fds.files[i] = f;
+			c->fds.cloexec[i] = src->fds.cloexec[i];
+		}
+	}
+	c->fds.size = size;
+	spin_unlock_irqrestore(&src->fds.lock, fl);
+	c->cwd = src->cwd;
+	c->root = src->root;
+	if (c->cwd)
+		dentry_get(c->cwd);
+	if (c->root)
+		dentry_get(c->root);
+	return c;
+}
+
+/* Close the fds of [from, size) matching 'cloexec_only'; the table stays. */
+static void fdt_close_all(struct fdtable *t, bool cloexec_only)
+{
+	for (int i = 0;; i++) {
+		uint64_t fl = spin_lock_irqsave(&t->lock);
+		if (i >= t->size) {
+			spin_unlock_irqrestore(&t->lock, fl);
+			break;
+		}
+		struct file *f = t->files[i];
+		if (f && (!cloexec_only || t->cloexec[i])) {
+			t->files[i] = NULL;
+			t->cloexec[i] = 0;
+		} else {
+			f = NULL;
+		}
+		spin_unlock_irqrestore(&t->lock, fl);
+		if (f) {
+			if (f->vnode && f->vnode->locks)
+				vfs_lock_release_all(f->vnode);
+			file_put(f);
+		}
+	}
+}
+
+void fs_context_close_on_exec(struct fs_context *c) { fdt_close_all(&c->fds, true); }
+
+/* The process is gone: every fd closed, the context freed. */
+void fs_context_release(struct fs_context *c)
+{
+	fdt_close_all(&c->fds, false);
+	if (c->cwd)
+		dentry_put(c->cwd);
+	if (c->root)
+		dentry_put(c->root);
+	kfree(c->fds.files);
+	kfree(c->fds.cloexec);
+	kfree(c);
 }

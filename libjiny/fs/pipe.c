@@ -3,8 +3,10 @@
  * write end. Readers block (waitq rd_wq) while it is empty and writers
  * remain; writers block (wr_wq) while it is full and readers remain. A read
  * with no writers left returns 0 (EOF); a write with no readers left fails
- * with EPIPE (SIGPIPE is not sent: signal delivery comes with the compat
- * issue). Writes of at most PIPE_BUF bytes are atomic: they wait for room
+ * with EPIPE and, from a compat process, raises SIGPIPE on the writing
+ * thread (the HP app gets EPIPE alone). A signal to a compat process
+ * interrupts those waits (-ERESTARTSYS, or the bytes already written), as
+ * on Linux. Writes of at most PIPE_BUF bytes are atomic: they wait for room
  * for the whole write. Every change also wakes vnode->poll_wq with the new
  * events, for poll/select/epoll (file_ops.poll queues callers there).
  *
@@ -15,6 +17,8 @@
  */
 #include "vfs.h"
 #include "../mm/mm.h"
+#include "../sched/sched.h"
+#include "../../compat/signal.h"
 
 #define PIPE_SIZE 65536
 #define PIPE_BUF 4096
@@ -99,7 +103,8 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 			return -EAGAIN;
 		}
 		kmutex_unlock(&p->lock);
-		waitq_wait(&p->rd_wq, can_read, p, 0);
+		if (waitq_wait_intr(&p->rd_wq, can_read, p, 0) < 0)
+			return -ERESTARTSYS;
 		kmutex_lock(&p->lock);
 	}
 	size_t k = MIN(n, p->len), first = MIN(k, PIPE_SIZE - p->head);
@@ -138,7 +143,11 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
 			kmutex_unlock(&p->lock);
 			if (done)
 				pipe_wake(p, true, false, POLLIN | POLLRDNORM);
-			waitq_wait(&p->wr_wq, can_write, &w, 0);
+			if (waitq_wait_intr(&p->wr_wq, can_write, &w, 0) < 0) {
+				err = -ERESTARTSYS;
+				kmutex_lock(&p->lock);
+				break;
+			}
 			kmutex_lock(&p->lock);
 			continue;
 		}
@@ -154,6 +163,8 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
 		vfs_touch(p->vn, false, true);
 		pipe_wake(p, true, false, POLLIN | POLLRDNORM);
 	}
+	if (err == -EPIPE && current_is_user())
+		signal_send_thread(sched_current(), SIGPIPE_K, NULL);
 	return done ? (ssize_t)done : err;
 }
 
@@ -261,6 +272,8 @@ static bool fifo_has_peer(void *arg)
 	return w->need ? READ_ONCE(w->p->readers) > 0 : READ_ONCE(w->p->writers) > 0;
 }
 
+static void fifo_release(struct file *f);
+
 int fifo_open(struct vnode *vn, struct file *f)
 {
 	unsigned acc = f->flags & O_ACCMODE;
@@ -294,7 +307,10 @@ int fifo_open(struct vnode *vn, struct file *f)
 	/* POSIX: an open for reading waits for a writer and vice versa (not O_RDWR). */
 	if (acc != O_RDWR && !(f->flags & O_NONBLOCK)) {
 		struct write_wait w = { p, acc == O_WRONLY };
-		waitq_wait(acc == O_WRONLY ? &p->wr_wq : &p->rd_wq, fifo_has_peer, &w, 0);
+		if (waitq_wait_intr(acc == O_WRONLY ? &p->wr_wq : &p->rd_wq, fifo_has_peer, &w, 0) < 0) {
+			fifo_release(f); /* a failed open gets no release of its own */
+			return -ERESTARTSYS;
+		}
 	}
 	return 0;
 }

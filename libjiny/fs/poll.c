@@ -7,12 +7,19 @@
  * the timeout passes, then asks again. The wake-up cannot be lost: the
  * thread marks itself blocked before its last look at 'triggered', and a
  * callback sets 'triggered' before waking it.
+ *
+ * A signal to a compat process ends the wait (the HP app never gets one):
+ * poll restarts after a signal that ran no handler (forever: the call
+ * again; with a timeout: through restart_syscall, with what is left),
+ * ppoll/select/pselect6 return -ERESTARTNOHAND and write back the time
+ * left, as Linux does; ppoll/pselect6 run under their signal mask.
  */
 #include "poll.h"
 #include "../sched/sched.h"
 #include "../syscall/sys.h"
 #include "../arch/x86_64/arch.h"
 #include "../mm/mm.h"
+#include "../../compat/signal.h"
 
 static void poll_wake(struct waitq_entry *e, unsigned key)
 {
@@ -54,18 +61,23 @@ void poll_wait_done(struct poll_wait *pw)
 	pw->entries = NULL;
 }
 
-/* Sleep until a callback fires or deadline (0 = never): false on timeout. */
-bool poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns)
+/* Sleep until a callback fires or deadline (0 = never): 1, 0 on timeout, -EINTR on a signal. */
+int poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns)
 {
 	if (deadline_ns && clock_ns() >= deadline_ns)
-		return false;
+		return 0;
 	uint64_t f = irq_save();
 	struct thread *me = sched_current();
 	__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&pw->triggered, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&pw->triggered, __ATOMIC_SEQ_CST)) {
 		me->state = THREAD_RUNNING;
-	else
+	} else if (signal_pending()) {
+		me->state = THREAD_RUNNING;
+		irq_restore(f);
+		return -EINTR;
+	} else {
 		sched_block(deadline_ns);
+	}
 	irq_restore(f);
 	__atomic_store_n(&pw->triggered, false, __ATOMIC_SEQ_CST);
 	return !deadline_ns || clock_ns() < deadline_ns;
@@ -107,11 +119,46 @@ static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, b
 			break;
 		if (!forever && !deadline_ns)
 			break; /* timeout 0: just a look */
-		if (!poll_wait_sleep(&pw, forever ? 0 : deadline_ns))
+		int s = poll_wait_sleep(&pw, forever ? 0 : deadline_ns);
+		if (s <= 0) {
+			if (s < 0)
+				pw.error = s;
 			break;
+		}
 	}
 	poll_wait_done(&pw);
 	return ready ? ready : pw.error;
+}
+
+/*
+ * poll with a deadline (0: a timeout of 0) or forever. A signal: restarted
+ * when no handler ran, forever as the call again, with a deadline through
+ * restart_syscall so the time already waited counts (Linux's restart_block).
+ */
+static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, bool forever);
+
+static long poll_restart(struct restart_block *rb)
+{
+	struct pollfd *fds = (struct pollfd *)rb->arg[0];
+	unsigned long n = rb->arg[1];
+	if (!uaccess_ok(fds, n * sizeof(*fds), true))
+		return -EFAULT;
+	return poll_until(fds, n, rb->arg[2], false);
+}
+
+static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, bool forever)
+{
+	long r = do_poll(fds, n, deadline, forever);
+	if (r != -EINTR)
+		return r;
+	if (forever)
+		return -ERESTARTNOHAND;
+	struct restart_block *rb = signal_restart_block();
+	if (!rb || !deadline)
+		return -EINTR;
+	rb->fn = poll_restart;
+	rb->arg[0] = (uint64_t)fds, rb->arg[1] = n, rb->arg[2] = deadline;
+	return -ERESTART_RESTARTBLOCK;
 }
 
 long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
@@ -121,7 +168,18 @@ long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
 	if (!uaccess_ok(fds, n * sizeof(*fds), true))
 		return -EFAULT;
 	uint64_t deadline = timeout_ms > 0 ? clock_ns() + (uint64_t)timeout_ms * 1000000 : 0;
-	return do_poll(fds, n, deadline, timeout_ms < 0);
+	return poll_until(fds, n, deadline, timeout_ms < 0);
+}
+
+/* Write the time left until deadline back into a user timespec (ppoll, pselect6). */
+static void ts_left(const struct timespec *ts, uint64_t deadline)
+{
+	struct timespec *w = (struct timespec *)ts;
+	if (!ts || !deadline || !uaccess_ok(w, sizeof(*w), true))
+		return;
+	uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
+	w->tv_sec = (long)(left / 1000000000ULL);
+	w->tv_nsec = (long)(left % 1000000000ULL);
 }
 
 /* A timespec timeout: *deadline (0 for a zero timeout), *forever for NULL. */
@@ -154,8 +212,15 @@ long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
 	long r = ts_deadline(ts, &deadline, &forever);
 	if (r < 0)
 		return r;
-	/* The signal mask: signals are not delivered to handlers yet, nothing to swap. */
-	return do_poll(fds, n, deadline, forever);
+	if ((r = signal_mask_begin(sigmask, sigsetsize)) < 0)
+		return r;
+	r = do_poll(fds, n, deadline, forever);
+	if (r == -EINTR) {
+		r = -ERESTARTNOHAND;
+		ts_left(ts, deadline);
+	}
+	signal_mask_end(r == -ERESTARTNOHAND);
+	return r;
 }
 
 /* select: fd_set bitmaps in, the ready ones out (in place). */
@@ -220,11 +285,23 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 			break;
 		if (!forever && !deadline)
 			break;
-		if (!poll_wait_sleep(&pw, forever ? 0 : deadline))
+		int s = poll_wait_sleep(&pw, forever ? 0 : deadline);
+		if (s <= 0) {
+			if (s < 0)
+				pw.error = -ERESTARTNOHAND;
 			break;
+		}
 	}
 	if (!ready && pw.error)
 		ready = pw.error;
+	if (ready == -ERESTARTNOHAND) { /* as Linux: the sets stay as given, for the restart */
+		if (in)
+			memcpy(in, win, bytes);
+		if (out)
+			memcpy(out, wout, bytes);
+		if (ex)
+			memcpy(ex, wex, bytes);
+	}
 out:
 	poll_wait_done(&pw);
 	kfree(want);
@@ -249,7 +326,7 @@ long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct time
 			deadline = clock_ns() + ns;
 	}
 	long r = do_select(nfds, in, out, ex, deadline, forever);
-	if (tv && r >= 0) { /* Linux writes back the time left */
+	if (tv && (r >= 0 || r == -ERESTARTNOHAND)) { /* Linux writes back the time left */
 		uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
 		tv->tv_sec = (long)(left / 1000000000ULL);
 		tv->tv_usec = (long)(left % 1000000000ULL / 1000);
@@ -265,5 +342,17 @@ long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
 	long r = ts_deadline(ts, &deadline, &forever);
 	if (r < 0)
 		return r;
-	return do_select(nfds, in, out, ex, deadline, forever);
+	/* sig: { const sigset_t *ss; size_t ss_len; } or NULL */
+	if (sig) {
+		if (!uaccess_ok(sig, 16, false))
+			return -EFAULT;
+		const uint64_t *sm = sig;
+		if ((r = signal_mask_begin((const void *)sm[0], sm[1])) < 0)
+			return r;
+	}
+	r = do_select(nfds, in, out, ex, deadline, forever);
+	if (r == -ERESTARTNOHAND)
+		ts_left(ts, deadline);
+	signal_mask_end(r == -ERESTARTNOHAND);
+	return r;
 }

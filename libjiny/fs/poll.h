@@ -22,7 +22,8 @@ struct poll_wait {
 };
 
 void poll_wait_init(struct poll_wait *pw);
-bool poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns); /* false: timed out */
+/* 1: woken (look again), 0: timed out, -EINTR: a signal (compat processes only) */
+int poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns);
 void poll_wait_done(struct poll_wait *pw);                         /* dequeue and free */
 
 #endif

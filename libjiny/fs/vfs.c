@@ -15,6 +15,8 @@
  * which also serialises filling the cache for that directory.
  */
 #include "vfs.h"
+#include "../../compat/proc.h"
+#include "../sched/sched.h"
 #include "../mm/mm.h"
 #include "../arch/x86_64/arch.h"
 #include "../kern/initcall.h"
@@ -627,7 +629,21 @@ static struct fs_context app_ctx = { .umask = 022 };
 
 struct fs_context *vfs_task(void)
 {
-	return &app_ctx;
+	struct thread *t = sched_current();
+	struct proc *p = t ? t->proc : NULL;
+	return p && p->fs ? p->fs : &app_ctx;
+}
+
+struct fs_context *vfs_app_context(void) { return &app_ctx; }
+
+struct dentry *vfs_ctx_cwd(struct fs_context *ctx)
+{
+	uint64_t f = dlock();
+	struct dentry *d = ctx->cwd;
+	if (d)
+		d->refcount++;
+	dunlock(f);
+	return d;
 }
 
 int vfs_chdir(struct dentry *d)

@@ -280,6 +280,7 @@ struct fs_context {
  */
 void vfs_init(void);                             /* root ramfs, /dev, /proc mounted */
 struct fs_context *vfs_task(void);               /* the calling task's context */
+struct fs_context *vfs_app_context(void);        /* the HP app's (process 1) */
 void vfs_register(struct fs_type *t);
 
 struct vnode *vnode_alloc(struct mount *mnt, unsigned mode); /* refcount 1, times now */
@@ -305,6 +306,7 @@ void file_get(struct file *f);
 void file_put(struct file *f);
 int fd_install(struct file *f, unsigned flags /* O_CLOEXEC */); /* new fd or -EMFILE */
 struct file *fd_get(int fd);                     /* a reference, or NULL */
+bool fd_table_private(void);                     /* fd_peek() allowed */
 struct file *fd_peek(int fd);                    /* no reference: single-threaded callers only */
 int fd_close(int fd);
 
@@ -376,7 +378,18 @@ int fd_install_at(int fd, struct file *f, unsigned flags); /* dup2: replaces; fd
 int fd_install_from(int minfd, struct file *f, unsigned flags); /* F_DUPFD */
 int fd_get_cloexec(int fd);                      /* 0/1, or -EBADF */
 int fd_next_open(int from);                      /* lowest open fd >= from, or -1 */
+/* The same on another task's table (procfs: /proc/PID/fd). */
+struct file *fdt_get(struct fdtable *t, int fd);
+int fdt_next_open(struct fdtable *t, int from);
+/* ctx's cwd with a reference (dentry_put), or NULL (procfs: /proc/PID/cwd). */
+struct dentry *vfs_ctx_cwd(struct fs_context *ctx);
 int fd_set_cloexec(int fd, bool on);
+/* fs/console.c: make the console the controlling tty of session sid, pgrp in front. */
+void console_set_session(int sid, int pgrp);
+/* Whole contexts for processes (compat/proc.c): copy at fork, close-on-exec, release at exit. */
+struct fs_context *fs_context_clone(struct fs_context *src);
+void fs_context_close_on_exec(struct fs_context *c);
+void fs_context_release(struct fs_context *c);
 /* Open fds 0, 1, 2 on /dev/console if they are not open (kern/app.c, before _start). */
 void vfs_open_std_fds(void);
 /* Anonymous files (pipes, eventfd...): a vnode not in any directory. */

@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "cmdline.h"
 #include "initcall.h"
+#include "../../compat/proc.h"
 #include "../arch/x86_64/arch.h"
 #include "../drivers/serial.h"
 #include "../sched/sched.h"
@@ -228,6 +229,8 @@ void jiny_start(paddr_t start_info)
 		panic("requested with the debug_panic kernel option");
 	if (kern_verbose)
 		print_stages();
-	app_start(&kernel_cmdline);
+	proc_init();
+	if (!compat_launch_init(&kernel_cmdline))
+		app_start(&kernel_cmdline);
 	sched_run_idle();
 }

@@ -6,6 +6,8 @@
  * and brk, a demand-filled area of its own. File mappings come with the VFS.
  */
 #include "vmarea.h"
+#include "uvm.h"
+#include "../sched/sched.h"
 #include "../syscall/sys.h"
 #include "../arch/x86_64/cpu.h"
 
@@ -47,6 +49,9 @@ static bool in_kva(uintptr_t a, size_t len)
 
 long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd, long off)
 {
+	struct thread *t = sched_current();
+	if (t->mm) /* a compat process */
+		return uvm_mmap(t->mm, addr, len, prot, flags, fd, off);
 	if (!len || (addr & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	int type = flags & MAP_TYPE;
@@ -88,6 +93,9 @@ long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd
 
 long sys_munmap(unsigned long addr, unsigned long len)
 {
+	struct thread *t = sched_current();
+	if (t->mm) /* a compat process */
+		return uvm_munmap(t->mm, addr, len);
 	if ((addr & (PAGE_SIZE - 1)) || !len || !in_kva(addr, ALIGN_UP(len, PAGE_SIZE)))
 		return -EINVAL;
 	return vma_remove(addr, addr + ALIGN_UP(len, PAGE_SIZE));
@@ -95,6 +103,9 @@ long sys_munmap(unsigned long addr, unsigned long len)
 
 long sys_mprotect(unsigned long addr, unsigned long len, int prot)
 {
+	struct thread *t = sched_current();
+	if (t->mm) /* a compat process */
+		return uvm_mprotect(t->mm, addr, len, prot);
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000 /* GROWSDOWN/UP */))
@@ -115,6 +126,9 @@ long sys_mprotect(unsigned long addr, unsigned long len, int prot)
 long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, int flags,
 		unsigned long new_addr)
 {
+	struct thread *t = sched_current();
+	if (t->mm) /* a compat process */
+		return uvm_mremap(t->mm, addr, old_len, new_len, flags, new_addr);
 	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
@@ -130,6 +144,9 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 
 long sys_madvise(unsigned long addr, unsigned long len, int advice)
 {
+	struct thread *t = sched_current();
+	if (t->mm) /* a compat process */
+		return uvm_madvise(t->mm, addr, len, advice);
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
@@ -140,6 +157,9 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 
 long sys_brk(unsigned long addr)
 {
+	struct thread *t = sched_current();
+	if (t->mm) /* a compat process */
+		return uvm_brk(t->mm, addr);
 	if (!brk_start) {
 		brk_start = vma_reserve(BRK_MAX, KVA_BASE + (1UL << 44), PTE_P | PTE_W | PTE_NX, 0);
 		if (!brk_start)

@@ -16,6 +16,7 @@
 
 static uint64_t *kernel_pml4;
 static paddr_t (*pt_frame)(void); /* a zeroed page-table frame */
+static uint64_t upper_gen;        /* kernel upper-half PML4 entries added (uvm.h) */
 
 static paddr_t pt_frame_pfa(void)
 {
@@ -49,9 +50,13 @@ static uint64_t *walk_to(uint64_t *pml4, uintptr_t va, int level, bool create,
 	uint64_t *t = pml4;
 	for (int l = 4; l > level; l--) {
 		int shift = 12 + 9 * (l - 1);
-		t = next_level(&t[(va >> shift) & 511], create, to_virt);
+		uint64_t *e = &t[(va >> shift) & 511];
+		bool was = *e & PTE_P;
+		t = next_level(e, create, to_virt);
 		if (!t)
 			return NULL;
+		if (l == 4 && !was && pml4 == kernel_pml4 && ((va >> shift) & 511) >= 256)
+			__atomic_add_fetch(&upper_gen, 1, __ATOMIC_RELEASE); /* mms copy it in */
 	}
 	return &t[(va >> (12 + 9 * (level - 1))) & 511];
 }
@@ -99,6 +104,19 @@ void vm_for_each_mapped(uintptr_t s, uintptr_t e, vm_leaf_fn fn, void *ctx)
 	if (s < e)
 		range_walk(kernel_pml4, 4, 0, s, e, fn, ctx);
 }
+
+void vm_for_each_mapped_in(uint64_t *pml4, uintptr_t s, uintptr_t e, vm_leaf_fn fn, void *ctx)
+{
+	if (s < e)
+		range_walk(pml4, 4, 0, s, e, fn, ctx);
+}
+
+uint64_t *vm_pte_in(uint64_t *pml4, uintptr_t va, bool create)
+{
+	return walk_to(pml4, va, 1, create, pt_virt);
+}
+
+uint64_t vm_upper_gen(void) { return __atomic_load_n(&upper_gen, __ATOMIC_ACQUIRE); }
 
 static void unmap_leaf(uintptr_t va, uint64_t *pte, void *ctx)
 {

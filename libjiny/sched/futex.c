@@ -4,11 +4,18 @@
  * virtual address. Waiters sit in one of 256 hashed buckets, each with its
  * spinlock; a waiter checks the value and queues itself under that lock, so
  * a wake-up between the check and the sleep cannot be lost.
+ *
+ * A signal to a compat process interrupts a wait as on Linux: restarted
+ * after a signal that ran no handler (or one with SA_RESTART, when there is
+ * no timeout), else EINTR. The HP app's waits are unchanged: a stray
+ * wake-up returns EINTR, which callers treat as a spurious wake-up.
  */
 #include "sched.h"
 #include "../kern/errno.h"
 #include "../kern/spinlock.h"
 #include "../arch/x86_64/arch.h"
+#include "../syscall/sys.h"
+#include "../../compat/signal.h"
 
 #define NR_BUCKETS 256
 
@@ -53,21 +60,50 @@ static void waiter_del(struct futex_waiter *w)
 	w->pprev = NULL;
 }
 
+static long futex_wait_restart(struct restart_block *rb)
+{
+	if (!uaccess_ok((void *)rb->arg[0], sizeof(uint32_t), false))
+		return -EFAULT;
+	return futex_wait((uint32_t *)rb->arg[0], (uint32_t)rb->arg[1], rb->arg[2],
+			  (uint32_t)rb->arg[3]);
+}
+
+/* A compat thread's wait ended by a signal: how Linux's futex_wait() reports it. */
+static long futex_interrupted(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns,
+			      uint32_t bitset)
+{
+	if (!deadline_ns)
+		return -ERESTARTSYS;
+	struct restart_block *rb = signal_restart_block();
+	if (!rb)
+		return -EINTR;
+	rb->fn = futex_wait_restart;
+	rb->arg[0] = (uint64_t)uaddr, rb->arg[1] = val, rb->arg[2] = deadline_ns;
+	rb->arg[3] = bitset;
+	return -ERESTART_RESTARTBLOCK;
+}
+
 long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
 {
 	struct bucket *b = bucket_of(uaddr);
 	struct thread *me = sched_current();
-	struct futex_waiter w = { uaddr, bitset, me, false, NULL, NULL };
-
+	struct futex_waiter w;
+again:
+	w = (struct futex_waiter){ uaddr, bitset, me, false, NULL, NULL };
 	uint64_t f = spin_lock_irqsave(&b->lock);
 	if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) {
 		spin_unlock_irqrestore(&b->lock, f);
 		return -EAGAIN;
 	}
 	waiter_add(b, &w);
-	me->state = THREAD_BLOCKED; /* interrupts are off: nothing runs before sched_block */
+	/* Blocked before the look at signals: a sender queues, then wakes. */
+	__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
+	bool sig = signal_pending(); /* interrupts are off: nothing runs before sched_block */
+	if (sig)
+		me->state = THREAD_RUNNING;
 	spin_unlock(&b->lock);
-	sched_block(deadline_ns);
+	if (!sig)
+		sched_block(deadline_ns);
 	irq_restore(f);
 
 	/*
@@ -90,17 +126,24 @@ long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bi
 		spin_unlock_irqrestore(&cur->lock, f);
 		if (woken)
 			return 0;
-		return deadline_ns && clock_ns() >= deadline_ns ? -ETIMEDOUT : -EINTR;
+		if (deadline_ns && clock_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		if (signal_pending())
+			return futex_interrupted(uaddr, val, deadline_ns, bitset);
+		if (current_is_user())
+			goto again; /* a stray wake-up (a signal another thread took): wait on */
+		return -EINTR;
 	}
 }
 
 /* Wake up to n waiters of uaddr whose bitset meets 'bitset'; b->lock held. */
-static int wake_locked(struct bucket *b, uint32_t *uaddr, int n, uint32_t bitset)
+/* Futexes are per address space: (mm, address). */
+static int wake_locked(struct bucket *b, uint32_t *uaddr, int n, uint32_t bitset, struct mm *mm)
 {
 	int woken = 0;
 	for (struct futex_waiter *w = b->head, *next; w && woken < n; w = next) {
 		next = w->next;
-		if (w->uaddr != uaddr || !(w->bitset & bitset))
+		if (w->uaddr != uaddr || w->t->mm != mm || !(w->bitset & bitset))
 			continue;
 		waiter_del(w);
 		struct thread *t = w->t;
@@ -113,11 +156,16 @@ static int wake_locked(struct bucket *b, uint32_t *uaddr, int n, uint32_t bitset
 
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset)
 {
+	return futex_wake_mm(uaddr, n, bitset, sched_current()->mm);
+}
+
+long futex_wake_mm(uint32_t *uaddr, int n, uint32_t bitset, struct mm *mm)
+{
 	if (n <= 0)
 		return 0;
 	struct bucket *b = bucket_of(uaddr);
 	uint64_t f = spin_lock_irqsave(&b->lock);
-	int woken = wake_locked(b, uaddr, n, bitset);
+	int woken = wake_locked(b, uaddr, n, bitset, mm);
 	spin_unlock_irqrestore(&b->lock, f);
 	return woken;
 }
@@ -138,11 +186,11 @@ long futex_requeue(uint32_t *uaddr, int nwake, int nrequeue, uint32_t *uaddr2, b
 		ret = -EAGAIN;
 		goto out;
 	}
-	ret = wake_locked(b1, uaddr, nwake, ~0u);
+	ret = wake_locked(b1, uaddr, nwake, ~0u, sched_current()->mm);
 	int moved = 0;
 	for (struct futex_waiter *w = b1->head, *next; w && moved < nrequeue; w = next) {
 		next = w->next;
-		if (w->uaddr != uaddr)
+		if (w->uaddr != uaddr || w->t->mm != sched_current()->mm)
 			continue;
 		waiter_del(w);
 		w->uaddr = uaddr2;

@@ -14,6 +14,7 @@
  * and reaps a thread that died.
  */
 #include "sched.h"
+#include "../mm/uvm.h"
 #include "../arch/x86_64/arch.h"
 #include "../arch/x86_64/smp.h"
 #include "../kern/spinlock.h"
@@ -318,7 +319,9 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	if (prev == rq->idle)
 		c->idle_ns += now - prev->last_start_ns;
 	c->context_switches++;
-	if (preempted && prev != rq->idle) {
+	/* Ring-3 threads keep every register across a system call: their FPU state is
+	 * saved whole whenever they leave the CPU. */
+	if ((preempted || prev->uframe) && prev != rq->idle) {
 		c->preemptions++;
 		prev->preemptions++;
 		fpu_save(prev->fpu);
@@ -340,12 +343,26 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	rq->prev = prev;
 	arch_set_thread_stacks((uint64_t)next->irq_stack + THREAD_IRQ_STACK,
 			       (uint64_t)next->exc_stack + THREAD_EXC_STACK);
+	c->kstack_top = next->kstack_top;
+	if (next->mm != prev->mm)
+		uvm_activate(next->mm);
+	if (unlikely(next->uframe && !c->smap_on))
+		arch_smap_enable();
 	wrmsr(MSR_FS_BASE, next->fsbase);
 	timer_rearm(rq, now);
 
+	/* SMAP's AC flag belongs to the thread: a compat thread switched out inside a
+	 * system call has user access open, and must find it so (others don't care). */
+	bool ac = prev->uframe && (read_rflags() & RFLAGS_AC);
 	arch_switch(&prev->rsp, next->rsp);
 
 	/* Running as 'prev' again, maybe on another CPU. */
+	if (prev->uframe) {
+		if (ac)
+			user_access_begin();
+		else
+			user_access_end();
+	}
 	finish_switch();
 	if (prev->fpu_full) {
 		fpu_restore(prev->fpu);
@@ -596,6 +613,7 @@ static void thread_free(struct thread *t)
 	if (t->exc_stack)
 		page_free(t->exc_stack, 2);
 	kfree(t->fpu);
+	kfree(t->sig_priv); /* compat/signal.c's per-thread block */
 	kfree(t);
 }
 
@@ -613,11 +631,13 @@ static void thread_unlist(struct thread *t)
 /* A thread died and is off its CPU (finish_switch on the CPU it ran on). */
 void thread_reap(struct thread *t)
 {
+	if (t->reap_hook)
+		t->reap_hook(t->reap_arg);
 	int *ctid = t->clear_child_tid;
-	if (ctid && uaccess_ok(ctid, sizeof(int), true)) {
+	if (ctid && uaccess_ok_app(ctid, sizeof(int), true)) {
 		/* CLONE_CHILD_CLEARTID: only now, its stack may be freed by the waker's thread. */
 		__atomic_store_n(ctid, 0, __ATOMIC_SEQ_CST);
-		futex_wake((uint32_t *)ctid, 1, ~0u);
+		futex_wake_mm((uint32_t *)ctid, 1, ~0u, t->mm);
 	}
 	if (t->unmap_len) { /* musl's __unmapself: its stack, now that nobody runs on it */
 		vma_remove(t->unmap_base, t->unmap_base + t->unmap_len);

@@ -65,6 +65,7 @@ struct thread {
 	size_t unmap_len;
 	/* Processes (compat/proc.h): every thread has one; hp_proc for kernel and app threads. */
 	struct proc *proc;
+	struct mm *mm;            /* its address space (NULL: the kernel's); loaded at switch */
 	struct thread *proc_next; /* the process's thread list (p->lock) */
 	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S) */
 	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top */
@@ -75,6 +76,9 @@ struct thread {
 	bool sig_restore_mask;
 	struct { uint64_t sp; int flags; uint64_t size; } sig_altstack;
 	void *sig_priv;           /* signal.c's per-thread extras (queued siginfo), freed with it */
+	/* Called once the dead thread is off its CPU and stack (a vfork child on its parent's stack). */
+	void (*reap_hook)(void *arg);
+	void *reap_arg;
 };
 
 #define THREAD_IRQ_STACK 16384
@@ -92,6 +96,8 @@ struct thread *thread_create(const char *name, int prio, unsigned flags, void (*
 struct thread *thread_create_on(const char *name, int prio, void (*fn)(void *), void *arg,
 				uintptr_t stack_top);
 void thread_start(struct thread *t);        /* make a created thread runnable */
+/* Run fn(arg) on another stack (sp 16-aligned); fn must not return. */
+void arch_call_on_stack(void (*fn)(void *), void *arg, uintptr_t sp) __noreturn;
 void thread_exit(void) __noreturn;
 int thread_join(struct thread *t);          /* THREAD_JOINABLE only */
 struct thread *thread_find(int tid);        /* with threads_lock held: threads_lock()/unlock() */
@@ -133,6 +139,8 @@ int sched_nr_ready(int cpu);
 /* futex.c */
 long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset);
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+struct mm;
+long futex_wake_mm(uint32_t *uaddr, int n, uint32_t bitset, struct mm *mm); /* another thread's */
 long futex_requeue(uint32_t *uaddr, int nwake, int nrequeue, uint32_t *uaddr2,
 		   bool cmp, uint32_t val3);
 

@@ -6,6 +6,7 @@
 #include "sched.h"
 #include "../kern/errno.h"
 #include "../arch/x86_64/arch.h"
+#include "../../compat/signal.h"
 
 void waitq_init(struct waitq *wq)
 {
@@ -76,7 +77,8 @@ void waitq_wake_one(struct waitq *wq)
 	spin_unlock_irqrestore(&wq->lock, f);
 }
 
-int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns)
+static int wait_common(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
+		       uint64_t deadline_ns, bool intr)
 {
 	struct thread *me = sched_current();
 	struct waitq_entry e = { .thread = me };
@@ -93,13 +95,35 @@ int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t
 			break;
 		}
 		add_locked(wq, &e);
-		me->state = THREAD_BLOCKED; /* interrupts off until sched_block */
+		if (intr) {
+			/* Blocked before the look: a sender queues, then wakes (signal.c). */
+			__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
+			if (signal_pending()) {
+				me->state = THREAD_RUNNING;
+				del_locked(&e);
+				spin_unlock_irqrestore(&wq->lock, f);
+				ret = -ERESTARTSYS;
+				break;
+			}
+		} else {
+			me->state = THREAD_BLOCKED; /* interrupts off until sched_block */
+		}
 		spin_unlock(&wq->lock);
 		sched_block(deadline_ns);
 		irq_restore(f);
 		waitq_remove(&e);
 	}
 	return ret;
+}
+
+int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns)
+{
+	return wait_common(wq, cond_fn, arg, deadline_ns, false);
+}
+
+int waitq_wait_intr(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns)
+{
+	return wait_common(wq, cond_fn, arg, deadline_ns, true);
 }
 
 void kmutex_init(struct kmutex *m)

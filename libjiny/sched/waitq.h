@@ -46,6 +46,13 @@ void waitq_wake_one(struct waitq *wq);
  * passes: 0, or -ETIMEDOUT. cond_fn is called with the queue's lock held.
  */
 int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns);
+/*
+ * The same, and also -ERESTARTSYS when the thread has a signal to take
+ * (compat/signal.h signal_pending(), looked at before every sleep; never
+ * for the HP app's threads): for waits that Linux lets a signal interrupt.
+ * The caller returns -ERESTARTSYS, or whatever its Linux call returns then.
+ */
+int waitq_wait_intr(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns);
 
 /* A sleeping mutex: holders may block (allocate, copy large buffers, sleep). */
 struct kmutex {

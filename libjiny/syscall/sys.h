@@ -141,22 +141,73 @@ long sys_set_robust_list(void *head, size_t len) SYS_EXPORT(set_robust_list);
 long sys_exit_group(int status) SYS_EXPORT(exit_group);
 long sys_getpid(void) SYS_EXPORT(getpid);
 long sys_getppid(void) SYS_EXPORT(getppid);
+long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
+long sys_uname(void *buf) SYS_EXPORT(uname);
+long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
+
+/* compat/sys_ids.c: ids, limits, accounting (per process) */
+struct rlimit_k;
+struct tms_k;
+struct rusage_k;
+struct sysinfo_k;
 long sys_getuid(void) SYS_EXPORT(getuid);
 long sys_geteuid(void) SYS_EXPORT(geteuid);
 long sys_getgid(void) SYS_EXPORT(getgid);
 long sys_getegid(void) SYS_EXPORT(getegid);
-long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
-long sys_uname(void *buf) SYS_EXPORT(uname);
+long sys_getresuid(uint32_t *r, uint32_t *e, uint32_t *s) SYS_EXPORT(getresuid);
+long sys_getresgid(uint32_t *r, uint32_t *e, uint32_t *s) SYS_EXPORT(getresgid);
+long sys_setuid(uint32_t uid) SYS_EXPORT(setuid);
+long sys_setgid(uint32_t gid) SYS_EXPORT(setgid);
+long sys_setreuid(uint32_t r, uint32_t e) SYS_EXPORT(setreuid);
+long sys_setregid(uint32_t r, uint32_t e) SYS_EXPORT(setregid);
+long sys_setresuid(uint32_t r, uint32_t e, uint32_t s) SYS_EXPORT(setresuid);
+long sys_setresgid(uint32_t r, uint32_t e, uint32_t s) SYS_EXPORT(setresgid);
+long sys_setfsuid(uint32_t id) SYS_EXPORT(setfsuid);
+long sys_setfsgid(uint32_t id) SYS_EXPORT(setfsgid);
+long sys_getgroups(int size, uint32_t *list) SYS_EXPORT(getgroups);
+long sys_setgroups(int size, const uint32_t *list) SYS_EXPORT(setgroups);
+long sys_prlimit64(int pid, unsigned res, const struct rlimit_k *new_lim,
+		   struct rlimit_k *old_lim) SYS_EXPORT(prlimit64);
+long sys_getrlimit(unsigned res, struct rlimit_k *lim) SYS_EXPORT(getrlimit);
+long sys_setrlimit(unsigned res, const struct rlimit_k *lim) SYS_EXPORT(setrlimit);
+long sys_times(struct tms_k *buf) SYS_EXPORT(times);
+long sys_getrusage(int who, struct rusage_k *ru) SYS_EXPORT(getrusage);
+long sys_sysinfo(struct sysinfo_k *info) SYS_EXPORT(sysinfo);
+
+/* compat/signal.c: signals (the HP app's and compat processes') */
 long sys_kill(int pid, int sig) SYS_EXPORT(kill);
 long sys_tkill(int tid, int sig) SYS_EXPORT(tkill);
 long sys_tgkill(int tgid, int tid, int sig) SYS_EXPORT(tgkill);
 long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize) SYS_EXPORT(rt_sigaction);
 long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
 	SYS_EXPORT(rt_sigprocmask);
-long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
-long sys_sysinfo(void *info) SYS_EXPORT(sysinfo);
-long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim) SYS_EXPORT(prlimit64);
-long sys_getrlimit(int res, void *lim) SYS_EXPORT(getrlimit);
+long sys_rt_sigreturn(void) SYS_EXPORT(rt_sigreturn);
+long sys_rt_sigpending(void *set, size_t setsize) SYS_EXPORT(rt_sigpending);
+long sys_rt_sigtimedwait(const void *set, void *info, const struct timespec *ts, size_t setsize)
+	SYS_EXPORT(rt_sigtimedwait);
+long sys_rt_sigqueueinfo(int tgid, int sig, const void *info) SYS_EXPORT(rt_sigqueueinfo);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info)
+	SYS_EXPORT(rt_tgsigqueueinfo);
+long sys_rt_sigsuspend(const void *mask, size_t setsize) SYS_EXPORT(rt_sigsuspend);
+long sys_sigaltstack(const void *ss, void *old) SYS_EXPORT(sigaltstack);
+long sys_pause(void) SYS_EXPORT(pause);
+long sys_restart_syscall(void) SYS_EXPORT(restart_syscall);
+
+/* compat/proc.c, compat/exec.c: processes */
+struct siginfo_k;
+long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls)
+	SYS_EXPORT(clone);
+long sys_fork(void) SYS_EXPORT(fork);
+long sys_vfork(void) SYS_EXPORT(vfork);
+long sys_execve(const char *path, char *const argv[], char *const envp[]) SYS_EXPORT(execve);
+long sys_wait4(int pid, int *wstatus, int options, void *rusage) SYS_EXPORT(wait4);
+long sys_waitid(int idtype, int id, struct siginfo_k *info, int options, void *rusage)
+	SYS_EXPORT(waitid);
+long sys_setpgid(int pid, int pgid) SYS_EXPORT(setpgid);
+long sys_getpgrp(void) SYS_EXPORT(getpgrp);
+long sys_setsid(void) SYS_EXPORT(setsid);
+long sys_getpgid(int pid) SYS_EXPORT(getpgid);
+long sys_getsid(int pid) SYS_EXPORT(getsid);
 
 /* syscall/sys_time.c */
 long sys_clock_gettime(int clk, struct timespec *ts) SYS_EXPORT(clock_gettime);
@@ -193,5 +244,6 @@ const char *syscall_name(long n);
 /* User-pointer checks for the HP app (ring 0): the pointer must lie in the
  * image window or the kernel virtual areas and be mapped (uaccess.c). */
 bool uaccess_ok(const void *p, size_t n, bool write);
+bool uaccess_ok_app(const void *p, size_t n, bool write); /* the HP app's, whoever runs */
 
 #endif

@@ -7,6 +7,7 @@
  * calls are in sys_fs.c.
  */
 #include "sys.h"
+#include "../fs/poll.h"
 #include "../sched/sched.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
@@ -45,7 +46,7 @@ struct iovec {
  */
 long sys_read(int fd, void *buf, size_t n)
 {
-	bool single = sched_single_thread();
+	bool single = fd_table_private();
 	struct file *f = single ? fd_peek(fd) : fd_get(fd);
 	if (!f)
 		return -EBADF;
@@ -57,7 +58,7 @@ long sys_read(int fd, void *buf, size_t n)
 
 long sys_write(int fd, const void *buf, size_t n)
 {
-	bool single = sched_single_thread();
+	bool single = fd_table_private();
 	struct file *f = single ? fd_peek(fd) : fd_get(fd);
 	if (!f)
 		return -EBADF;
@@ -118,6 +119,11 @@ static long do_rw_vec(int fd, const struct iovec *iov, int cnt, long pos, bool w
 		if (!len)
 			continue;
 		ssize_t n;
+		/* A stream (pipe, tty) returns what it has: after some data, read on only
+		 * while more is ready, as one read into the whole vector would (Linux). */
+		if (!write && done && pos < 0 && !f->ops->seekable && f->ops->poll &&
+		    !(f->ops->poll(f, NULL) & (POLLIN | POLLHUP)))
+			break;
 		if (pos >= 0)
 			n = write ? vfs_pwrite(f, iov[i].iov_base, len, (uint64_t)(pos + done))
 				  : vfs_pread(f, iov[i].iov_base, len, (uint64_t)(pos + done));

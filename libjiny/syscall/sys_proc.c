@@ -1,12 +1,11 @@
 /*
- * sys_proc.c - process-level system calls of the HP app: exit, ids, TLS
- * (arch_prctl), uname, limits, randomness, and signals as far as this kernel
- * goes so far: handlers and masks are recorded, a signal sent to the app
- * takes its default action (terminate: the VM ends with 128 + signal, as a
- * shell would report); an ignored one, or one with a handler, is dropped.
- * Delivery to handlers comes with the compat issue.
+ * sys_proc.c - process-level system calls of the HP app: exit, TLS
+ * (arch_prctl), uname and randomness. Signals are compat/signal.c's; ids,
+ * limits and accounting (getuid, prlimit64, times, sysinfo...) are
+ * compat/sys_ids.c's.
  */
 #include "sys.h"
+#include "../../compat/proc.h"
 #include "../kern/app.h"
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
@@ -17,31 +16,14 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-#define NSIG 65
-#define SIG_DFL 0
-#define SIG_IGN 1
 #define HP_PID 1
-
-struct k_sigaction {
-	unsigned long handler, flags, restorer;
-	uint64_t mask;
-};
-
-static struct k_sigaction sigactions[NSIG];
-static uint64_t sigmask;
 
 long sys_exit_group(int status)
 {
-	app_exit(status);
+	if (proc_current() == &hp_proc)
+		app_exit(status);
+	proc_exit_group((status & 0xff) << 8);
 }
-
-
-long sys_getpid(void) { return HP_PID; }
-long sys_getppid(void) { return 0; }
-long sys_getuid(void) { return 0; }
-long sys_geteuid(void) { return 0; }
-long sys_getgid(void) { return 0; }
-long sys_getegid(void) { return 0; }
 
 
 long sys_arch_prctl(int code, unsigned long addr)
@@ -82,94 +64,6 @@ long sys_uname(void *buf)
 	return 0;
 }
 
-/* The default action of 'sig' sent to the app. */
-static long signal_app(int sig)
-{
-	if (sig < 0 || sig >= NSIG)
-		return -EINVAL;
-	if (sig == 0)
-		return 0;
-	if (sigactions[sig].handler == SIG_IGN)
-		return 0;
-	switch (sig) {
-	case 17: case 18: case 23: case 28: /* SIGCHLD SIGCONT SIGURG SIGWINCH: ignore */
-		return 0;
-	}
-	if (sigactions[sig].handler != SIG_DFL) {
-		/*
-		 * Handlers do not run yet (signal delivery comes with the compat
-		 * issue). Killing the app for a signal it expects to catch would be
-		 * worse than dropping it; musl's own SIGCANCEL (33) only hurries a
-		 * cancellation that the next cancellation point carries out anyway.
-		 */
-		if (sig != 33)
-			printk("jiny: signal %d has a handler, but handlers do not run yet: "
-			       "dropped\n", sig);
-		return 0;
-	}
-	printk("jiny: the app was killed by signal %d; exit status %d\n", sig, 128 + sig);
-	app_exit(128 + sig);
-}
-
-long sys_kill(int pid, int sig)
-{
-	if (pid != HP_PID && pid != 0 && pid != -1)
-		return -ESRCH;
-	return signal_app(sig);
-}
-
-long sys_tkill(int tid, int sig)
-{
-	if (tid <= 0)
-		return -EINVAL;
-	return signal_app(sig);
-}
-
-long sys_tgkill(int tgid, int tid, int sig)
-{
-	if (tgid != HP_PID)
-		return -ESRCH;
-	return sys_tkill(tid, sig);
-}
-
-long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize)
-{
-	if (sig < 1 || sig >= NSIG || setsize != 8)
-		return -EINVAL;
-	if ((act && (sig == 9 || sig == 19)))
-		return -EINVAL; /* SIGKILL, SIGSTOP */
-	if ((act && !uaccess_ok(act, sizeof(struct k_sigaction), false)) ||
-	    (old && !uaccess_ok(old, sizeof(struct k_sigaction), true)))
-		return -EFAULT;
-	if (old)
-		memcpy(old, &sigactions[sig], sizeof(struct k_sigaction));
-	if (act)
-		memcpy(&sigactions[sig], act, sizeof(struct k_sigaction));
-	return 0;
-}
-
-long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
-{
-	if (setsize != 8)
-		return -EINVAL;
-	if ((set && !uaccess_ok(set, 8, false)) || (old && !uaccess_ok(old, 8, true)))
-		return -EFAULT;
-	uint64_t prev = sigmask;
-	if (set) {
-		uint64_t s = *(const uint64_t *)set;
-		switch (how) {
-		case 0: sigmask |= s; break;  /* SIG_BLOCK */
-		case 1: sigmask &= ~s; break; /* SIG_UNBLOCK */
-		case 2: sigmask = s; break;   /* SIG_SETMASK */
-		default: return -EINVAL;
-		}
-		sigmask &= ~((1ULL << 8) | (1ULL << 18)); /* SIGKILL, SIGSTOP */
-	}
-	if (old)
-		*(uint64_t *)old = prev;
-	return 0;
-}
-
 long sys_getrandom(void *buf, size_t n, unsigned flags)
 {
 	if (flags & ~7u)
@@ -179,81 +73,4 @@ long sys_getrandom(void *buf, size_t n, unsigned flags)
 	n = MIN(n, 0x7ffff000UL);
 	random_bytes(buf, n);
 	return (long)n;
-}
-
-struct sysinfo_k {
-	long uptime;
-	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	unsigned short procs, pad;
-	unsigned long totalhigh, freehigh;
-	unsigned mem_unit;
-	char _f[4];
-};
-
-long sys_sysinfo(void *info)
-{
-	struct sysinfo_k *s = info;
-	if (!uaccess_ok(info, sizeof(*s), true))
-		return -EFAULT;
-	memset(s, 0, sizeof(*s));
-	s->uptime = (long)(clock_ns() / 1000000000ULL);
-	s->totalram = pfa_total_pages() * PAGE_SIZE;
-	s->freeram = pfa_free_pages() * PAGE_SIZE;
-	s->procs = 1;
-	s->mem_unit = 1;
-	return 0;
-}
-
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS 16
-#define RLIM_INFINITY (~0UL)
-
-struct rlimit_k {
-	unsigned long cur, max;
-};
-
-static struct rlimit_k rlimits[RLIM_NLIMITS];
-
-static void rlimits_init(void)
-{
-	if (rlimits[0].max)
-		return;
-	for (int i = 0; i < RLIM_NLIMITS; i++)
-		rlimits[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
-	rlimits[RLIMIT_STACK] = (struct rlimit_k){ 8UL << 20, RLIM_INFINITY };
-	rlimits[RLIMIT_NOFILE] = (struct rlimit_k){ 1024, 1048576 };
-}
-
-long sys_prlimit64(int pid, int res, const void *new_lim, void *old_lim)
-{
-	if (pid != 0 && pid != HP_PID)
-		return -ESRCH;
-	if (res < 0 || res >= RLIM_NLIMITS)
-		return -EINVAL;
-	if ((new_lim && !uaccess_ok(new_lim, sizeof(struct rlimit_k), false)) ||
-	    (old_lim && !uaccess_ok(old_lim, sizeof(struct rlimit_k), true)))
-		return -EFAULT;
-	rlimits_init();
-	if (old_lim)
-		memcpy(old_lim, &rlimits[res], sizeof(struct rlimit_k));
-	if (new_lim) {
-		const struct rlimit_k *n = new_lim;
-		if (n->cur > n->max)
-			return -EINVAL;
-		rlimits[res] = *n;
-	}
-	return 0;
-}
-
-/* RLIMIT_NOFILE's soft limit: the fd table's size limit (fs/file.c). */
-unsigned long proc_nofile_limit(void)
-{
-	rlimits_init();
-	return rlimits[RLIMIT_NOFILE].cur;
-}
-
-long sys_getrlimit(int res, void *lim)
-{
-	return sys_prlimit64(0, res, NULL, lim);
 }

@@ -6,6 +6,7 @@
  * sched_{get,set}affinity, getcpu and set_robust_list.
  */
 #include "sys.h"
+#include "../../compat/proc.h"
 #include "../kern/app.h"
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
@@ -57,6 +58,11 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg, int *ptid,
 		  void *tls, int *ctid)
 {
+	if ((flags & (CLONE_VM | CLONE_VFORK | CLONE_THREAD)) == (CLONE_VM | CLONE_VFORK)) {
+		if (!fn || !uaccess_ok((char *)stack - 64, 64, true))
+			return -EINVAL;
+		return proc_kernel_vfork(fn, stack, arg); /* posix_spawn: a process that will exec */
+	}
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS) {
 		printk_once("jiny: clone without CLONE_VM|CLONE_THREAD (fork/vfork/posix_spawn) "
 			    "is not supported in the HP app: ENOSYS\n");
@@ -100,6 +106,12 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 long sys_exit(int status)
 {
 	struct thread *me = sched_current();
+	struct proc *p = proc_current();
+	if (p != &hp_proc) { /* a compat process (or the app's posix_spawn child) */
+		if (p->nthreads == 1 && !p->exiting)
+			proc_exit_group((status & 0xff) << 8);
+		proc_thread_exit();
+	}
 	/* The last of the app's threads ends the app, with this status (Linux: the process). */
 	if ((me->flags & THREAD_APP) && sched_app_threads() == 1)
 		app_exit(status);

@@ -2,11 +2,15 @@
  * sys_time.c - clocks and sleeping: clock_gettime/getres for REALTIME,
  * MONOTONIC (and _RAW, _COARSE), BOOTTIME, PROCESS/THREAD_CPUTIME;
  * gettimeofday, time, nanosleep and clock_nanosleep (relative and
- * TIMER_ABSTIME) on the scheduler's sleep list.
+ * TIMER_ABSTIME) on the scheduler's sleep list. A signal to a compat
+ * process ends a sleep as on Linux: EINTR and the time left when a handler
+ * ran, else the sleep goes on (restart_syscall for relative sleeps, the
+ * call again for absolute ones).
  */
 #include "sys.h"
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
+#include "../../compat/signal.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -124,6 +128,49 @@ long timespec_get_ns(const struct timespec *ts, uint64_t *ns)
 	return 0;
 }
 
+/* Sleep until ns (monotonic): false when a signal (compat threads only) cut it short. */
+static bool sleep_until_intr(uint64_t ns)
+{
+	/* A stray wake-up (a waker racing a timed-out wait) never cuts a sleep short. */
+	while (ns > clock_ns()) {
+		uint64_t f = irq_save();
+		struct thread *me = sched_current();
+		__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
+		if (signal_pending()) {
+			me->state = THREAD_RUNNING;
+			irq_restore(f);
+			return false;
+		}
+		sched_block(ns);
+		irq_restore(f);
+	}
+	return true;
+}
+
+static void put_rem(struct timespec *rem, uint64_t deadline)
+{
+	if (!rem || !uaccess_ok(rem, sizeof(*rem), true))
+		return;
+	uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
+	rem->tv_sec = (long)(left / 1000000000ULL);
+	rem->tv_nsec = (long)(left % 1000000000ULL);
+}
+
+/* restart_syscall of an interrupted relative sleep: the same deadline. */
+static long sleep_restart(struct restart_block *rb)
+{
+	uint64_t deadline = rb->arg[0];
+	struct timespec *rem = (struct timespec *)rb->arg[1];
+	if (sleep_until_intr(deadline)) {
+		if (rem && uaccess_ok(rem, sizeof(*rem), true))
+			rem->tv_sec = rem->tv_nsec = 0;
+		return 0;
+	}
+	put_rem(rem, deadline);
+	rb->fn = sleep_restart; /* interrupted again: same again */
+	return -ERESTART_RESTARTBLOCK;
+}
+
 static long sleep_ns(int clk, int flags, const struct timespec *req, struct timespec *rem)
 {
 	uint64_t t, now;
@@ -135,7 +182,18 @@ static long sleep_ns(int clk, int flags, const struct timespec *req, struct time
 		return -EINVAL;
 	uint64_t mono = clock_ns();
 	uint64_t deadline = (flags & TIMER_ABSTIME) ? (t > now ? mono + (t - now) : mono) : mono + t;
-	sched_sleep_until(deadline);
+	if (!sleep_until_intr(deadline)) {
+		if (flags & TIMER_ABSTIME)
+			return -ERESTARTNOHAND; /* the call again reaches the same absolute time */
+		put_rem(rem, deadline);
+		struct restart_block *rb = signal_restart_block();
+		if (!rb)
+			return -EINTR;
+		rb->fn = sleep_restart;
+		rb->arg[0] = deadline;
+		rb->arg[1] = (uint64_t)rem;
+		return -ERESTART_RESTARTBLOCK;
+	}
 	if (rem && !(flags & TIMER_ABSTIME) && uaccess_ok(rem, sizeof(*rem), true))
 		rem->tv_sec = rem->tv_nsec = 0;
 	return 0;

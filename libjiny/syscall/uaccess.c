@@ -8,12 +8,28 @@
  */
 #include "sys.h"
 #include "../mm/vmarea.h"
+#include "../mm/uvm.h"
 #include "../sched/sched.h"
 
 bool uaccess_ok(const void *p, size_t n, bool write)
 {
+	uintptr_t a = (uintptr_t)p;
+	if (n == 0)
+		return true;
+	if (a + n < a)
+		return false;
+	struct thread *t = sched_current();
+	if (t && t->mm) /* a compat process: its own pages only */
+		return uvm_check(t->mm, a, n, write);
+	return uaccess_ok_app(p, n, write);
+}
+
+/* The HP app's memory, whoever runs (thread_reap clears an app thread's tid). */
+bool uaccess_ok_app(const void *p, size_t n, bool write)
+{
 	extern char __image_start[], __data_start[], __image_end[];
 	uintptr_t a = (uintptr_t)p;
+	struct thread *t = sched_current();
 	if (n == 0)
 		return true;
 	if (a + n < a)
@@ -23,7 +39,6 @@ bool uaccess_ok(const void *p, size_t n, bool write)
 	if (a < KVA_BASE || a + n > KVA_END)
 		return false;
 	/* The caller's own stack (most buffers): no lock, no list walk. */
-	struct thread *t = sched_current();
 	if (t && t->stack && a >= (uintptr_t)t->stack && a + n <= (uintptr_t)t->stack + t->stack_size)
 		return true;
 	return vma_check(a, n, write);

@@ -33,6 +33,11 @@
 #   // RUN-SERIAL: yes    ctest runs this test (each variant) alone: for
 #                         timing checks that a busy host would upset
 #   // LINK: WORDS        more inputs to link with the program (read by build-app.sh)
+#   // STDIN: wait ERE    typing at the console, in order of the STDIN lines:
+#   // STDIN: send TEXT   "wait" until a console line (after the one the last
+#                         wait matched) matches ERE, "send" TEXT to the serial
+#                         port (printf %b escapes: \r, \x7f, \003). Without
+#                         STDIN lines the console reads /dev/null.
 #   // NAME(VARIANT): value  a directive that applies only to that variant
 #                         (e.g. "// EXPECT(corrupt): ^initramfs: ...")
 # Words are split like a shell does (quotes, backslash), by xargs. In every
@@ -51,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--host) host=1; shift ;;
 	--variant) variant=$2; shift 2 ;;
-	-h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -108,10 +113,44 @@ else
 	cmd+=(${runopts[@]+"${runopts[@]}"} "$app" -- ${args[@]+"${args[@]}"})
 fi
 
+# STDIN lines: a feeder types at the guest through a FIFO on jiny-run's stdin.
+# It keeps the FIFO open until the guest is done (EOF is not an input).
+mapfile -t steps < <(directive STDIN)
+feed() {
+	exec 3>"$1"
+	local from=1 n step
+	for step in "${steps[@]}"; do
+		case "$step" in
+		wait\ *)
+			until n=$(tail -n +"$from" "$log" | grep -En -m 1 -- "${step#wait }" | cut -d: -f1) &&
+				[ -n "$n" ]; do
+				sleep 0.05
+			done
+			from=$((from + n)) ;;
+		send\ *) printf '%b' "${step#send }" >&3 ;;
+		*) echo "run-guest.sh: bad // STDIN: $step (want 'wait ERE' or 'send TEXT')" >&2 ;;
+		esac
+	done
+	exec sleep $((limit + 60))
+}
+stdin=/dev/null feeder=
+if [ ${#steps[@]} -gt 0 ]; then
+	stdin=$(mktemp -u "${TMPDIR:-/tmp}/run-guest.XXXXXX") && mkfifo "$stdin" ||
+		{ echo "run-guest.sh: cannot make a FIFO for // STDIN" >&2; exit 2; }
+	: >"$log"
+	feed "$stdin" &
+	feeder=$!
+fi
+
 start=$(date +%s.%N)
-"${cmd[@]}" </dev/null >"$log" 2>&1
+"${cmd[@]}" <"$stdin" >"$log" 2>&1
 status=$?
 end=$(date +%s.%N)
+if [ -n "$feeder" ]; then
+	kill "$feeder" 2>/dev/null
+	wait "$feeder" 2>/dev/null
+	rm -f "$stdin"
+fi
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
 
 # ---- checks ----

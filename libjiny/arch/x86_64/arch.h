@@ -38,6 +38,12 @@ size_t fpu_state_size(void);             /* bytes for one thread's XSAVE area */
 void fpu_state_init(void *area);         /* the initial (reset) state */
 void fpu_save(void *area);
 void fpu_restore(const void *area);
+uint64_t fpu_xfeatures(void);            /* XCR0's components, 0 without XSAVE (FXSAVE image) */
+/* Make an image that came from user memory (signal frames) safe for
+ * fpu_restore: MXCSR's reserved bits cleared, the XSAVE header rebuilt
+ * (x87 and SSE from the image, the other components from it only when
+ * 'extended' and the image's XSTATE_BV says so, else their init state). */
+void fpu_sanitize(void *area, bool extended);
 
 /* apic.c: local APIC timer (TSC-deadline or one-shot) and EOI. */
 void apic_init(void);               /* boot CPU: map, calibrate, then apic_init_cpu() */

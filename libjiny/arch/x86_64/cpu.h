@@ -103,6 +103,19 @@ static inline uint64_t read_rflags(void)
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
 	return f;
 }
+/* SMAP: kernel access to user pages only inside stac ... clac (cpu_init.c sets it up). */
+extern bool cpu_smap;        /* the CPU has SMAP: stac/clac exist */
+void arch_smap_enable(void); /* cpu_init.c: before a compat thread runs on this CPU */
+static inline void user_access_begin(void)
+{
+	if (cpu_smap)
+		__asm__ __volatile__("stac" ::: "memory");
+}
+static inline void user_access_end(void)
+{
+	if (cpu_smap)
+		__asm__ __volatile__("clac" ::: "memory");
+}
 /* Interrupt-disabling critical sections: the kernel's lock on one CPU. */
 static inline uint64_t irq_save(void)
 {
@@ -141,7 +154,8 @@ struct thread;
 struct cpu {
 	struct cpu *self;
 	struct thread *current;   /* running thread */
-	uint64_t scratch;         /* syscall entry scratch */
+	uint64_t scratch;         /* syscall entry scratch (offset 16, entry.S) */
+	uint64_t kstack_top;      /* current compat thread's kernel stack top (offset 24, entry.S) */
 	int id;
 	uint32_t apic_id;
 	struct tss tss __aligned(16);
@@ -153,6 +167,7 @@ struct cpu {
 	volatile int preempt_count; /* > 0: no preemption on this CPU (preempt.h) */
 	uint64_t timer_armed_ns;  /* when the LAPIC timer is set to fire, 0 = not set */
 	uint8_t *idle_stack;      /* APs: the stack their idle thread runs on */
+	bool smap_on;             /* CR4.SMAP set here (arch_smap_enable) */
 	volatile bool parked;     /* elastic CPUs: runs only its idle thread */
 	/* statistics (jiny_cpu_stats) */
 	uint64_t timer_irqs, irqs, context_switches, preemptions, idle_ns;

@@ -92,6 +92,37 @@ static void load_cpu_state(struct cpu *c)
 	wrmsr(MSR_STAR, (0x10UL << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+
+	/*
+	 * Ring 3 cannot be executed (SMEP) nor touched (SMAP) by the kernel by
+	 * accident. SMEP is on from the start; SMAP only once a compat process
+	 * runs (arch_smap_enable), because QEMU's TCG runs the HP app's code
+	 * slower with CR4.SMAP set (tst-pthread's semaphores on 4 CPUs: seconds
+	 * instead of milliseconds), and without ring-3 pages it guards nothing.
+	 */
+	struct cpuid_regs r = cpuid(0, 0);
+	if (r.eax >= 7) {
+		r = cpuid(7, 0);
+		if (r.ebx & (1u << 7))
+			write_cr4(read_cr4() | CR4_SMEP);
+		if (r.ebx & (1u << 20))
+			cpu_smap = true; /* stac/clac exist */
+	}
+	write_cr0(read_cr0() | CR0_WP); /* kernel writes respect read-only (copy-on-write) pages */
+}
+
+bool cpu_smap;
+
+/* A compat thread is about to run on this CPU (sched.c, exec.c): SMAP on, for good. */
+void arch_smap_enable(void)
+{
+	if (!cpu_smap)
+		return;
+	struct cpu *c = this_cpu();
+	if (!c->smap_on) {
+		write_cr4(read_cr4() | CR4_SMAP);
+		c->smap_on = true;
+	}
 }
 
 struct cpu *cpus[MAX_CPUS];
@@ -114,6 +145,7 @@ void arch_cpu_init(void)
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DF);
 	set_gate(18, IST_MC);
+	idt[3].type = idt[4].type = 0xee; /* int3, into: allowed from ring 3 (SIGTRAP, SIGSEGV) */
 	load_cpu_state(c);
 }
 

@@ -9,6 +9,43 @@
  *   - arch_switch(): the callee-saved half of a context switch.
  */
 #define FRAME_CS 24   /* offset of CS above vector and error code */
+#define CPU_SCRATCH 16 /* struct cpu (cpu.h) */
+#define CPU_KSTACK 24
+
+.macro PUSH_GPRS
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+.macro POP_GPRS
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+.endm
 
 	.text
 	.p2align 4
@@ -29,46 +66,83 @@ isr_stubs:
 	.p2align 4
 trap_common:
 	testb $3, FRAME_CS(%rsp)
-	jz 1f
-	swapgs
-1:	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	jnz trap_from_user
+	PUSH_GPRS
 	cld
 	mov %rsp, %rdi
 	call trap_dispatch
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
-	testb $3, FRAME_CS(%rsp)
-	jz 2f
-	swapgs
-2:	add $16, %rsp
+	POP_GPRS
+	add $16, %rsp
 	iretq
+
+/*
+ * From ring 3 (compat processes): the frame moves from the IST stack to the
+ * thread's kernel stack (cpu.kstack_top), so the handler may enable
+ * interrupts, fault, block or deliver signals; IST stacks stay free for
+ * what interrupts it. The same struct trap_frame as a system call.
+ */
+trap_from_user:
+	swapgs
+	mov %rax, %gs:CPU_SCRATCH
+	mov %rsp, %rax
+	mov %gs:CPU_KSTACK, %rsp
+	pushq 48(%rax)                  /* ss */
+	pushq 40(%rax)                  /* rsp */
+	pushq 32(%rax)                  /* rflags */
+	pushq 24(%rax)                  /* cs */
+	pushq 16(%rax)                  /* rip */
+	pushq 8(%rax)                   /* error code */
+	pushq (%rax)                    /* vector */
+	mov %gs:CPU_SCRATCH, %rax
+	PUSH_GPRS
+	cld
+	mov %rsp, %rdi
+	call trap_user                  /* returns with interrupts off */
+	/* fall through */
+	.globl user_exit
+	.hidden user_exit
+user_exit:
+	POP_GPRS
+	add $16, %rsp
+	swapgs
+	iretq
+
+/* void arch_return_to_user(struct trap_frame *f): f is at the top of the kernel stack. */
+	.globl arch_return_to_user
+	.hidden arch_return_to_user
+arch_return_to_user:
+	cli
+	mov %rdi, %rsp
+	jmp user_exit
+
+/*
+ * syscall from ring 3: rcx (the return address) is a user address, never in
+ * the image window or the upper half, which is how the entry tells the two
+ * apart. Kernel stack, a full struct trap_frame (vector TRAP_SYSCALL, error =
+ * the number), then syscall_user() runs the call and the way-out work.
+ */
+syscall_from_user:
+	swapgs
+	mov %rsp, %gs:CPU_SCRATCH
+	mov %gs:CPU_KSTACK, %rsp
+	pushq $0x1b                     /* ss: SEL_UDATA */
+	pushq %gs:CPU_SCRATCH           /* rsp */
+	push %r11                       /* rflags */
+	pushq $0x23                     /* cs: SEL_UCODE */
+	push %rcx                       /* rip */
+	push %rax                       /* error: the system call number */
+	pushq $256                      /* vector: TRAP_SYSCALL */
+	PUSH_GPRS
+	cld
+	mov %rsp, %rdi
+	sti
+	call syscall_user               /* returns with interrupts off; eax = 1: sysret will do */
+	test %eax, %eax
+	jz user_exit
+	POP_GPRS                        /* rcx = rip, r11 = rflags (checked by syscall_user) */
+	mov 40(%rsp), %rsp              /* the user rsp (above vector, error, rip, cs, rflags) */
+	swapgs
+	sysretq
 
 /*
  * syscall from ring 0. In: rax = number, rdi rsi rdx r10 r8 r9 = args,
@@ -79,7 +153,13 @@ trap_common:
 	.globl syscall_entry
 	.hidden syscall_entry
 syscall_entry:
-	lea -128(%rsp), %rsp            /* the caller's red zone stays untouched */
+	bt $63, %rcx                    /* upper half: ring 0 */
+	jc 1f
+	cmp $0x40000000, %rcx           /* below the image window: ring 3 */
+	jb syscall_from_user
+	cmp $0x7fffffff, %rcx           /* above it: ring 3 */
+	ja syscall_from_user
+1:	lea -128(%rsp), %rsp            /* the caller's red zone stays untouched */
 	push %r11                       /* rflags */
 	push %rcx                       /* return address */
 	push %rdi
@@ -147,6 +227,17 @@ arch_thread_start:
 	mov %r12, %rdi
 	mov %r13, %rsi
 	call sched_thread_entry
+	ud2
+
+/* void arch_call_on_stack(fn, arg, sp) */
+	.globl arch_call_on_stack
+	.hidden arch_call_on_stack
+arch_call_on_stack:
+	mov %rdx, %rsp
+	xor %ebp, %ebp
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	call *%rax
 	ud2
 
 /* Enter the app's _start with rsp = its Linux-style initial stack. */

@@ -14,6 +14,7 @@
 static uint64_t xcr0;
 static size_t xsave_size = 512 + 64;
 static bool have_xsave;
+static uint32_t mxcsr_mask = 0xffbf; /* MXCSR bits the CPU accepts (FXSAVE's MXCSR_MASK) */
 
 void fpu_init(void)
 {
@@ -41,6 +42,31 @@ void fpu_init(void)
 	}
 	uint32_t mxcsr = 0x1f80;
 	__asm__ __volatile__("ldmxcsr %0" ::"m"(mxcsr));
+	/* Once, on the boot CPU (APs start on small stacks: no 512-byte local here). */
+	static uint8_t fx[512] __aligned(16);
+	static bool mask_read;
+	if (!mask_read) {
+		mask_read = true;
+		__asm__ __volatile__("fxsave64 %0" : "=m"(fx));
+		uint32_t mask = *(uint32_t *)(fx + 28);
+		if (mask)
+			mxcsr_mask = mask;
+	}
+}
+
+uint64_t fpu_xfeatures(void) { return have_xsave ? xcr0 : 0; }
+
+void fpu_sanitize(void *area, bool extended)
+{
+	uint8_t *p = area;
+	*(uint32_t *)(p + 24) &= mxcsr_mask; /* a reserved MXCSR bit makes XRSTOR #GP */
+	if (!have_xsave)
+		return;
+	/* The header (bytes 512..575): standard form, only enabled components. */
+	uint64_t *hdr = (uint64_t *)(p + 512);
+	uint64_t bv = extended ? hdr[0] & xcr0 : 0;
+	memset(hdr, 0, 64);
+	hdr[0] = bv | XCR0_X87 | XCR0_SSE;
 }
 
 size_t fpu_state_size(void) { return ALIGN_UP(xsave_size, 64); }

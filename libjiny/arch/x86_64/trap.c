@@ -11,6 +11,9 @@
 #include "../../mm/mm.h"
 #include "../../sched/sched.h"
 #include "../../debug/backtrace.h"
+#include "../../mm/uvm.h"
+#include "../../../compat/proc.h"
+#include "../../../compat/signal.h"
 
 static void (*irq_handlers[256])(struct trap_frame *);
 
@@ -106,6 +109,65 @@ static void __noreturn crash(struct trap_frame *f)
 	kern_power_off(128 + sig);
 }
 
+/* A page fault in kernel mode that is served: demand-filled kernel areas, a
+ * compat process's pages touched by a system call, an mm's stale upper half. */
+static bool kernel_fault_fixed(struct trap_frame *f)
+{
+	uintptr_t va = read_cr2();
+	if (va >= DIRECT_MAP_BASE)
+		return (!(f->error & 1) && vmarea_fault(va, f->error & 2)) || uvm_sync_kernel_fault(va);
+	struct thread *t = sched_current();
+	if (t && t->mm && va < USER_END && !(f->error & 16))
+		return uvm_fault(t->mm, va, f->error);
+	return false;
+}
+
+/* An exception in ring 3: a served page fault, or a signal for the program. */
+static void user_exception(struct trap_frame *f)
+{
+	int v = (int)f->vector;
+	struct thread *t = sched_current();
+	if (v == 14) {
+		uintptr_t va = read_cr2();
+		if (t->mm && va < USER_END && uvm_fault(t->mm, va, f->error))
+			return;
+		bool mapped = t->mm && va < USER_END && uvm_mapped(t->mm, va);
+		signal_force_fault(SIGSEGV_K, mapped ? SEGV_ACCERR_K : SEGV_MAPERR_K, va);
+		return;
+	}
+	if (v == 2) {
+		printk("jiny: NMI at %#lx\n", f->rip);
+		return;
+	}
+	int sig = vector_signal(v), code = SI_KERNEL_K;
+	if (v == 0)
+		code = FPE_INTDIV_K;
+	else if (v == 6)
+		code = ILL_ILLOPN_K;
+	else if (v == 3 || v == 1)
+		code = SI_KERNEL_K;
+	signal_force_fault(sig, code, v == 13 || v == 3 ? 0 : f->rip);
+}
+
+/* Every interrupt and exception from ring 3, on the thread's kernel stack (entry.S). */
+void trap_user(struct trap_frame *f)
+{
+	int v = (int)f->vector;
+	if (v >= 32) {
+		struct cpu *c = this_cpu();
+		c->irqs++;
+		if (v != VECTOR_SPURIOUS)
+			apic_eoi();
+		if (irq_handlers[v])
+			irq_handlers[v](f);
+		sched_irq_exit();
+	} else {
+		irq_enable();
+		user_exception(f);
+	}
+	user_return_work(f);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	int v = (int)f->vector;
@@ -127,7 +189,7 @@ void trap_dispatch(struct trap_frame *f)
 		trap_print_regs(f);
 		kern_power_off(JINY_EXIT_PANIC);
 	}
-	if (v == 14 && !(f->error & 1) && vmarea_fault(read_cr2(), f->error & 2)) {
+	if (v == 14 && kernel_fault_fixed(f)) {
 		c->exc_depth--;
 		return;
 	}

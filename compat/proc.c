@@ -1,0 +1,982 @@
+/*
+ * proc.c - processes of the compat layer (contract: proc.h): the process
+ * table and tree, fork/vfork/clone, thread and process exit, zombies and
+ * wait4/waitid, process groups and sessions, the system-call and
+ * interrupt way back to ring 3 (user_return_work), and the HP app's
+ * posix_spawn route (a CLONE_VM|CLONE_VFORK child that execs).
+ *
+ * A process id is the thread id of its first thread, as on Linux, so
+ * gettid() == getpid() in a single-threaded program and tgkill works.
+ */
+#include "proc.h"
+#include "signal.h"
+#include "../libjiny/sched/sched.h"
+#include "../libjiny/mm/uvm.h"
+#include "../libjiny/mm/vmarea.h"
+#include "../libjiny/fs/vfs.h"
+#include "../libjiny/arch/x86_64/arch.h"
+#include "../libjiny/arch/x86_64/smp.h"
+#include "../libjiny/syscall/sys.h"
+#include "../libjiny/kern/app.h"
+#include "../libjiny/kern/errno.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+
+#define KSTACK_SIZE (32UL << 10)
+
+struct proc hp_proc;
+static spinlock_t plock = SPINLOCK_INIT; /* proc_lock of proc.h */
+static int nprocs;                       /* compat processes alive or zombie */
+
+/* ---- basics ---- */
+
+static char *kstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = kmalloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+struct proc *proc_current(void)
+{
+	struct thread *t = sched_current();
+	return t && t->proc ? t->proc : &hp_proc;
+}
+
+bool current_is_user(void)
+{
+	struct thread *t = sched_current();
+	return t && t->mm;
+}
+
+static void proc_struct_init(struct proc *p)
+{
+	p->lock = (spinlock_t)SPINLOCK_INIT;
+	waitq_init(&p->child_wq);
+	waitq_init(&p->vfork_wq);
+	waitq_init(&p->stop_wq);
+	p->refcount = 1;
+	p->state = PROC_ALIVE;
+	p->start_ns = clock_ns();
+}
+
+void proc_init(void)
+{
+	proc_struct_init(&hp_proc);
+	hp_proc.pid = hp_proc.pgid = hp_proc.sid = 1;
+	strlcpy(hp_proc.comm, "app", sizeof(hp_proc.comm));
+	hp_proc.fs = vfs_app_context();
+	hp_proc.all_next = NULL;
+	proc_rlimits_init(&hp_proc);
+	uvm_init();
+}
+
+struct proc *proc_get(int pid)
+{
+	uint64_t f = spin_lock_irqsave(&plock);
+	struct proc *p = &hp_proc;
+	for (; p; p = p->all_next)
+		if (p->pid == pid) {
+			__atomic_add_fetch(&p->refcount, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	spin_unlock_irqrestore(&plock, f);
+	return p;
+}
+
+static void proc_free(struct proc *p)
+{
+	for (struct sigq *q = p->rt_queue, *n; q; q = n) {
+		n = q->next;
+		kfree(q);
+	}
+	kfree(p->exe);
+	kfree(p->cmdline);
+	kfree(p);
+}
+
+void proc_put(struct proc *p)
+{
+	if (p && p != &hp_proc && !__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL))
+		proc_free(p);
+}
+
+void proc_for_each(void (*fn)(struct proc *p, void *ctx), void *ctx)
+{
+	uint64_t f = spin_lock_irqsave(&plock);
+	for (struct proc *p = &hp_proc; p; p = p->all_next)
+		fn(p, ctx);
+	spin_unlock_irqrestore(&plock, f);
+}
+
+unsigned long proc_rlimit_cur(int res)
+{
+	if (res < 0 || res >= RLIM_NLIMITS_K)
+		return ~0UL;
+	return proc_current()->rlim[res].cur;
+}
+
+/* A new process, child of parent (not yet in the table): ids, limits, names. */
+static struct proc *proc_alloc(struct proc *parent)
+{
+	struct proc *p = kzalloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	proc_struct_init(p);
+	p->pgid = parent->pgid;
+	p->sid = parent->sid;
+	p->parent = parent;
+	memcpy(p->comm, parent->comm, sizeof(p->comm));
+	proc_ids_fork(p, parent); /* credentials and limits (sys_ids.c) */
+	if (parent->exe)
+		p->exe = kstrdup(parent->exe);
+	if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len))) {
+		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+		p->cmdline_len = parent->cmdline_len;
+	}
+	signal_fork(p, parent);
+	return p;
+}
+
+/* Into the table and the parent's children (pid set by then). */
+static void proc_link(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&plock);
+	p->all_next = hp_proc.all_next;
+	hp_proc.all_next = p;
+	p->sibling = p->parent->children;
+	p->parent->children = p;
+	nprocs++;
+	spin_unlock_irqrestore(&plock, f);
+}
+
+struct proc *proc_new_child(struct proc *parent, int *err)
+{
+	if ((unsigned long)READ_ONCE(nprocs) >= parent->rlim[RLIMIT_NPROC_K].cur) {
+		*err = -EAGAIN;
+		return NULL;
+	}
+	struct proc *c = proc_alloc(parent);
+	if (c && !(c->fs = fs_context_clone(parent->fs))) {
+		proc_free(c);
+		c = NULL;
+	}
+	*err = c ? 0 : -ENOMEM;
+	return c;
+}
+
+void proc_discard_child(struct proc *c)
+{
+	if (c->fs)
+		fs_context_release(c->fs);
+	proc_free(c);
+}
+
+static void thread_attach(struct proc *p, struct thread *t);
+
+int proc_start_child(struct proc *c, struct thread *t)
+{
+	int pid = c->pid = t->tid;
+	thread_attach(c, t);
+	proc_link(c);
+	thread_start(t);
+	return pid;
+}
+
+/* ---- threads of compat processes ---- */
+
+static void user_thread_start(void *unused)
+{
+	struct thread *t = sched_current();
+	struct trap_frame *f = t->uframe;
+	user_return_work(f);
+	arch_return_to_user(f);
+}
+
+/*
+ * A thread for process p with a kernel stack of its own and the user frame
+ * *uf at its top; not started. Its C stack begins below the frame.
+ */
+static struct thread *uthread_new(struct proc *p, struct mm *mm, const struct trap_frame *uf)
+{
+	uint8_t *kstack = vmarea_alloc(KSTACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
+	if (!kstack)
+		return NULL;
+	uintptr_t top = (uintptr_t)kstack + KSTACK_SIZE;
+	struct trap_frame *f = (struct trap_frame *)(top - sizeof(*f));
+	*f = *uf;
+	struct thread *t = thread_create_on(p->comm, PRIO_NORMAL, user_thread_start, NULL,
+					    ALIGN_DOWN((uintptr_t)f, 16));
+	if (!t) {
+		vmarea_free(kstack, KSTACK_SIZE, PAGE_SIZE);
+		return NULL;
+	}
+	t->flags |= THREAD_OWN_STACK;
+	t->stack = kstack;
+	t->stack_size = KSTACK_SIZE;
+	t->kstack_top = top;
+	t->uframe = f;
+	t->proc = p;
+	t->mm = mm;
+	return t;
+}
+
+static void thread_attach(struct proc *p, struct thread *t)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	t->proc_next = p->threads;
+	p->threads = t;
+	p->nthreads++;
+	spin_unlock_irqrestore(&p->lock, f);
+	__atomic_add_fetch(&p->refcount, 1, __ATOMIC_RELAXED); /* the thread's reference */
+}
+
+/* Write an int into another address space (CLONE_CHILD_SETTID of a fork child). */
+static void put_int_in(struct mm *mm, int *uaddr, int v)
+{
+	if (uvm_check(mm, (uintptr_t)uaddr, sizeof(int), true))
+		uvm_write(mm, (uintptr_t)uaddr, &v, sizeof(v));
+}
+
+static long count_check_nproc(struct proc *p)
+{
+	unsigned long lim = p->rlim[RLIMIT_NPROC_K].cur;
+	return (unsigned long)READ_ONCE(nprocs) >= lim ? -EAGAIN : 0;
+}
+
+static void vfork_wake(void *arg);
+
+static bool vfork_done(void *arg) { return READ_ONCE(((struct proc *)arg)->vfork_done); }
+
+/* fork, vfork and clone from ring 3. */
+static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *ctid, uintptr_t tls)
+{
+	struct thread *me = sched_current();
+	struct proc *p = me->proc;
+	struct trap_frame *pf = me->uframe;
+	bool thread = flags & CLONE_THREAD;
+	if (thread && !(flags & CLONE_VM && flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT_SETTID) && !uaccess_ok(ptid, sizeof(int), true))
+		return -EFAULT;
+	struct proc *child = p;
+	struct mm *mm = p->mm;
+	if (!thread) {
+		long r = count_check_nproc(p);
+		if (r < 0)
+			return r;
+		child = proc_alloc(p);
+		if (!child)
+			return -ENOMEM;
+		child->fs = fs_context_clone(p->fs);
+		if (flags & CLONE_VM) {
+			uvm_get(mm);
+		} else {
+			mm = uvm_fork(p->mm);
+		}
+		if (!child->fs || !mm) {
+			if (mm && (flags & CLONE_VM))
+				uvm_put(mm);
+			else if (mm)
+				uvm_put(mm);
+			if (child->fs)
+				fs_context_release(child->fs);
+			proc_free(child);
+			return -ENOMEM;
+		}
+		child->mm = mm;
+	} else {
+		uvm_get(mm);
+	}
+	struct trap_frame uf = *pf;
+	uf.rax = 0;
+	if (newsp)
+		uf.rsp = newsp;
+	struct thread *t = uthread_new(child, mm, &uf);
+	if (!t) {
+		uvm_put(mm);
+		if (!thread) {
+			fs_context_release(child->fs);
+			proc_free(child);
+		}
+		return -EAGAIN;
+	}
+	t->fsbase = (flags & CLONE_SETTLS) ? tls : me->fsbase;
+	t->affinity = me->affinity;
+	signal_thread_init(t, me, flags);
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = ctid;
+	int tid = t->tid;
+	if (!thread) {
+		child->pid = tid;
+		if (flags & CLONE_PARENT) /* same parent as the caller */
+			child->parent = p->parent ? p->parent : &hp_proc;
+	}
+	thread_attach(child, t);
+	if (flags & CLONE_PARENT_SETTID)
+		*ptid = tid;
+	if (flags & CLONE_CHILD_SETTID) {
+		if (mm == p->mm) {
+			if (uaccess_ok(ctid, sizeof(int), true))
+				*ctid = tid;
+		} else {
+			put_int_in(mm, ctid, tid);
+		}
+	}
+	if (!thread)
+		proc_link(child);
+	if (flags & CLONE_VFORK)
+		__atomic_add_fetch(&child->refcount, 1, __ATOMIC_RELAXED);
+	thread_start(t);
+	if (flags & CLONE_VFORK) {
+		waitq_wait(&child->vfork_wq, vfork_done, child, 0);
+		proc_put(child);
+	}
+	return tid;
+}
+
+long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls)
+{
+	if (!current_is_user())
+		return -ENOSYS; /* the HP app clones through __jiny_clone */
+	return proc_clone(flags, newsp, ptid, ctid, tls);
+}
+
+long sys_fork(void)
+{
+	if (!current_is_user())
+		return -ENOSYS;
+	return proc_clone(SIGCHLD_K, 0, NULL, NULL, 0);
+}
+
+long sys_vfork(void)
+{
+	if (!current_is_user())
+		return -ENOSYS;
+	return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD_K, 0, NULL, NULL, 0);
+}
+
+/*
+ * The HP app's posix_spawn (musl: __clone(child, stack, CLONE_VM|CLONE_VFORK
+ * |SIGCHLD, args)): a new process that shares the app's memory and runs
+ * fn(arg) in ring 0 on the given stack, with a copy of the fd table, until
+ * it execs (entering ring 3 in an address space of its own) or exits. The
+ * caller waits for that, as vfork does.
+ */
+struct kvfork_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static void kvfork_entry(void *p)
+{
+	struct kvfork_start s = *(struct kvfork_start *)p;
+	kfree(p);
+	int r = s.fn(s.arg);
+	proc_exit_group((r & 0xff) << 8);
+}
+
+long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
+{
+	struct proc *p = proc_current();
+	struct thread *me = sched_current();
+	long r = count_check_nproc(p);
+	if (r < 0)
+		return r;
+	struct proc *child = proc_alloc(p);
+	struct kvfork_start *s = kmalloc(sizeof(*s));
+	if (!child || !s || !(child->fs = fs_context_clone(p->fs))) {
+		kfree(s);
+		if (child)
+			proc_free(child);
+		return -ENOMEM;
+	}
+	*s = (struct kvfork_start){ fn, arg };
+	struct thread *t = thread_create_on("spawn", PRIO_NORMAL, kvfork_entry, s, (uintptr_t)stack);
+	if (!t) {
+		kfree(s);
+		fs_context_release(child->fs);
+		proc_free(child);
+		return -EAGAIN;
+	}
+	t->proc = child;
+	t->fsbase = me->fsbase;
+	signal_thread_init(t, me, CLONE_VM | CLONE_VFORK);
+	t->reap_hook = vfork_wake; /* it runs on the parent's stack until it execs */
+	t->reap_arg = child;
+	child->pid = t->tid;
+	thread_attach(child, t);
+	proc_link(child);
+	__atomic_add_fetch(&child->refcount, 1, __ATOMIC_RELAXED);
+	int pid = child->pid;
+	thread_start(t);
+	waitq_wait(&child->vfork_wq, vfork_done, child, 0);
+	proc_put(child);
+	return pid;
+}
+
+/* ---- exit ---- */
+
+static void notify_parent(struct proc *parent, struct proc *c, int code, int status)
+{
+	if ((code == CLD_STOPPED_K || code == CLD_CONTINUED_K) && !signal_chld_on_stop(parent)) {
+		waitq_wake_all(&parent->child_wq, 0);
+		return; /* SA_NOCLDSTOP */
+	}
+	struct siginfo_k si = { .si_signo = SIGCHLD_K, .si_code = code };
+	si.u.chld.pid = c->pid;
+	si.u.chld.status = status;
+	si.u.chld.utime = (long)(c->utime_ns / 10000000ULL);
+	signal_send_proc(parent, SIGCHLD_K, &si);
+	waitq_wake_all(&parent->child_wq, 0);
+}
+
+static void vfork_wake(void *arg)
+{
+	struct proc *p = arg;
+	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
+	waitq_wake_all(&p->vfork_wq, 0);
+}
+
+/* The last thread is leaving: p becomes a zombie for its parent (or is reaped). */
+static void proc_zombify(struct proc *p)
+{
+	uint64_t pf = spin_lock_irqsave(&p->lock); /* procfs reads p->fs under it */
+	struct fs_context *fs = p->fs;
+	p->fs = NULL;
+	spin_unlock_irqrestore(&p->lock, pf);
+	if (fs)
+		fs_context_release(fs);
+	if (!sched_current()->reap_hook) /* else: once off the parent's stack (kvfork) */
+		vfork_wake(p);
+
+	struct proc *dead_orphans = NULL;
+	uint64_t f = spin_lock_irqsave(&plock);
+	/* Children go to process 1, which reaps them when they end. */
+	while (p->children) {
+		struct proc *c = p->children;
+		p->children = c->sibling;
+		c->parent = &hp_proc;
+		c->adopted = true;
+		if (c->state == PROC_ZOMBIE) {
+			c->sibling = dead_orphans;
+			dead_orphans = c;
+		} else {
+			c->sibling = hp_proc.children;
+			hp_proc.children = c;
+		}
+	}
+	struct proc *parent = p->parent;
+	bool reap = p->adopted || proc_child_autoreap(parent);
+	p->state = PROC_ZOMBIE;
+	parent->child_events++;
+	spin_unlock_irqrestore(&plock, f);
+
+	int st = p->exit_status;
+	int code = (st & 0x7f) ? ((st & 0x80) ? CLD_DUMPED_K : CLD_KILLED_K) : CLD_EXITED_K;
+	notify_parent(parent, p, code, (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff);
+	for (struct proc *c = dead_orphans, *n; c; c = n) {
+		n = c->sibling;
+		c->sibling = NULL;
+		uint64_t f2 = spin_lock_irqsave(&plock);
+		c->sibling = hp_proc.children;
+		hp_proc.children = c;
+		spin_unlock_irqrestore(&plock, f2);
+		proc_reap(c);
+	}
+	if (reap)
+		proc_reap(p);
+}
+
+/* Remove a zombie from its parent and the table; drop the table's reference. */
+void proc_reap(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&plock);
+	struct proc *parent = p->parent;
+	for (struct proc **pp = &parent->children; *pp; pp = &(*pp)->sibling)
+		if (*pp == p) {
+			*pp = p->sibling;
+			break;
+		}
+	for (struct proc **pp = &hp_proc.all_next; *pp; pp = &(*pp)->all_next)
+		if (*pp == p) {
+			*pp = p->all_next;
+			break;
+		}
+	parent->cutime_ns += p->utime_ns + p->cutime_ns;
+	parent->cstime_ns += p->stime_ns + p->cstime_ns;
+	nprocs--;
+	spin_unlock_irqrestore(&plock, f);
+	proc_put(p);
+}
+
+void proc_thread_exit(void)
+{
+	struct thread *t = sched_current();
+	struct proc *p = t->proc;
+	if (!p || p == &hp_proc)
+		thread_exit();
+	int *ctid = t->clear_child_tid;
+	if (ctid && t->mm) {
+		/* CLONE_CHILD_CLEARTID, while this thread's address space is loaded. */
+		t->clear_child_tid = NULL;
+		if (uaccess_ok(ctid, sizeof(int), true)) {
+			user_access_begin();
+			__atomic_store_n(ctid, 0, __ATOMIC_SEQ_CST);
+			user_access_end();
+			futex_wake((uint32_t *)ctid, 1, ~0u);
+		}
+	}
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->proc_next)
+		if (*pp == t) {
+			*pp = t->proc_next;
+			break;
+		}
+	bool last = --p->nthreads == 0;
+	p->utime_ns += t->run_ns + (clock_ns() - t->last_start_ns);
+	spin_unlock_irqrestore(&p->lock, f);
+
+	struct mm *mm = t->mm;
+	f = irq_save();
+	t->mm = NULL;
+	uvm_activate(NULL);
+	irq_restore(f);
+	if (mm)
+		uvm_put(mm);
+	if (last)
+		proc_zombify(p);
+	proc_put(p); /* the thread's reference */
+	t->proc = NULL;
+	thread_exit();
+}
+
+void proc_exit_group(int wstatus)
+{
+	struct proc *p = proc_current();
+	if (p == &hp_proc)
+		app_exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
+	struct thread *me = sched_current();
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	if (!p->exiting) {
+		p->exit_status = wstatus;
+		p->exiting = true;
+	}
+	for (struct thread *t = p->threads; t; t = t->proc_next)
+		if (t != me && !sched_wake(t) && t->state == THREAD_RUNNING)
+			smp_resched(t->cpu); /* it leaves at its next way back to ring 3 */
+	spin_unlock_irqrestore(&p->lock, f);
+	proc_thread_exit();
+}
+
+/*
+ * execve in a process with several threads: the others leave (as on Linux),
+ * the caller waits until it is the only one. False if the process is exiting
+ * or another thread execs at the same time.
+ */
+static bool alone(void *arg) { return READ_ONCE(((struct proc *)arg)->nthreads) == 1; }
+
+bool proc_exec_single(void)
+{
+	struct thread *me = sched_current();
+	struct proc *p = me->proc;
+	if (READ_ONCE(p->nthreads) == 1)
+		return true;
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	bool ok = !p->exiting && !p->exec_owner;
+	if (ok) {
+		p->exec_owner = me;
+		for (struct thread *t = p->threads; t; t = t->proc_next)
+			if (t != me && !sched_wake(t) && t->state == THREAD_RUNNING)
+				smp_resched(t->cpu);
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	if (!ok)
+		return false;
+	while (READ_ONCE(p->nthreads) > 1)
+		waitq_wait(&p->child_wq, alone, p, clock_ns() + 1000000);
+	p->exec_owner = NULL;
+	return true;
+}
+
+/* ---- stop / continue ---- */
+
+static bool stop_over(void *arg)
+{
+	struct proc *p = arg;
+	struct thread *t = sched_current();
+	return !READ_ONCE(p->stopped) || READ_ONCE(p->exiting) ||
+	       ((t->sig_pending | p->sig_pending) & SIGBIT(SIGKILL_K));
+}
+
+void proc_stop(int sig)
+{
+	struct proc *p = proc_current();
+	if (p == &hp_proc)
+		return;
+	uint64_t f = spin_lock_irqsave(&plock);
+	p->stopped = true;
+	p->stop_sig = sig;
+	p->stop_unreported = true;
+	p->cont_unreported = false;
+	struct proc *parent = p->parent;
+	parent->child_events++;
+	spin_unlock_irqrestore(&plock, f);
+	notify_parent(parent, p, CLD_STOPPED_K, sig);
+	waitq_wait(&p->stop_wq, stop_over, p, 0);
+}
+
+void proc_continue(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&plock);
+	bool was = p->stopped;
+	struct proc *parent = p->parent;
+	if (was) {
+		p->stopped = false;
+		p->stop_unreported = false;
+		p->cont_unreported = true;
+		parent->child_events++;
+	}
+	spin_unlock_irqrestore(&plock, f);
+	waitq_wake_all(&p->stop_wq, 0);
+	if (was)
+		notify_parent(parent, p, CLD_CONTINUED_K, SIGCONT_K);
+}
+
+/* ---- wait ---- */
+
+static bool wait_match(struct proc *c, struct proc *me, int pid)
+{
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == -1)
+		return true;
+	if (pid == 0)
+		return c->pgid == me->pgid;
+	return c->pgid == -pid;
+}
+
+struct wait_cond {
+	struct proc *me;
+	unsigned seen;
+};
+
+static bool wait_wake(void *arg)
+{
+	struct wait_cond *w = arg;
+	return READ_ONCE(w->me->child_events) != w->seen || signal_pending();
+}
+
+long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, uint64_t *cpu_ns)
+{
+	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
+		options |= WEXITED; /* wait4 */
+	for (;;) {
+		struct wait_cond w = { me, 0 };
+		struct proc *found = NULL;
+		bool any = false, reap = false;
+		int st = 0, cd = 0;
+		uint64_t f = spin_lock_irqsave(&plock);
+		w.seen = me->child_events;
+		for (struct proc *c = me->children; c; c = c->sibling) {
+			if (!wait_match(c, me, pid))
+				continue;
+			any = true;
+			if (c->state == PROC_ZOMBIE && (options & WEXITED)) {
+				st = c->exit_status;
+				cd = (st & 0x7f) ? ((st & 0x80) ? CLD_DUMPED_K : CLD_KILLED_K) : CLD_EXITED_K;
+				reap = !(options & WNOWAIT);
+			} else if (c->stopped && c->stop_unreported && (options & WUNTRACED)) {
+				st = (c->stop_sig << 8) | 0x7f;
+				cd = CLD_STOPPED_K;
+				if (!(options & WNOWAIT))
+					c->stop_unreported = false;
+			} else if (c->cont_unreported && (options & WCONTINUED)) {
+				st = 0xffff;
+				cd = CLD_CONTINUED_K;
+				if (!(options & WNOWAIT))
+					c->cont_unreported = false;
+			} else {
+				continue;
+			}
+			found = c;
+			__atomic_add_fetch(&c->refcount, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		spin_unlock_irqrestore(&plock, f);
+		if (found) {
+			int fpid = found->pid;
+			if (wstatus)
+				*wstatus = st;
+			if (code)
+				*code = cd;
+			if (cpu_ns)
+				*cpu_ns = found->utime_ns;
+			if (reap)
+				proc_reap(found);
+			proc_put(found);
+			return fpid;
+		}
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		waitq_wait(&me->child_wq, wait_wake, &w, 0);
+		if (READ_ONCE(me->child_events) == w.seen && signal_pending())
+			return -ERESTARTSYS;
+	}
+}
+
+struct rusage_k {
+	long utime_s, utime_us, stime_s, stime_us;
+	long rest[14];
+};
+
+long sys_wait4(int pid, int *wstatus, int options, void *rusage)
+{
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | 0xe0000000 /* __WALL & co */))
+		return -EINVAL;
+	if (pid == -2147483647 - 1)
+		return -ESRCH;
+	if ((wstatus && !uaccess_ok(wstatus, sizeof(int), true)) ||
+	    (rusage && !uaccess_ok(rusage, sizeof(struct rusage_k), true)))
+		return -EFAULT;
+	int st = 0;
+	uint64_t ns = 0;
+	long r = proc_wait(proc_current(), pid, options & ~0xe0000000, &st, NULL, &ns);
+	if (r > 0) {
+		if (wstatus)
+			*wstatus = st;
+		if (rusage) {
+			struct rusage_k *ru = rusage;
+			memset(ru, 0, sizeof(*ru));
+			ru->utime_s = (long)(ns / 1000000000ULL);
+			ru->utime_us = (long)(ns % 1000000000ULL / 1000);
+		}
+	}
+	return r;
+}
+
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+
+long sys_waitid(int idtype, int id, struct siginfo_k *info, int options, void *rusage)
+{
+	if (options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0xe0000000))
+		return -EINVAL;
+	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
+		return -EINVAL;
+	int pid;
+	switch (idtype) {
+	case P_ALL: pid = -1; break;
+	case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
+	case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+	default: return -EINVAL;
+	}
+	if ((info && !uaccess_ok(info, sizeof(*info), true)) ||
+	    (rusage && !uaccess_ok(rusage, sizeof(struct rusage_k), true)))
+		return -EFAULT;
+	int st = 0, code = 0;
+	long r = proc_wait(proc_current(), pid, options & ~0xe0000000, &st, &code, NULL);
+	if (r < 0)
+		return r;
+	if (rusage)
+		memset(rusage, 0, sizeof(struct rusage_k));
+	if (info) {
+		memset(info, 0, sizeof(*info));
+		if (r > 0) {
+			info->si_signo = SIGCHLD_K;
+			info->si_code = code;
+			info->u.chld.pid = (int)r;
+			info->u.chld.status = code == CLD_EXITED_K ? (st >> 8) & 0xff
+					      : code == CLD_STOPPED_K ? (st >> 8) & 0xff
+					      : code == CLD_CONTINUED_K ? SIGCONT_K : st & 0x7f;
+		}
+	}
+	return 0;
+}
+
+/* ---- ids, groups, sessions ---- */
+
+long sys_getpid(void) { return proc_current()->pid; }
+
+long sys_getppid(void)
+{
+	struct proc *p = proc_current();
+	return p == &hp_proc ? 0 : READ_ONCE(p->parent)->pid;
+}
+
+bool proc_pgrp_exists(int pgid)
+{
+	bool found = false;
+	uint64_t f = spin_lock_irqsave(&plock);
+	for (struct proc *p = &hp_proc; p && !found; p = p->all_next)
+		found = p->pgid == pgid && p->state == PROC_ALIVE;
+	spin_unlock_irqrestore(&plock, f);
+	return found;
+}
+
+int proc_pgrp_session(int pgid)
+{
+	int sid = -ESRCH;
+	uint64_t f = spin_lock_irqsave(&plock);
+	for (struct proc *p = &hp_proc; p; p = p->all_next)
+		if (p->pgid == pgid && p->state == PROC_ALIVE) {
+			sid = p->sid;
+			break;
+		}
+	spin_unlock_irqrestore(&plock, f);
+	return sid;
+}
+
+static struct proc *find_locked(int pid)
+{
+	for (struct proc *p = &hp_proc; p; p = p->all_next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+long sys_setpgid(int pid, int pgid)
+{
+	struct proc *me = proc_current();
+	if (pgid < 0)
+		return -EINVAL;
+	long r = 0;
+	uint64_t f = spin_lock_irqsave(&plock);
+	struct proc *p = pid ? find_locked(pid) : me;
+	if (!p || (p != me && p->parent != me)) {
+		r = -ESRCH;
+		goto out;
+	}
+	if (!pgid)
+		pgid = p->pid;
+	if (p->sid == p->pid || p->sid != me->sid) {
+		r = -EPERM; /* a session leader, or a child in another session */
+		goto out;
+	}
+	if (pgid != p->pid) {
+		bool ok = false;
+		for (struct proc *q = &hp_proc; q && !ok; q = q->all_next)
+			ok = q->pgid == pgid && q->sid == me->sid && q->state == PROC_ALIVE;
+		if (!ok) {
+			r = -EPERM;
+			goto out;
+		}
+	}
+	p->pgid = pgid;
+out:
+	spin_unlock_irqrestore(&plock, f);
+	return r;
+}
+
+long sys_getpgid(int pid)
+{
+	if (!pid)
+		return proc_current()->pgid;
+	uint64_t f = spin_lock_irqsave(&plock);
+	struct proc *p = find_locked(pid);
+	long r = p ? p->pgid : -ESRCH;
+	spin_unlock_irqrestore(&plock, f);
+	return r;
+}
+
+long sys_getpgrp(void) { return proc_current()->pgid; }
+
+long sys_setsid(void)
+{
+	struct proc *me = proc_current();
+	if (me == &hp_proc)
+		return -EPERM; /* process 1 leads session 1 already */
+	long r;
+	uint64_t f = spin_lock_irqsave(&plock);
+	bool leader = false;
+	for (struct proc *q = &hp_proc; q && !leader; q = q->all_next)
+		leader = q->pgid == me->pid;
+	if (leader) {
+		r = -EPERM;
+	} else {
+		me->sid = me->pgid = me->pid;
+		r = me->pid;
+	}
+	spin_unlock_irqrestore(&plock, f);
+	return r;
+}
+
+long sys_getsid(int pid)
+{
+	if (!pid)
+		return proc_current()->sid;
+	uint64_t f = spin_lock_irqsave(&plock);
+	struct proc *p = find_locked(pid);
+	long r = p ? p->sid : -ESRCH;
+	spin_unlock_irqrestore(&plock, f);
+	return r;
+}
+
+/* ---- the way in and out of ring 3 ---- */
+
+bool strace_on;
+
+/*
+ * A system call from ring 3 (entry.S): the handler runs with user access
+ * open (SMAP's AC flag; the handlers check every pointer with uaccess_ok).
+ * True when the frame can go back with sysret: rcx and r11 still hold the
+ * return address and flags (no signal frame, no exec), rip is canonical.
+ */
+bool syscall_user(struct trap_frame *f)
+{
+	user_access_begin();
+	long r = __jiny_syscall((long)f->error, (long)f->rdi, (long)f->rsi, (long)f->rdx,
+				(long)f->r10, (long)f->r8, (long)f->r9);
+	user_access_end();
+	f->rax = (uint64_t)r;
+	if (unlikely(strace_on))
+		printk("[%d] %s(%#lx, %#lx, %#lx) = %ld\n", proc_current()->pid,
+		       syscall_name((long)f->error) ?: "?", f->rdi, f->rsi, f->rdx, r);
+	user_return_work(f);
+	return f->rcx == f->rip && f->r11 == f->rflags && f->rip < USER_END &&
+	       !(f->rflags & (RFLAGS_TF | (1UL << 16) /* RF */));
+}
+
+void user_return_work(struct trap_frame *f)
+{
+	for (int rounds = 0;; rounds++) {
+		irq_disable();
+		sched_irq_exit(); /* a reschedule that came due */
+		struct thread *t = sched_current();
+		struct proc *p = t->proc;
+		struct thread *eo = READ_ONCE(p->exec_owner);
+		if (READ_ONCE(p->exiting) || (eo && eo != t)) {
+			irq_enable();
+			proc_thread_exit();
+		}
+		if (!signal_work_pending(f))
+			return; /* interrupts off */
+		irq_enable();
+		signal_deliver(f);
+		if (rounds > 64)
+			sched_yield(); /* something keeps a signal pending: let others run */
+	}
+}

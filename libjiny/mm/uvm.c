@@ -1,0 +1,990 @@
+/*
+ * uvm.c - address spaces of compat processes (contract: uvm.h): page
+ * tables per mm sharing the kernel's parts, areas, demand-zero faults,
+ * copy-on-write fork with frame reference counts, and the memory system
+ * calls (mmap/munmap/mprotect/mremap/madvise/brk) with Linux semantics.
+ */
+#include "uvm.h"
+#include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/smp.h"
+#include "../kern/errno.h"
+#include "../fs/vfs.h"
+#include "../syscall/sys.h"
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_POPULATE 0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+
+/* ---- frame reference counts (copy-on-write sharing) ---- */
+
+static uint32_t *frame_refs; /* by page frame number; 0 = not a user frame */
+static size_t nr_frames;
+
+void uvm_init(void)
+{
+	nr_frames = boot_info.max_ram / PAGE_SIZE;
+	frame_refs = kzalloc(nr_frames * sizeof(*frame_refs));
+	if (!frame_refs)
+		panic("no memory for %zu frame reference counts", nr_frames);
+}
+
+static void frame_ref(paddr_t pa)
+{
+	__atomic_add_fetch(&frame_refs[pa / PAGE_SIZE], 1, __ATOMIC_RELAXED);
+}
+
+/* Drop a reference; true when it was the last (the caller frees the frame). */
+static bool frame_unref(paddr_t pa)
+{
+	return __atomic_sub_fetch(&frame_refs[pa / PAGE_SIZE], 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+static uint32_t frame_count(paddr_t pa)
+{
+	return __atomic_load_n(&frame_refs[pa / PAGE_SIZE], __ATOMIC_ACQUIRE);
+}
+
+/* A fresh zeroed user frame with one reference; 0 when out of memory. */
+static paddr_t frame_new(void)
+{
+	void *p = page_alloc(0);
+	if (!p)
+		return 0;
+	paddr_t pa = virt_to_phys_linear(p);
+	frame_refs[pa / PAGE_SIZE] = 1;
+	return pa;
+}
+
+/* ---- locking and TLBs ---- */
+
+static uint64_t mm_lock(struct mm *mm)
+{
+	stack_prefault();
+	return spin_lock_irqsave(&mm->lock);
+}
+
+static void mm_unlock(struct mm *mm, uint64_t f) { spin_unlock_irqrestore(&mm->lock, f); }
+
+/* After PTEs of [s, e) changed: this CPU and any other running the mm's threads. */
+static void mm_flush(struct mm *mm, uintptr_t s, uintptr_t e)
+{
+	if (e - s > 64 * PAGE_SIZE)
+		write_cr3(read_cr3());
+	else
+		for (uintptr_t va = s; va < e; va += PAGE_SIZE)
+			invlpg(va);
+	if (mm->users > 1)
+		tlb_shootdown(s, e);
+}
+
+/* ---- address spaces ---- */
+
+static void area_free(struct uvma *v);
+
+bool uvm_range_ok(uintptr_t a, size_t n)
+{
+	if (a < USER_MIN || n > USER_END || a > USER_END - n)
+		return false;
+	return a + n <= IMAGE_BASE || a >= IMAGE_END; /* never the image window */
+}
+
+static void sync_upper(struct mm *mm)
+{
+	uint64_t gen = vm_upper_gen();
+	if (mm->top_gen == gen)
+		return;
+	uint64_t *k = vm_kernel_pml4();
+	for (int i = 256; i < 512; i++)
+		mm->pml4[i] = k[i];
+	mm->top_gen = gen;
+}
+
+struct mm *uvm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	uint64_t *pml4 = page_alloc(0), *pdpt = page_alloc(0);
+	if (!mm || !pml4 || !pdpt) {
+		kfree(mm);
+		if (pml4)
+			page_free(pml4, 0);
+		if (pdpt)
+			page_free(pdpt, 0);
+		return NULL;
+	}
+	uint64_t *k = vm_kernel_pml4();
+	uint64_t *kpdpt = phys_to_virt(k[0] & PTE_ADDR);
+	pdpt[1] = kpdpt[1]; /* the image window's page directory, shared */
+	pml4[0] = virt_to_phys_linear(pdpt) | PTE_P | PTE_W | PTE_U;
+	mm->pml4 = pml4;
+	mm->cr3 = virt_to_phys_linear(pml4);
+	mm->lock = (spinlock_t)SPINLOCK_INIT;
+	mm->users = 1;
+	mm->top_gen = ~0UL;
+	sync_upper(mm);
+	return mm;
+}
+
+void uvm_activate(struct mm *mm)
+{
+	paddr_t cr3;
+	if (mm) {
+		sync_upper(mm);
+		cr3 = mm->cr3;
+	} else {
+		cr3 = virt_to_phys_linear(vm_kernel_pml4());
+	}
+	if (read_cr3() != cr3)
+		write_cr3(cr3);
+}
+
+/* A kernel-mode fault on an upper-half address under an mm whose copy is old. */
+bool uvm_sync_kernel_fault(uintptr_t va)
+{
+	uint64_t *cur = phys_to_virt(read_cr3() & PTE_ADDR), *k = vm_kernel_pml4();
+	int i = (va >> 39) & 511;
+	if (cur == k || i < 256 || cur[i] == k[i] || !(k[i] & PTE_P))
+		return false;
+	cur[i] = k[i];
+	return true;
+}
+
+void uvm_get(struct mm *mm) { __atomic_add_fetch(&mm->users, 1, __ATOMIC_ACQ_REL); }
+
+static void free_leaf(uintptr_t va, uint64_t *pte, void *ctx)
+{
+	paddr_t pa = *pte & PTE_ADDR;
+	*pte = 0;
+	if (frame_unref(pa))
+		pfa_free(pa, 0);
+}
+
+/* Free the lower-half tables (not the image window's directory). */
+static void free_tables(uint64_t *t, int level, bool top)
+{
+	for (int i = 0; i < (top ? 256 : 512); i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		uint64_t *next = phys_to_virt(t[i] & PTE_ADDR);
+		if (level > 2)
+			free_tables(next, level - 1, false);
+		page_free(next, 0);
+	}
+}
+
+void uvm_put(struct mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
+		return;
+	uint64_t f = mm_lock(mm);
+	vm_for_each_mapped_in(mm->pml4, 0, IMAGE_BASE, free_leaf, NULL);
+	vm_for_each_mapped_in(mm->pml4, IMAGE_END, USER_END, free_leaf, NULL);
+	mm_unlock(mm, f);
+	uint64_t *pdpt = phys_to_virt(mm->pml4[0] & PTE_ADDR);
+	pdpt[1] = 0; /* the shared image directory is not ours to free */
+	free_tables(mm->pml4, 4, true);
+	page_free(mm->pml4, 0);
+	for (struct uvma *v = mm->areas, *n; v; v = n) {
+		n = v->next;
+		area_free(v);
+	}
+	kfree(mm);
+}
+
+/* ---- areas ---- */
+
+static uint64_t prot_pte(int prot)
+{
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return 0;
+	uint64_t pte = PTE_P | PTE_U;
+	if (prot & PROT_WRITE)
+		pte |= PTE_W;
+	if (!(prot & PROT_EXEC))
+		pte |= PTE_NX;
+	return pte;
+}
+
+static struct uvma *area_find(struct mm *mm, uintptr_t va)
+{
+	for (struct uvma *v = mm->areas; v && v->start <= va; v = v->next)
+		if (va < v->end)
+			return v;
+	return NULL;
+}
+
+static struct uvma *area_new(uintptr_t s, uintptr_t e, int prot, unsigned flags)
+{
+	struct uvma *v = kzalloc(sizeof(*v));
+	if (v)
+		*v = (struct uvma){ .start = s, .end = e, .pte = prot_pte(prot), .prot = prot,
+				    .flags = flags };
+	return v;
+}
+
+/* A copy of v limited to [s, e) (splits, fork): the file reference is shared. */
+static struct uvma *area_dup(const struct uvma *v, uintptr_t s, uintptr_t e)
+{
+	struct uvma *n = kmalloc(sizeof(*n));
+	if (!n)
+		return NULL;
+	*n = *v;
+	n->start = s;
+	n->end = e;
+	n->next = NULL;
+	if (n->file)
+		file_get(n->file);
+	return n;
+}
+
+static void area_free(struct uvma *v)
+{
+	if (v->file)
+		file_put(v->file);
+	kfree(v);
+}
+
+static void area_insert(struct mm *mm, struct uvma *v)
+{
+	struct uvma **pp = &mm->areas;
+	while (*pp && (*pp)->start < v->start)
+		pp = &(*pp)->next;
+	v->next = *pp;
+	*pp = v;
+}
+
+/*
+ * Unmap the pages of [s, e). Frames are freed only after the TLBs dropped
+ * them: collected first, flushed, then released.
+ */
+struct zap {
+	struct mm *mm;
+	paddr_t frames[64];
+	int n;
+};
+
+static void zap_flush(struct zap *z, uintptr_t s, uintptr_t e)
+{
+	mm_flush(z->mm, s, e);
+	for (int i = 0; i < z->n; i++)
+		if (frame_unref(z->frames[i]))
+			pfa_free(z->frames[i], 0);
+	z->n = 0;
+}
+
+struct zap_walk {
+	struct zap *z;
+	uintptr_t s, e;
+};
+
+static void zap_leaf(uintptr_t va, uint64_t *pte, void *p)
+{
+	struct zap_walk *w = p;
+	if (w->z->n == (int)ARRAY_SIZE(w->z->frames))
+		zap_flush(w->z, w->s, w->e);
+	w->z->frames[w->z->n++] = *pte & PTE_ADDR;
+	*pte = 0;
+	w->z->mm->rss--;
+}
+
+static void zap_range(struct mm *mm, uintptr_t s, uintptr_t e)
+{
+	struct zap z = { .mm = mm, .n = 0 };
+	struct zap_walk w = { &z, s, e };
+	vm_for_each_mapped_in(mm->pml4, s, e, zap_leaf, &w);
+	zap_flush(&z, s, e);
+}
+
+/* Cut [s, e) out of the areas (mm->lock held); pages unmapped. */
+static int area_remove(struct mm *mm, uintptr_t s, uintptr_t e)
+{
+	for (struct uvma **pp = &mm->areas; *pp;) {
+		struct uvma *v = *pp;
+		if (v->end <= s || v->start >= e) {
+			pp = &v->next;
+			continue;
+		}
+		uintptr_t cs = MAX(s, v->start), ce = MIN(e, v->end);
+		zap_range(mm, cs, ce);
+		if (cs > v->start && ce < v->end) {
+			struct uvma *tail = area_dup(v, ce, v->end);
+			if (!tail)
+				return -ENOMEM;
+			v->end = cs;
+			tail->next = v->next;
+			v->next = tail;
+			pp = &tail->next;
+		} else if (cs > v->start) {
+			v->end = cs;
+			pp = &v->next;
+		} else if (ce < v->end) {
+			v->start = ce;
+			pp = &v->next;
+		} else {
+			*pp = v->next;
+			area_free(v);
+		}
+	}
+	return 0;
+}
+
+/* A free gap of len bytes, searching down from USER_MMAP_TOP (hint first). */
+static uintptr_t find_gap(struct mm *mm, size_t len, uintptr_t hint)
+{
+	if (hint && uvm_range_ok(hint, len)) {
+		bool free = true;
+		for (struct uvma *v = mm->areas; v && v->start < hint + len; v = v->next)
+			if (v->end > hint)
+				free = false;
+		if (free)
+			return hint;
+	}
+	/* Top-down: the highest gap below USER_MMAP_TOP. Areas are sorted upwards. */
+	uintptr_t best = 0, prev_end = IMAGE_END;
+	for (struct uvma *v = mm->areas;; v = v->next) {
+		uintptr_t gap_end = v ? MIN(v->start, USER_MMAP_TOP) : USER_MMAP_TOP;
+		if (gap_end > prev_end && gap_end - prev_end >= len)
+			best = gap_end - len;
+		if (!v || v->start >= USER_MMAP_TOP)
+			break;
+		prev_end = MAX(prev_end, v->end);
+	}
+	return best;
+}
+
+int uvm_map_fixed(struct mm *mm, uintptr_t start, size_t len, int prot, unsigned flags)
+{
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if ((start & (PAGE_SIZE - 1)) || !uvm_range_ok(start, len))
+		return -EINVAL;
+	struct uvma *v = area_new(start, start + len, prot, flags);
+	if (!v)
+		return -ENOMEM;
+	uint64_t f = mm_lock(mm);
+	int r = area_remove(mm, start, start + len);
+	if (r == 0)
+		area_insert(mm, v);
+	mm_unlock(mm, f);
+	if (r)
+		kfree(v);
+	return r;
+}
+
+int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct file *f,
+		 uintptr_t fstart, uintptr_t fend, uint64_t foff)
+{
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if ((start & (PAGE_SIZE - 1)) || !uvm_range_ok(start, len))
+		return -EINVAL;
+	struct uvma *v = area_new(start, start + len, prot, 0);
+	if (!v)
+		return -ENOMEM;
+	file_get(f);
+	v->file = f;
+	v->fstart = fstart;
+	v->fend = fend;
+	v->foff = foff;
+	uint64_t fl = mm_lock(mm);
+	int r = area_remove(mm, start, start + len);
+	if (r == 0)
+		area_insert(mm, v);
+	mm_unlock(mm, fl);
+	if (r)
+		area_free(v);
+	return r;
+}
+
+/* ---- faults ---- */
+
+/* Map a page at va (mm->lock held): a fresh zeroed frame with the area's flags. */
+static int fill_page(struct mm *mm, struct uvma *v, uintptr_t va)
+{
+	uint64_t *pte = vm_pte_in(mm->pml4, va, true);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_P)
+		return 0;
+	paddr_t pa = frame_new();
+	if (!pa)
+		return -ENOMEM;
+	*pte = pa | (v->pte ? v->pte : PTE_P | PTE_NX); /* PROT_NONE: present, not PTE_U */
+	mm->rss++;
+	return 0;
+}
+
+/* Break copy-on-write of the present PTE (mm->lock held). */
+static int cow_page(struct mm *mm, struct uvma *v, uintptr_t va, uint64_t *pte)
+{
+	paddr_t old = *pte & PTE_ADDR;
+	if (frame_count(old) == 1) {
+		*pte = (*pte & ~PTE_COW) | PTE_W; /* the last sharer: take it */
+	} else {
+		paddr_t pa = frame_new();
+		if (!pa)
+			return -ENOMEM;
+		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+		*pte = pa | v->pte;
+		if (frame_unref(old))
+			pfa_free(old, 0);
+	}
+	invlpg(va);
+	if (mm->users > 1)
+		tlb_shootdown(va, va + PAGE_SIZE);
+	return 0;
+}
+
+/*
+ * A page of a file-backed area (mm->lock dropped by the caller): read it
+ * without the lock (the file system may sleep), then install it unless the
+ * area changed meanwhile (then the access simply faults again).
+ */
+static bool file_fault(struct mm *mm, struct uvma *v, uintptr_t base)
+{
+	struct file *fl = v->file;
+	uintptr_t fstart = v->fstart, fend = v->fend;
+	uint64_t foff = v->foff;
+	file_get(fl);
+	paddr_t pa = frame_new();
+	if (!pa) {
+		file_put(fl);
+		printk("jiny: out of memory on a page fault at %#lx\n", base);
+		return false;
+	}
+	uintptr_t s = MAX(base, fstart), e = MIN(base + PAGE_SIZE, fend);
+	bool ok = true;
+	if (s < e) {
+		ssize_t got = vfs_pread(fl, (uint8_t *)phys_to_virt(pa) + (s - base), e - s,
+					foff + (s - fstart));
+		ok = got >= 0; /* short: past the end of the file, zeros */
+	}
+	uint64_t f = mm_lock(mm);
+	struct uvma *nv = area_find(mm, base);
+	uint64_t *pte = ok ? vm_pte_in(mm->pml4, base, true) : NULL;
+	if (ok && nv && nv->file == fl && nv->fstart == fstart && nv->foff == foff && pte &&
+	    !(*pte & PTE_P)) {
+		*pte = pa | nv->pte;
+		mm->rss++;
+		pa = 0;
+	}
+	mm_unlock(mm, f);
+	if (pa && frame_unref(pa))
+		pfa_free(pa, 0);
+	file_put(fl);
+	return ok;
+}
+
+bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err)
+{
+	bool write = err & 2, fetch = err & 16;
+	uint64_t f = mm_lock(mm);
+	bool ok = false;
+	struct uvma *v = area_find(mm, va);
+	if (!v || !v->pte)
+		goto out;
+	if ((write && !(v->pte & PTE_W)) || (fetch && (v->pte & PTE_NX)))
+		goto out;
+	uintptr_t base = ALIGN_DOWN(va, PAGE_SIZE);
+	uint64_t *pte = vm_pte_in(mm->pml4, base, false);
+	if ((!pte || !(*pte & PTE_P)) && v->file) {
+		mm_unlock(mm, f);
+		return file_fault(mm, v, base);
+	}
+	if (!pte || !(*pte & PTE_P)) {
+		ok = fill_page(mm, v, base) == 0;
+		if (!ok)
+			printk("jiny: out of memory on a page fault at %#lx\n", va);
+		goto out;
+	}
+	if (write && (*pte & PTE_COW)) {
+		ok = cow_page(mm, v, base, pte) == 0;
+		goto out;
+	}
+	/* Present with the needed rights: another thread filled it, or a stale TLB entry. */
+	ok = !(write && !(*pte & PTE_W));
+	if (ok)
+		invlpg(base);
+out:
+	mm_unlock(mm, f);
+	return ok;
+}
+
+bool uvm_mapped(struct mm *mm, uintptr_t va)
+{
+	uint64_t f = mm_lock(mm);
+	bool r = area_find(mm, va) != NULL;
+	mm_unlock(mm, f);
+	return r;
+}
+
+bool uvm_check(struct mm *mm, uintptr_t a, size_t n, bool write)
+{
+	if (!n)
+		return true;
+	if (!uvm_range_ok(a, n))
+		return false;
+	/* Only this thread changes the areas of a single-threaded process: no lock needed. */
+	bool lock = READ_ONCE(mm->users) > 1;
+	uint64_t f = lock ? mm_lock(mm) : 0;
+	bool ok = true;
+	for (uintptr_t at = a; ok && at < a + n;) {
+		struct uvma *v = area_find(mm, at);
+		ok = v && v->pte && (!write || (v->pte & PTE_W));
+		if (ok)
+			at = v->end;
+	}
+	if (lock)
+		mm_unlock(mm, f);
+	return ok;
+}
+
+int uvm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
+{
+	const uint8_t *s = src;
+	uint64_t f = mm_lock(mm);
+	int r = 0;
+	while (n) {
+		uintptr_t base = ALIGN_DOWN(va, PAGE_SIZE);
+		struct uvma *v = area_find(mm, va);
+		if (!v || v->file) {
+			r = -EFAULT;
+			break;
+		}
+		uint64_t *pte = vm_pte_in(mm->pml4, base, false);
+		if (!pte || !(*pte & PTE_P)) {
+			if ((r = fill_page(mm, v, base)) < 0)
+				break;
+			pte = vm_pte_in(mm->pml4, base, false);
+		} else if (*pte & PTE_COW) {
+			if ((r = cow_page(mm, v, base, pte)) < 0)
+				break;
+		}
+		size_t off = va - base, chunk = MIN(n, PAGE_SIZE - off);
+		memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + off, s, chunk);
+		s += chunk;
+		va += chunk;
+		n -= chunk;
+	}
+	mm_unlock(mm, f);
+	return r;
+}
+
+/* ---- fork ---- */
+
+struct fork_ctx {
+	struct mm *child;
+	struct uvma *area;
+	int err;
+};
+
+static void fork_leaf(uintptr_t va, uint64_t *pte, void *p)
+{
+	struct fork_ctx *c = p;
+	if (c->err)
+		return;
+	uint64_t e = *pte;
+	if (!(c->area->flags & UVMA_SHARED)) {
+		/* Private: shared copy-on-write from now on, even if read-only today
+		 * (mprotect may make it writable later). The parent's PTE too:
+		 * flushed by the caller. */
+		e = (e & ~PTE_W) | PTE_COW;
+		*pte = e;
+	}
+	uint64_t *cpte = vm_pte_in(c->child->pml4, va, true);
+	if (!cpte) {
+		c->err = -ENOMEM;
+		return;
+	}
+	frame_ref(e & PTE_ADDR);
+	*cpte = e & ~(PTE_A | PTE_D);
+	c->child->rss++;
+}
+
+struct mm *uvm_fork(struct mm *parent)
+{
+	struct mm *child = uvm_create();
+	if (!child)
+		return NULL;
+	uint64_t f = mm_lock(parent);
+	struct fork_ctx c = { child, NULL, 0 };
+	struct uvma **tail = &child->areas;
+	for (struct uvma *v = parent->areas; v && !c.err; v = v->next) {
+		struct uvma *nv = area_dup(v, v->start, v->end);
+		if (!nv) {
+			c.err = -ENOMEM;
+			break;
+		}
+		*tail = nv;
+		tail = &nv->next;
+		c.area = v;
+		vm_for_each_mapped_in(parent->pml4, v->start, v->end, fork_leaf, &c);
+	}
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
+	mm_flush(parent, 0, USER_END); /* the parent's pages became read-only */
+	mm_unlock(parent, f);
+	if (c.err) {
+		uvm_put(child);
+		return NULL;
+	}
+	return child;
+}
+
+/* ---- /proc/PID/maps ---- */
+
+size_t uvm_maps_text(struct mm *mm, char *buf, size_t cap)
+{
+	size_t n = 0;
+	uint64_t f = mm_lock(mm);
+	for (struct uvma *v = mm->areas; v; v = v->next) {
+		char line[128];
+		int l = ksnprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c 00000000 00:00 0 %s\n",
+				  v->start, v->end, v->prot & PROT_READ ? 'r' : '-',
+				  v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
+				  v->flags & UVMA_SHARED ? 's' : 'p',
+				  v->flags & UVMA_STACK ? "          [stack]"
+				  : v->flags & UVMA_BRK ? "          [heap]" : "");
+		if (l > 0 && n + (size_t)l <= cap) {
+			memcpy(buf + n, line, (size_t)l);
+			n += (size_t)l;
+		}
+	}
+	mm_unlock(mm, f);
+	return n;
+}
+
+/* ---- system calls ---- */
+
+long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, int fd, long off)
+{
+	if (!len || (off & (PAGE_SIZE - 1)) || off < 0)
+		return -EINVAL;
+	int type = flags & MAP_TYPE;
+	if (type != MAP_PRIVATE && type != MAP_SHARED && type != 3 /* SHARED_VALIDATE */)
+		return -EINVAL;
+	if (len > USER_END)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	bool anon = flags & MAP_ANONYMOUS;
+	if (!anon) {
+		struct file *fl = fd_get(fd);
+		if (!fl)
+			return -EBADF;
+		unsigned acc = fl->flags & O_ACCMODE;
+		file_put(fl);
+		if (acc == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR))
+			return -EACCES;
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
+			return -ENODEV; /* writable shared file mappings: no page cache yet */
+	}
+	unsigned uflags = anon && type != MAP_PRIVATE ? UVMA_SHARED : 0;
+	uintptr_t at;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if ((addr & (PAGE_SIZE - 1)))
+			return -EINVAL;
+		if (!uvm_range_ok(addr, len))
+			return -ENOMEM;
+		if (flags & MAP_FIXED_NOREPLACE) {
+			uint64_t f = mm_lock(mm);
+			bool busy = false;
+			for (struct uvma *v = mm->areas; v; v = v->next)
+				if (v->start < addr + len && v->end > addr)
+					busy = true;
+			mm_unlock(mm, f);
+			if (busy)
+				return -EEXIST;
+		}
+		at = addr;
+	} else {
+		uint64_t f = mm_lock(mm);
+		at = find_gap(mm, len, ALIGN_DOWN(addr, PAGE_SIZE));
+		mm_unlock(mm, f);
+		if (!at)
+			return -ENOMEM;
+	}
+	int r;
+	if (anon) {
+		r = uvm_map_fixed(mm, at, len, prot, uflags);
+	} else {
+		/* A private copy, read in page by page on first touch. */
+		struct file *fl = fd_get(fd);
+		if (!fl)
+			return -EBADF;
+		if ((fl->flags & O_ACCMODE) == O_WRONLY || !fl->vnode || !fl->ops->seekable ||
+		    !fl->ops->read)
+			r = fl->vnode && S_ISDIR(fl->vnode->mode) ? -ENODEV : -EACCES;
+		else
+			r = uvm_map_file(mm, at, len, prot, fl, at, at + len, (uint64_t)off);
+		file_put(fl);
+	}
+	if (r < 0)
+		return r;
+	/* Shared anonymous memory is filled now: fork shares frames that exist
+	 * (there is no shared backing object to fill them later from). */
+	if (((flags & MAP_POPULATE) && prot_pte(prot)) || (uflags & UVMA_SHARED)) {
+		uint64_t f = mm_lock(mm);
+		struct uvma *v = area_find(mm, at);
+		int fr = 0;
+		for (uintptr_t va = at; v && !v->file && va < at + len && !fr; va += PAGE_SIZE)
+			fr = fill_page(mm, v, va);
+		mm_unlock(mm, f);
+		if (fr && (uflags & UVMA_SHARED)) {
+			uvm_munmap(mm, at, len);
+			return -ENOMEM;
+		}
+	}
+	return (long)at;
+}
+
+long uvm_munmap(struct mm *mm, uintptr_t addr, size_t len)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!uvm_range_ok(addr, len))
+		return -EINVAL;
+	uint64_t f = mm_lock(mm);
+	int r = area_remove(mm, addr, addr + len);
+	mm_unlock(mm, f);
+	return r;
+}
+
+struct prot_ctx {
+	uint64_t pte;
+	bool shared;
+};
+
+/*
+ * PROT_NONE pages keep their frame and stay present, but without PTE_U:
+ * ring 3 faults on them, and the walkers (fork, unmap) still see them.
+ * A copy-on-write page keeps PTE_COW whatever the rights: made writable
+ * again, its first write still copies.
+ */
+static void protect_leaf(uintptr_t va, uint64_t *pte, void *p)
+{
+	struct prot_ctx *c = p;
+	uint64_t e = *pte, want = c->pte;
+	if (!want)
+		want = PTE_P | PTE_NX;
+	if (e & PTE_COW)
+		want = (want & ~PTE_W) | PTE_COW;
+	*pte = (e & PTE_ADDR) | want;
+}
+
+static void protect_range(struct mm *mm, uintptr_t s, uintptr_t e, uint64_t pte)
+{
+	struct prot_ctx c = { pte, false };
+	vm_for_each_mapped_in(mm->pml4, s, e, protect_leaf, &c);
+}
+
+long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return 0;
+	if (!uvm_range_ok(addr, len))
+		return -ENOMEM;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	uintptr_t s = addr, e = addr + len;
+	uint64_t f = mm_lock(mm);
+	long r = 0;
+	/* Every page must be mapped (Linux: ENOMEM otherwise), checked before changing anything. */
+	for (uintptr_t at = s; at < e;) {
+		struct uvma *v = area_find(mm, at);
+		if (!v) {
+			r = -ENOMEM;
+			goto out;
+		}
+		at = v->end;
+	}
+	for (struct uvma *v = mm->areas; v && v->start < e; v = v->next) {
+		if (v->end <= s)
+			continue;
+		if (v->start < s) {
+			struct uvma *t = area_dup(v, s, v->end);
+			if (!t) { r = -ENOMEM; break; }
+			v->end = s;
+			t->next = v->next;
+			v->next = t;
+			continue;
+		}
+		if (v->end > e) {
+			struct uvma *t = area_dup(v, e, v->end);
+			if (!t) { r = -ENOMEM; break; }
+			v->end = e;
+			t->next = v->next;
+			v->next = t;
+		}
+		v->prot = prot;
+		v->pte = prot_pte(prot);
+		protect_range(mm, v->start, v->end, v->pte);
+	}
+	mm_flush(mm, s, e);
+out:
+	mm_unlock(mm, f);
+	return r;
+}
+
+struct move_ctx {
+	struct mm *mm;
+	intptr_t delta;
+	int err;
+};
+
+static void move_leaf(uintptr_t va, uint64_t *pte, void *p)
+{
+	struct move_ctx *m = p;
+	uint64_t *npte = vm_pte_in(m->mm->pml4, va + m->delta, true);
+	if (!npte) {
+		m->err = -ENOMEM;
+		return;
+	}
+	*npte = *pte;
+	*pte = 0;
+}
+
+long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, int flags,
+		uintptr_t new_addr)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && (!(flags & MREMAP_MAYMOVE) || (new_addr & (PAGE_SIZE - 1))))
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!old_len)
+		return -EINVAL; /* duplicating shared mappings: not supported */
+	if (!uvm_range_ok(addr, old_len))
+		return -EFAULT;
+	uint64_t f = mm_lock(mm);
+	long ret;
+	struct uvma *v = area_find(mm, addr);
+	if (!v || addr + old_len > v->end) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (!(flags & MREMAP_FIXED)) {
+		if (new_len <= old_len) {
+			ret = area_remove(mm, addr + new_len, addr + old_len);
+			ret = ret < 0 ? ret : (long)addr;
+			goto out;
+		}
+		uintptr_t new_end = addr + new_len;
+		if (v->end == addr + old_len && uvm_range_ok(addr, new_len) &&
+		    (!v->next || v->next->start >= new_end)) {
+			v->end = new_end; /* grows in place */
+			ret = (long)addr;
+			goto out;
+		}
+		if (!(flags & MREMAP_MAYMOVE)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	uintptr_t at;
+	if (flags & MREMAP_FIXED) {
+		if (!uvm_range_ok(new_addr, new_len) ||
+		    (new_addr < addr + old_len && addr < new_addr + new_len)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if ((ret = area_remove(mm, new_addr, new_addr + new_len)) < 0)
+			goto out;
+		at = new_addr;
+	} else {
+		at = find_gap(mm, new_len, 0);
+	}
+	struct uvma *nv = at ? area_dup(v, at, at + new_len) : NULL;
+	if (nv) {
+		nv->flags &= ~UVMA_STACK;
+		nv->fstart += at - addr; /* file bytes move with the pages */
+		nv->fend += at - addr;
+	}
+	ret = -ENOMEM;
+	if (!nv)
+		goto out;
+	size_t keep = MIN(old_len, new_len);
+	struct move_ctx m = { mm, (intptr_t)(at - addr), 0 };
+	vm_for_each_mapped_in(mm->pml4, addr, addr + keep, move_leaf, &m);
+	mm_flush(mm, addr, addr + keep);
+	area_insert(mm, nv);
+	area_remove(mm, addr, addr + old_len); /* what is left there (nothing if moved whole) */
+	ret = m.err < 0 ? m.err : (long)at;
+out:
+	mm_unlock(mm, f);
+	return ret;
+}
+
+long uvm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return 0;
+	if (!uvm_range_ok(addr, len))
+		return -ENOMEM;
+	if (advice != MADV_DONTNEED && advice != MADV_FREE)
+		return 0;
+	uint64_t f = mm_lock(mm);
+	long r = 0;
+	for (uintptr_t at = addr; at < addr + len;) {
+		struct uvma *v = area_find(mm, at);
+		if (!v) {
+			r = -ENOMEM;
+			break;
+		}
+		uintptr_t e = MIN(v->end, addr + len);
+		if (!(v->flags & UVMA_SHARED))
+			zap_range(mm, at, e); /* private: the next touch brings zeroed pages */
+		at = e;
+	}
+	mm_unlock(mm, f);
+	return r;
+}
+
+long uvm_brk(struct mm *mm, uintptr_t addr)
+{
+	uintptr_t limit = mm->brk_start < IMAGE_BASE ? IMAGE_BASE : USER_MMAP_TOP - (1UL << 30);
+	if (addr < mm->brk_start || addr > limit)
+		return (long)mm->brk;
+	uintptr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
+	uint64_t f = mm_lock(mm);
+	if (new_end > old_end) {
+		for (struct uvma *v = mm->areas; v; v = v->next)
+			if (v->start < new_end && v->end > old_end) {
+				mm_unlock(mm, f);
+				return (long)mm->brk; /* something is mapped in the way */
+			}
+		struct uvma *prev = area_find(mm, old_end - 1);
+		if (prev && (prev->flags & UVMA_BRK) && prev->end == old_end) {
+			prev->end = new_end;
+		} else {
+			struct uvma *v = area_new(old_end, new_end, PROT_READ | PROT_WRITE, UVMA_BRK);
+			if (!v) {
+				mm_unlock(mm, f);
+				return (long)mm->brk;
+			}
+			area_insert(mm, v);
+		}
+	} else if (new_end < old_end) {
+		area_remove(mm, new_end, old_end);
+	}
+	mm->brk = addr;
+	mm_unlock(mm, f);
+	return (long)mm->brk;
+}
