@@ -60,6 +60,9 @@ else
 	for f in "$image" "$initrd"; do
 		[ -f "$f" ] || { echo "run-interactive.sh: no such file: $f (did the build fail?)" >&2; exit 1; }
 	done
+	# absolute: expect runs in a scratch directory
+	image=$(cd "$(dirname "$image")" && pwd)/$(basename "$image")
+	initrd=$(cd "$(dirname "$initrd")" && pwd)/$(basename "$initrd")
 	cmd=("$jiny_run" --interactive --accel tcg --machine microvm --timeout 150
 		--initrd "$initrd" --kopt "init=$init" "$image")
 fi
