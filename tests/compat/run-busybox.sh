@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--busybox) busybox=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
-	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-busybox.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
