@@ -123,12 +123,11 @@ static bool kernel_fault_fixed(struct trap_frame *f)
 }
 
 /* An exception in ring 3: a served page fault, or a signal for the program. */
-static void user_exception(struct trap_frame *f)
+static void user_exception(struct trap_frame *f, uintptr_t va)
 {
 	int v = (int)f->vector;
 	struct thread *t = sched_current();
 	if (v == 14) {
-		uintptr_t va = read_cr2();
 		if (t->mm && va < USER_END && uvm_fault(t->mm, va, f->error))
 			return;
 		if (t->mm && t->mm->bus_fault) {
@@ -166,8 +165,10 @@ void trap_user(struct trap_frame *f)
 			irq_handlers[v](f);
 		sched_irq_exit();
 	} else {
+		/* CR2 first: once interrupts are on, another thread's fault may change it. */
+		uintptr_t cr2 = v == 14 ? read_cr2() : 0;
 		irq_enable();
-		user_exception(f);
+		user_exception(f, cr2);
 	}
 	user_return_work(f);
 }
