@@ -56,6 +56,15 @@ static uint32_t frame_count(paddr_t pa)
 	return __atomic_load_n(&frame_refs[pa / PAGE_SIZE], __ATOMIC_ACQUIRE);
 }
 
+/* A user frame with one reference whose content the caller writes whole; 0 when out of memory. */
+static paddr_t frame_new_raw(void)
+{
+	paddr_t pa = pfa_alloc(0);
+	if (pa)
+		frame_refs[pa / PAGE_SIZE] = 1;
+	return pa;
+}
+
 /* A fresh zeroed user frame with one reference; 0 when out of memory. */
 static paddr_t frame_new(void)
 {
@@ -188,8 +197,9 @@ void uvm_put(struct mm *mm)
 	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
 		return;
 	uint64_t f = mm_lock(mm);
-	vm_for_each_mapped_in(mm->pml4, 0, IMAGE_BASE, free_leaf, NULL);
-	vm_for_each_mapped_in(mm->pml4, IMAGE_END, USER_END, free_leaf, NULL);
+	/* Every user page lies in an area: walk those, not the whole sparse half. */
+	for (struct uvma *v = mm->areas; v; v = v->next)
+		vm_for_each_mapped_in(mm->pml4, v->start, v->end, free_leaf, NULL);
 	mm_unlock(mm, f);
 	uint64_t *pdpt = phys_to_virt(mm->pml4[0] & PTE_ADDR);
 	pdpt[1] = 0; /* the shared image directory is not ours to free */
@@ -430,7 +440,7 @@ static int cow_page(struct mm *mm, struct uvma *v, uintptr_t va, uint64_t *pte)
 	if (frame_count(old) == 1) {
 		*pte = (*pte & ~PTE_COW) | PTE_W; /* the last sharer: take it */
 	} else {
-		paddr_t pa = frame_new();
+		paddr_t pa = frame_new_raw(); /* overwritten whole: no need to zero it */
 		if (!pa)
 			return -ENOMEM;
 		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
@@ -460,19 +470,26 @@ static bool file_fault(struct mm *mm, struct uvma *v, uintptr_t base)
 		return false;
 	}
 	file_get(fl);
-	paddr_t pa = frame_new();
+	paddr_t pa = frame_new_raw();
 	if (!pa) {
 		file_put(fl);
 		printk("jiny: out of memory on a page fault at %#lx\n", base);
 		return false;
 	}
+	uint8_t *page = phys_to_virt(pa);
 	uintptr_t s = MAX(base, fstart), e = MIN(base + PAGE_SIZE, fend);
+	size_t got = 0;
 	bool ok = true;
 	if (s < e) {
-		ssize_t got = vfs_pread(fl, (uint8_t *)phys_to_virt(pa) + (s - base), e - s,
-					foff + (s - fstart));
-		ok = got >= 0; /* short: past the end of the file, zeros */
+		ssize_t r = vfs_pread(fl, page + (s - base), e - s, foff + (s - fstart));
+		ok = r >= 0; /* short: past the end of the file, zeros */
+		got = r > 0 ? (size_t)r : 0;
+	} else {
+		s = base;
 	}
+	/* Zero what the file did not fill: before its bytes, after them (bss, EOF). */
+	memset(page, 0, s - base);
+	memset(page + (s - base) + got, 0, PAGE_SIZE - (s - base) - got);
 	uint64_t f = mm_lock(mm);
 	struct uvma *nv = area_find(mm, base);
 	uint64_t *pte = ok ? vm_pte_in(mm->pml4, base, true) : NULL;

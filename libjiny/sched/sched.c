@@ -738,6 +738,13 @@ int thread_set_prio(struct thread *t, int prio)
 	return 0;
 }
 
+/* 16 KiB for an interrupt or exception stack: not zeroed (nothing reads it first). */
+static uint8_t *stack_pages(void)
+{
+	paddr_t pa = pfa_alloc(2);
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
 static struct thread *thread_alloc(const char *name, int prio)
 {
 	struct thread *t = kzalloc(sizeof(*t));
@@ -746,8 +753,8 @@ static struct thread *thread_alloc(const char *name, int prio)
 	strlcpy(t->name, name, sizeof(t->name));
 	t->prio = prio;
 	t->affinity = ~0UL;
-	t->irq_stack = page_alloc(2); /* 16 KiB each */
-	t->exc_stack = page_alloc(2);
+	t->irq_stack = stack_pages(); /* 16 KiB each */
+	t->exc_stack = stack_pages();
 	t->fpu = kmalloc_aligned(fpu_state_size(), 64);
 	if (!t->irq_stack || !t->exc_stack || !t->fpu) {
 		thread_free(t);
