@@ -567,14 +567,6 @@ long sys_execve(const char *path, char *const argv[], char *const envp[])
 	return proc_execve(path, argv, envp, !current_is_user());
 }
 
-/* A user thread's first return to ring 3 (spawned processes). */
-static void spawn_thread_start(void *unused)
-{
-	struct thread *t = sched_current();
-	user_return_work(t->uframe);
-	arch_return_to_user(t->uframe);
-}
-
 int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags)
 {
 	struct proc *me = proc_current();
@@ -582,30 +574,20 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigne
 	int r = exec_prepare(path, argv, envp, &img, flags & SPAWN_TRUSTED);
 	if (r < 0)
 		return r;
-	struct proc *child = NULL;
-	uint8_t *kstack = NULL;
-	struct thread *t = NULL;
 	/* The same set-up as a fork child, then the image instead of a copy. */
-	child = proc_new_child(me, &r);
-	if (!child)
-		goto fail;
-	r = -ENOMEM;
-	kstack = vmarea_alloc(KSTACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
-	if (!kstack)
-		goto fail;
-	uintptr_t top = (uintptr_t)kstack + KSTACK_SIZE;
-	struct trap_frame *f = (struct trap_frame *)(top - sizeof(*f));
-	frame_at_entry(f, &img);
-	t = thread_create_on(img.comm, PRIO_NORMAL, spawn_thread_start, NULL, ALIGN_DOWN((uintptr_t)f, 16));
-	if (!t)
-		goto fail;
-	t->flags |= THREAD_OWN_STACK;
-	t->stack = kstack;
-	t->stack_size = KSTACK_SIZE;
-	t->kstack_top = top;
-	t->uframe = f;
-	t->proc = child;
-	t->mm = img.mm;
+	struct proc *child = proc_new_child(me, &r);
+	struct trap_frame f;
+	frame_at_entry(&f, &img);
+	struct thread *t = child ? proc_thread_new(child, img.mm, &f) : NULL;
+	if (!t) {
+		if (child) {
+			proc_discard_child(child);
+			r = -ENOMEM;
+		}
+		uvm_put(img.mm);
+		image_free(&img);
+		return r;
+	}
 	signal_thread_init(t, sched_current(), 0);
 	child->mm = img.mm;
 	memcpy(child->comm, img.comm, sizeof(child->comm));
@@ -621,12 +603,4 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigne
 	if (flags & SPAWN_SETSID)
 		child->sid = child->pgid = t->tid;
 	return proc_start_child(child, t);
-fail:
-	if (kstack)
-		vmarea_free(kstack, KSTACK_SIZE, PAGE_SIZE);
-	if (child)
-		proc_discard_child(child);
-	uvm_put(img.mm);
-	image_free(&img);
-	return r;
 }

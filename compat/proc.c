@@ -215,7 +215,7 @@ static void user_thread_start(void *unused)
  * A thread for process p with a kernel stack of its own and the user frame
  * *uf at its top; not started. Its C stack begins below the frame.
  */
-static struct thread *uthread_new(struct proc *p, struct mm *mm, const struct trap_frame *uf)
+struct thread *proc_thread_new(struct proc *p, struct mm *mm, const struct trap_frame *uf)
 {
 	uint8_t *kstack = vmarea_alloc(KSTACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
 	if (!kstack)
@@ -312,7 +312,7 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	uf.rax = 0;
 	if (newsp)
 		uf.rsp = newsp;
-	struct thread *t = uthread_new(child, mm, &uf);
+	struct thread *t = proc_thread_new(child, mm, &uf);
 	if (!t) {
 		uvm_put(mm);
 		if (!thread) {

@@ -185,6 +185,8 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
  * the fd table), not yet running; NULL with *err = -EAGAIN (RLIMIT_NPROC) or -ENOMEM. */
 struct proc *proc_new_child(struct proc *parent, int *err);
 int proc_start_child(struct proc *child, struct thread *t); /* t is its first thread: pid */
+/* A thread of p in mm with a kernel stack of its own, going to ring 3 with *uf; not started. */
+struct thread *proc_thread_new(struct proc *p, struct mm *mm, const struct trap_frame *uf);
 void proc_discard_child(struct proc *child);               /* never started */
 
 /*

@@ -624,3 +624,26 @@ bool signal_chld_on_stop(struct proc *parent)
 {
 	return !(READ_ONCE(parent->sigact[SIGCHLD_K - 1].flags) & SA_NOCLDSTOP_K);
 }
+
+/*
+ * Sleep until a signal the current thread may take arrives (true) or the
+ * monotonic deadline passes (false; 0 = no deadline). Stray wake-ups never
+ * cut it short. The HP app's threads never get a signal.
+ */
+bool signal_sleep(uint64_t deadline)
+{
+	for (;;) {
+		if (deadline && clock_ns() >= deadline)
+			return false;
+		uint64_t f = irq_save();
+		struct thread *me = sched_current();
+		__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
+		if (signal_pending()) {
+			me->state = THREAD_RUNNING;
+			irq_restore(f);
+			return true;
+		}
+		sched_block(deadline);
+		irq_restore(f);
+	}
+}

@@ -56,6 +56,9 @@ enum {
 #define CLD_STOPPED_K 5
 #define CLD_CONTINUED_K 6
 
+/* Sleep until a signal to take arrives (true) or the deadline passes (false; 0 = none). */
+bool signal_sleep(uint64_t deadline);
+
 /* Is a signal the current thread may take pending (unblocked, or fatal)? */
 bool signal_pending(void);
 

@@ -117,20 +117,7 @@ static bool wait_for_signal(uint64_t deadline)
 		printk_once("jiny: the HP app waits for a signal, but signals are not queued to it "
 			    "(their default action happens when sent): it sleeps (until the "
 			    "timeout, if any)\n");
-	for (;;) {
-		if (deadline && clock_ns() >= deadline)
-			return false;
-		uint64_t f = irq_save();
-		struct thread *me = sched_current();
-		__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
-		if (signal_pending()) {
-			me->state = THREAD_RUNNING;
-			irq_restore(f);
-			return true;
-		}
-		sched_block(deadline);
-		irq_restore(f);
-	}
+	return signal_sleep(deadline);
 }
 
 long sys_pause(void)

@@ -6,25 +6,12 @@
  * and brk, a demand-filled area of its own. File mappings come with the VFS.
  */
 #include "vmarea.h"
+#include "mman.h"
 #include "uvm.h"
 #include "../sched/sched.h"
 #include "../syscall/sys.h"
 #include "../arch/x86_64/cpu.h"
 
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_TYPE 0x0f
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_POPULATE 0x8000
-#define MAP_FIXED_NOREPLACE 0x100000
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED 2
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
 
 #define BRK_MAX (1UL << 40) /* 1 TiB of address space for the brk heap */
 

@@ -5,27 +5,13 @@
  * calls (mmap/munmap/mprotect/mremap/madvise/brk) with Linux semantics.
  */
 #include "uvm.h"
+#include "mman.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/smp.h"
 #include "../kern/errno.h"
 #include "../fs/vfs.h"
 #include "../syscall/sys.h"
 
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_TYPE 0x0f
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_GROWSDOWN 0x100
-#define MAP_POPULATE 0x8000
-#define MAP_FIXED_NOREPLACE 0x100000
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED 2
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
 
 /* ---- frame reference counts (copy-on-write sharing) ---- */
 
@@ -373,21 +359,27 @@ static uintptr_t find_gap(struct mm *mm, size_t len, uintptr_t hint)
 	return best;
 }
 
+static int area_install(struct mm *mm, struct uvma *v);
+
 int uvm_map_fixed(struct mm *mm, uintptr_t start, size_t len, int prot, unsigned flags)
 {
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if ((start & (PAGE_SIZE - 1)) || !uvm_range_ok(start, len))
 		return -EINVAL;
 	struct uvma *v = area_new(start, start + len, prot, flags);
-	if (!v)
-		return -ENOMEM;
+	return v ? area_install(mm, v) : -ENOMEM;
+}
+
+/* v replaces whatever is mapped in its range; freed on failure. */
+static int area_install(struct mm *mm, struct uvma *v)
+{
 	uint64_t f = mm_lock(mm);
-	int r = area_remove(mm, start, start + len);
+	int r = area_remove(mm, v->start, v->end);
 	if (r == 0)
 		area_insert(mm, v);
 	mm_unlock(mm, f);
 	if (r)
-		kfree(v);
+		area_free(v);
 	return r;
 }
 
@@ -405,14 +397,7 @@ int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct fi
 	v->fstart = fstart;
 	v->fend = fend;
 	v->foff = foff;
-	uint64_t fl = mm_lock(mm);
-	int r = area_remove(mm, start, start + len);
-	if (r == 0)
-		area_insert(mm, v);
-	mm_unlock(mm, fl);
-	if (r)
-		area_free(v);
-	return r;
+	return area_install(mm, v);
 }
 
 /* ---- faults ---- */

@@ -131,20 +131,7 @@ long timespec_get_ns(const struct timespec *ts, uint64_t *ns)
 /* Sleep until ns (monotonic): false when a signal (compat threads only) cut it short. */
 static bool sleep_until_intr(uint64_t ns)
 {
-	/* A stray wake-up (a waker racing a timed-out wait) never cuts a sleep short. */
-	while (ns > clock_ns()) {
-		uint64_t f = irq_save();
-		struct thread *me = sched_current();
-		__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
-		if (signal_pending()) {
-			me->state = THREAD_RUNNING;
-			irq_restore(f);
-			return false;
-		}
-		sched_block(ns);
-		irq_restore(f);
-	}
-	return true;
+	return ns <= clock_ns() || !signal_sleep(ns);
 }
 
 static void put_rem(struct timespec *rem, uint64_t deadline)

@@ -109,6 +109,19 @@ static void __noreturn crash(struct trap_frame *f)
 	kern_power_off(128 + sig);
 }
 
+/* A device interrupt or IPI, then a preemption if one is due (on the thread's own stack). */
+static void handle_irq(struct trap_frame *f)
+{
+	int v = (int)f->vector;
+	struct cpu *c = this_cpu();
+	c->irqs++;
+	if (v != VECTOR_SPURIOUS)
+		apic_eoi();
+	if (irq_handlers[v])
+		irq_handlers[v](f);
+	sched_irq_exit();
+}
+
 /* A page fault in kernel mode that is served: demand-filled kernel areas, a
  * compat process's pages touched by a system call, an mm's stale upper half. */
 static bool kernel_fault_fixed(struct trap_frame *f)
@@ -157,13 +170,7 @@ void trap_user(struct trap_frame *f)
 {
 	int v = (int)f->vector;
 	if (v >= 32) {
-		struct cpu *c = this_cpu();
-		c->irqs++;
-		if (v != VECTOR_SPURIOUS)
-			apic_eoi();
-		if (irq_handlers[v])
-			irq_handlers[v](f);
-		sched_irq_exit();
+		handle_irq(f);
 	} else {
 		/* CR2 first: once interrupts are on, another thread's fault may change it. */
 		uintptr_t cr2 = v == 14 ? read_cr2() : 0;
@@ -178,13 +185,7 @@ void trap_dispatch(struct trap_frame *f)
 	int v = (int)f->vector;
 
 	if (v >= 32) {
-		struct cpu *c = this_cpu();
-		c->irqs++;
-		if (v != VECTOR_SPURIOUS)
-			apic_eoi();
-		if (irq_handlers[v])
-			irq_handlers[v](f);
-		sched_irq_exit(); /* preempt here, on the thread's own interrupt stack */
+		handle_irq(f);
 		return;
 	}
 	struct cpu *c = this_cpu();
