@@ -256,12 +256,6 @@ static void put_int_in(struct mm *mm, int *uaddr, int v)
 		uvm_write(mm, (uintptr_t)uaddr, &v, sizeof(v));
 }
 
-static long count_check_nproc(struct proc *p)
-{
-	unsigned long lim = p->rlim[RLIMIT_NPROC_K].cur;
-	return (unsigned long)READ_ONCE(nprocs) >= lim ? -EAGAIN : 0;
-}
-
 static void vfork_wake(void *arg);
 
 static bool vfork_done(void *arg) { return READ_ONCE(((struct proc *)arg)->vfork_done); }
@@ -282,26 +276,13 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	struct proc *child = p;
 	struct mm *mm = p->mm;
 	if (!thread) {
-		long r = count_check_nproc(p);
-		if (r < 0)
+		int r;
+		if (!(child = proc_new_child(p, &r)))
 			return r;
-		child = proc_alloc(p);
-		if (!child)
-			return -ENOMEM;
-		child->fs = fs_context_clone(p->fs);
-		if (flags & CLONE_VM) {
+		if (flags & CLONE_VM)
 			uvm_get(mm);
-		} else {
-			mm = uvm_fork(p->mm);
-		}
-		if (!child->fs || !mm) {
-			if (mm && (flags & CLONE_VM))
-				uvm_put(mm);
-			else if (mm)
-				uvm_put(mm);
-			if (child->fs)
-				fs_context_release(child->fs);
-			proc_free(child);
+		else if (!(mm = uvm_fork(p->mm))) {
+			proc_discard_child(child);
 			return -ENOMEM;
 		}
 		child->mm = mm;
@@ -315,10 +296,8 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	struct thread *t = proc_thread_new(child, mm, &uf);
 	if (!t) {
 		uvm_put(mm);
-		if (!thread) {
-			fs_context_release(child->fs);
-			proc_free(child);
-		}
+		if (!thread)
+			proc_discard_child(child);
 		return -EAGAIN;
 	}
 	t->fsbase = (flags & CLONE_SETTLS) ? tls : me->fsbase;
@@ -400,23 +379,20 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 {
 	struct proc *p = proc_current();
 	struct thread *me = sched_current();
-	long r = count_check_nproc(p);
-	if (r < 0)
+	int r;
+	struct proc *child = proc_new_child(p, &r);
+	if (!child)
 		return r;
-	struct proc *child = proc_alloc(p);
 	struct kvfork_start *s = kmalloc(sizeof(*s));
-	if (!child || !s || !(child->fs = fs_context_clone(p->fs))) {
-		kfree(s);
-		if (child)
-			proc_free(child);
+	if (!s) {
+		proc_discard_child(child);
 		return -ENOMEM;
 	}
 	*s = (struct kvfork_start){ fn, arg };
 	struct thread *t = thread_create_on("spawn", PRIO_NORMAL, kvfork_entry, s, (uintptr_t)stack);
 	if (!t) {
 		kfree(s);
-		fs_context_release(child->fs);
-		proc_free(child);
+		proc_discard_child(child);
 		return -EAGAIN;
 	}
 	t->proc = child;
