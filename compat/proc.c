@@ -561,16 +561,7 @@ void proc_exit_group(int wstatus)
 	struct proc *p = proc_current();
 	if (p == &hp_proc)
 		app_exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
-	struct thread *me = sched_current();
-	uint64_t f = spin_lock_irqsave(&p->lock);
-	if (!p->exiting) {
-		p->exit_status = wstatus;
-		p->exiting = true;
-	}
-	for (struct thread *t = p->threads; t; t = t->proc_next)
-		if (t != me && !sched_wake(t) && t->state == THREAD_RUNNING)
-			smp_resched(t->cpu); /* it leaves at its next way back to ring 3 */
-	spin_unlock_irqrestore(&p->lock, f);
+	proc_kill_from_kernel(p, wstatus); /* the others leave at their next way back to ring 3 */
 	proc_thread_exit();
 }
 
@@ -602,6 +593,20 @@ bool proc_exec_single(void)
 		waitq_wait(&p->child_wq, alone, p, clock_ns() + 1000000);
 	p->exec_owner = NULL;
 	return true;
+}
+
+/* End p with signal sig from a context that cannot block (a kernel fault): its threads leave. */
+void proc_kill_from_kernel(struct proc *p, int sig)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	if (!p->exiting) {
+		p->exit_status = sig;
+		p->exiting = true;
+	}
+	for (struct thread *t = p->threads; t; t = t->proc_next)
+		if (t != sched_current() && !sched_wake(t) && t->state == THREAD_RUNNING)
+			smp_resched(t->cpu);
+	spin_unlock_irqrestore(&p->lock, f);
 }
 
 /* ---- stop / continue ---- */

@@ -148,6 +148,8 @@ void proc_for_each(void (*fn)(struct proc *p, void *ctx), void *ctx);
  */
 void proc_exit_group(int wstatus) __noreturn;
 void proc_thread_exit(void) __noreturn;     /* exit(2) of one thread */
+/* Mark p ending with wstatus and send its threads on their way out (no blocking). */
+void proc_kill_from_kernel(struct proc *p, int wstatus);
 
 /* Job control (called by signal.c under no lock): stop the whole process
  * with 'sig' until SIGCONT / SIGKILL; notifies the parent. */

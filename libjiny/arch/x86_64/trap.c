@@ -130,8 +130,26 @@ static bool kernel_fault_fixed(struct trap_frame *f)
 	if (va >= DIRECT_MAP_BASE)
 		return (!(f->error & 1) && vmarea_fault(va, f->error & 2)) || uvm_sync_kernel_fault(va);
 	struct thread *t = sched_current();
-	if (t && t->mm && va < USER_END && !(f->error & 16))
-		return uvm_fault(t->mm, va, f->error);
+	if (t && t->mm && va < USER_END && !(f->error & 16)) {
+		if (uvm_fault(t->mm, va, f->error))
+			return true;
+		/*
+		 * A system call touched user memory that passed its check but is
+		 * gone (another thread unmapped it meanwhile). The call cannot fail
+		 * from here: it finishes on a scratch page, and the process ends
+		 * with SIGSEGV on its way back to ring 3. The kernel goes on.
+		 */
+		uintptr_t pg = ALIGN_DOWN(va, PAGE_SIZE);
+		if (t->proc && uvm_range_ok(pg, PAGE_SIZE) &&
+		    uvm_map_fixed(t->mm, pg, PAGE_SIZE, 3 /* RW */, 0) == 0 &&
+		    uvm_fault(t->mm, va, f->error)) {
+			if (!t->proc->exiting)
+				printk("jiny: pid %d: a system call's user memory at %#lx vanished: "
+				       "SIGSEGV\n", t->proc->pid, va);
+			proc_kill_from_kernel(t->proc, SIGSEGV_K);
+			return true;
+		}
+	}
 	return false;
 }
 
