@@ -140,15 +140,17 @@ static bool kernel_fault_fixed(struct trap_frame *f)
 		 * with SIGSEGV on its way back to ring 3. The kernel goes on.
 		 */
 		uintptr_t pg = ALIGN_DOWN(va, PAGE_SIZE);
-		if (t->proc && uvm_range_ok(pg, PAGE_SIZE) &&
-		    uvm_map_fixed(t->mm, pg, PAGE_SIZE, 3 /* RW */, 0) == 0 &&
-		    uvm_fault(t->mm, va, f->error)) {
-			if (!t->proc->exiting)
-				printk("jiny: pid %d: a system call's user memory at %#lx vanished: "
-				       "SIGSEGV\n", t->proc->pid, va);
-			proc_kill_from_kernel(t->proc, SIGSEGV_K);
-			return true;
-		}
+		if (!t->proc || !uvm_range_ok(pg, PAGE_SIZE))
+			return false;
+		if (!t->proc->exiting)
+			printk("jiny: pid %d: a system call's user memory at %#lx vanished: SIGSEGV\n",
+			       t->proc->pid, va);
+		proc_kill_from_kernel(t->proc, SIGSEGV_K);
+		/* Its other threads may still unmap for a moment: retry. */
+		for (int tries = 0; tries < 1000; tries++)
+			if (uvm_map_fixed(t->mm, pg, PAGE_SIZE, 3 /* RW */, 0) == 0 &&
+			    uvm_fault(t->mm, va, f->error))
+				return true;
 	}
 	return false;
 }
