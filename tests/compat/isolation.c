@@ -19,6 +19,7 @@
  *     after at most 20 processes, everything is cleaned up, fork works again
  * After each, "the system is up" = a fork + exit + wait round trip works.
  */
+#include <pthread.h>
 #include "ct.h"
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -259,6 +260,51 @@ static int bomb(void *a)
 	return ct_child_status();
 }
 
+/*
+ * One thread reads /dev/zero into a buffer another thread keeps unmapping:
+ * Linux answers EFAULT or a short read; Jiny may instead end the process
+ * with SIGSEGV (the call cannot fail once it has started). Either way, no
+ * crash of the system.
+ */
+#define RACE_SZ (1 << 20)
+static char *volatile race_buf;
+static volatile int race_stop;
+
+static void *race_unmapper(void *a)
+{
+	for (int i = 0; i < 300 && !race_stop; i++) {
+		usleep(200);
+		munmap(race_buf, RACE_SZ);
+		mmap(race_buf, RACE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		     -1, 0);
+	}
+	return NULL;
+}
+
+static int race_child(void *a)
+{
+	race_buf = mmap(NULL, RACE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open("/dev/zero", O_RDONLY);
+	pthread_t t;
+	if (race_buf == MAP_FAILED || fd < 0 || pthread_create(&t, NULL, race_unmapper, NULL))
+		return 1;
+	for (int i = 0; i < 400; i++)
+		if (read(fd, race_buf, RACE_SZ) < 0 && errno != EFAULT)
+			return 2;
+	race_stop = 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static void unmap_race(void)
+{
+	ct_section("a system call's buffer unmapped by another thread meanwhile");
+	int st = ct_child(race_child, NULL);
+	CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0) || (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV),
+	      "the process finishes (EFAULT or short reads) or is killed by SIGSEGV");
+	check_up("the unmap race");
+}
+
 static void fork_bomb(void)
 {
 	ct_section("fork bomb under RLIMIT_NPROC");
@@ -273,6 +319,7 @@ int main(int argc, char **argv)
 	kernel_pointers();
 	window_mappings();
 	machine();
+	unmap_race();
 	fork_bomb();
 	return ct_done();
 }
