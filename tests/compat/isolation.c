@@ -19,8 +19,8 @@
  *     after at most 20 processes, everything is cleaned up, fork works again
  * After each, "the system is up" = a fork + exit + wait round trip works.
  */
-#include <pthread.h>
 #include "ct.h"
+#include <pthread.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
