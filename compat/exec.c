@@ -24,7 +24,6 @@
 #define ARG_MAX_K (2UL << 20)     /* bytes of argument and environment strings */
 #define ARGV_MAX 65536
 #define HDR_BYTES 4096
-#define KSTACK_SIZE (32UL << 10)
 
 enum {
 	AT_NULL_ = 0, AT_PHDR_ = 3, AT_PHENT_ = 4, AT_PHNUM_ = 5, AT_PAGESZ_ = 6, AT_BASE_ = 7,
@@ -534,20 +533,20 @@ long proc_execve(const char *path, char *const argv[], char *const envp[], bool 
 		return 0;
 	}
 	/* A ring-0 child of the HP app (posix_spawn): it gets a kernel stack and goes to ring 3. */
-	uint8_t *kstack = vmarea_alloc(KSTACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
+	uint8_t *kstack = thread_kstack_alloc();
 	if (!kstack) {
 		uvm_put(img.mm);
 		image_free(&img);
 		return -ENOMEM;
 	}
 	exec_commit(p, &img, false); /* the parent waits until we are off its stack */
-	uintptr_t top = (uintptr_t)kstack + KSTACK_SIZE;
+	uintptr_t top = (uintptr_t)kstack + THREAD_KSTACK_SIZE;
 	struct trap_frame *f = (struct trap_frame *)(top - sizeof(*f));
 	frame_at_entry(f, &img);
 	uint64_t fl = irq_save();
 	t->stack = kstack; /* the old stack was the parent's: not ours to free */
-	t->stack_size = KSTACK_SIZE;
-	t->flags |= THREAD_OWN_STACK;
+	t->stack_size = THREAD_KSTACK_SIZE;
+	t->flags |= THREAD_OWN_STACK | THREAD_KSTACK;
 	t->kstack_top = top;
 	t->uframe = f;
 	this_cpu()->kstack_top = top;

@@ -38,7 +38,6 @@
 #define WCONTINUED 8
 #define WNOWAIT 0x01000000
 
-#define KSTACK_SIZE (32UL << 10)
 
 struct proc hp_proc;
 static spinlock_t plock = SPINLOCK_INIT; /* proc_lock of proc.h */
@@ -217,21 +216,21 @@ static void user_thread_start(void *unused)
  */
 struct thread *proc_thread_new(struct proc *p, struct mm *mm, const struct trap_frame *uf)
 {
-	uint8_t *kstack = vmarea_alloc(KSTACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
+	uint8_t *kstack = thread_kstack_alloc();
 	if (!kstack)
 		return NULL;
-	uintptr_t top = (uintptr_t)kstack + KSTACK_SIZE;
+	uintptr_t top = (uintptr_t)kstack + THREAD_KSTACK_SIZE;
 	struct trap_frame *f = (struct trap_frame *)(top - sizeof(*f));
 	*f = *uf;
 	struct thread *t = thread_create_on(p->comm, PRIO_NORMAL, user_thread_start, NULL,
 					    ALIGN_DOWN((uintptr_t)f, 16));
 	if (!t) {
-		vmarea_free(kstack, KSTACK_SIZE, PAGE_SIZE);
+		vmarea_free(kstack, THREAD_KSTACK_SIZE, PAGE_SIZE);
 		return NULL;
 	}
-	t->flags |= THREAD_OWN_STACK;
+	t->flags |= THREAD_OWN_STACK | THREAD_KSTACK;
 	t->stack = kstack;
-	t->stack_size = KSTACK_SIZE;
+	t->stack_size = THREAD_KSTACK_SIZE;
 	t->kstack_top = top;
 	t->uframe = f;
 	t->proc = p;

@@ -604,10 +604,42 @@ void thread_exit(void)
 	panic("a dead thread was scheduled");
 }
 
+/*
+ * Kernel stacks of ring-3 threads are kept for the next ones: a fresh one
+ * (area list, eight page mappings) cost more than the rest of a fork.
+ */
+#define KSTACK_CACHE 16
+static uint8_t *kstack_cache[KSTACK_CACHE];
+static int kstack_cached;
+static spinlock_t kstack_lock = SPINLOCK_INIT;
+
+uint8_t *thread_kstack_alloc(void)
+{
+	uint64_t f = spin_lock_irqsave(&kstack_lock);
+	uint8_t *s = kstack_cached ? kstack_cache[--kstack_cached] : NULL;
+	spin_unlock_irqrestore(&kstack_lock, f);
+	return s ? s : vmarea_alloc(THREAD_KSTACK_SIZE, PAGE_SIZE, PTE_W | PTE_NX);
+}
+
+static void thread_kstack_free(uint8_t *s)
+{
+	uint64_t f = spin_lock_irqsave(&kstack_lock);
+	bool kept = kstack_cached < KSTACK_CACHE;
+	if (kept)
+		kstack_cache[kstack_cached++] = s;
+	spin_unlock_irqrestore(&kstack_lock, f);
+	if (!kept)
+		vmarea_free(s, THREAD_KSTACK_SIZE, PAGE_SIZE);
+}
+
 static void thread_free(struct thread *t)
 {
-	if ((t->flags & THREAD_OWN_STACK) && t->stack)
-		vmarea_free(t->stack, t->stack_size, PAGE_SIZE);
+	if ((t->flags & THREAD_OWN_STACK) && t->stack) {
+		if (t->flags & THREAD_KSTACK)
+			thread_kstack_free(t->stack);
+		else
+			vmarea_free(t->stack, t->stack_size, PAGE_SIZE);
+	}
 	if (t->irq_stack)
 		page_free(t->irq_stack, 2);
 	if (t->exc_stack)

@@ -32,6 +32,7 @@ enum { PRIO_HP, PRIO_NORMAL, PRIO_IDLE, NR_PRIO };
 #define THREAD_OWN_STACK 1u  /* stack allocated by thread_create, freed with it */
 #define THREAD_JOINABLE 2u   /* freed by thread_join(), not when it dies */
 #define THREAD_APP 4u        /* one of the HP app's threads (counted for exit) */
+#define THREAD_KSTACK 8u     /* its stack is a recycled kernel stack (thread_kstack_alloc) */
 
 struct thread {
 	uint64_t rsp;             /* saved by arch_switch() */
@@ -81,6 +82,7 @@ struct thread {
 	void *reap_arg;
 };
 
+#define THREAD_KSTACK_SIZE (32UL << 10) /* kernel stack of a ring-3 thread */
 #define THREAD_IRQ_STACK 16384
 #define THREAD_EXC_STACK 16384
 #define SCHED_SLICE_NS 10000000ULL /* 10 ms */
@@ -96,6 +98,9 @@ struct thread *thread_create(const char *name, int prio, unsigned flags, void (*
 struct thread *thread_create_on(const char *name, int prio, void (*fn)(void *), void *arg,
 				uintptr_t stack_top);
 void thread_start(struct thread *t);        /* make a created thread runnable */
+/* A kernel stack of THREAD_KSTACK_SIZE (guard page below), recycled when its thread
+ * (flags THREAD_KSTACK | THREAD_OWN_STACK) is freed; NULL when out of memory. */
+uint8_t *thread_kstack_alloc(void);
 /* Run fn(arg) on another stack (sp 16-aligned); fn must not return. */
 void arch_call_on_stack(void (*fn)(void *), void *arg, uintptr_t sp) __noreturn;
 void thread_exit(void) __noreturn;
