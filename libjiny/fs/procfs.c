@@ -827,7 +827,9 @@ static void get_pinfo(struct proc *p, struct pinfo *pi)
 		if (text)
 			pi->vsize = maps_size(text, len);
 		kfree(text);
-		pi->rss_pages = 0; /* not known yet: mm/uvm.c has no count to read */
+		uint64_t f = spin_lock_irqsave(&p->lock); /* guards p->mm against exec and exit */
+		pi->rss_pages = p->mm && p->nthreads ? READ_ONCE(p->mm->rss) : 0;
+		spin_unlock_irqrestore(&p->lock, f);
 	} else if (p == &hp_proc) {
 		/* The HP app shares the machine's memory: what is in use. */
 		pi->rss_pages = pfa_total_pages() - pfa_free_pages();
