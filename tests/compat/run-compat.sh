@@ -6,7 +6,7 @@
 #
 #   run-compat.sh --host [--log FILE] [--timeout S] PROG [ARGS...]
 #   run-compat.sh --guest --image IMG --initrd CPIO [--jiny-run PATH]
-#                 [--log FILE] [--timeout S] [--mem M] GUEST-PATH [ARGS...]
+#                 [--log FILE] [--timeout S] [--mem M] [--smp N] GUEST-PATH [ARGS...]
 #   run-compat.sh --linux-guest [--log FILE] [--timeout S] PROG [ARGS...]
 #
 # --host runs PROG natively (its argv[0] is its absolute path): this is how
@@ -27,7 +27,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-mode= image= initrd= log= limit=120 mem=256M
+mode= image= initrd= log= limit=120 mem=256M smp=1
 jiny_run=$here/../../tools/jiny-run
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run-compat.sh: unknown option $1" >&2; exit 2 ;;
@@ -85,7 +86,7 @@ else
 		[ -f "$f" ] || { echo "run-compat.sh: no such file: $f (did the build fail?)" >&2; exit 1; }
 	done
 	iv=$(init_value "$prog" "$@") || exit 2
-	cmd=("$jiny_run" --accel tcg --machine microvm --mem "$mem" --timeout "$limit"
+	cmd=("$jiny_run" --accel tcg --machine microvm --mem "$mem" --smp "$smp" --timeout "$limit"
 		--initrd "$initrd" --kopt "init=$iv" "$image")
 fi
 
