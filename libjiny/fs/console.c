@@ -29,8 +29,8 @@
  * controlling tty is not recorded: a process whose session is the tty's is
  * taken to have it. TIOCSWINSZ sends SIGWINCH to the foreground group when
  * the size changes. TCGETS/TCSETS* move the kernel's 36-byte struct termios
- * (ldisc.h), never a libc's larger one. Not done: SIGTTIN/SIGTTOU for
- * background groups (every reader reads, every writer writes), SIGHUP when
+ * (ldisc.h), never a libc's larger one. A background group's reader gets
+ * SIGTTIN (background_read). Not done: SIGTTOU with TOSTOP, SIGHUP when
  * the session leader leaves or lets go (TIOCNOTTY), stopping output on ^S
  * (IXON only swallows ^S/^Q).
  */
@@ -174,9 +174,32 @@ static bool read_wakeup(void *unused)
  * > 0 waits for min(VMIN, n) bytes, VTIME > 0 then being a timer restarted
  * by each byte. Bytes go to the caller through a bounce buffer, so the
  * caller's memory is never touched under the lock.
- * Background reads (the reader's group not the foreground one) should stop
- * the reader with SIGTTIN; not done: every reader reads.
  */
+
+/*
+ * Job control (Linux n_tty's job_control): a ring-3 process of the tty's
+ * session outside its foreground group may not read it. Its group gets
+ * SIGTTIN (default: stop) and the read restarts once continued; with
+ * SIGTTIN ignored or blocked, EIO.
+ */
+static int background_read(void)
+{
+	struct proc *p = proc_current();
+	if (!p || !proc_is_user(p))
+		return 0;
+	uint64_t fl = spin_lock_irqsave(&tty.lock);
+	int session = tty.session, fg = tty.pgrp;
+	spin_unlock_irqrestore(&tty.lock, fl);
+	int pgid = READ_ONCE(p->pgid);
+	if (session != READ_ONCE(p->sid) || !fg || pgid == fg)
+		return 0;
+	if (p->sigact[SIGTTIN_K - 1].handler == 1 /* SIG_IGN */ ||
+	    (sched_current()->sig_mask & SIGBIT(SIGTTIN_K)))
+		return -EIO;
+	signal_send_pgrp(pgid, SIGTTIN_K);
+	return -ERESTARTSYS;
+}
+
 static ssize_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
 	uint8_t kbuf[256];
@@ -185,6 +208,9 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 
 	if (!n)
 		return 0;
+	int bg = background_read();
+	if (bg)
+		return bg;
 	console_watch();
 	for (;;) {
 		console_pump();
