@@ -218,7 +218,8 @@ bool sig_send_locked(struct proc *p, struct thread *t, int sig, const struct sig
 	return cont;
 }
 
-int signal_send_proc(struct proc *p, int sig, const struct siginfo_k *info)
+/* Send to process p, or to its thread t (t NULL: process-directed). */
+static int send(struct proc *p, struct thread *t, int sig, const struct siginfo_k *info)
 {
 	if (sig < 0 || sig > NSIG_K)
 		return -EINVAL;
@@ -233,35 +234,24 @@ int signal_send_proc(struct proc *p, int sig, const struct siginfo_k *info)
 		sig_info_user(&si, sig, SI_USER_K);
 		info = &si;
 	}
-	uint64_t fl = spin_lock_irqsave(&p->lock);
-	bool cont = sig_send_locked(p, NULL, sig, info);
-	spin_unlock_irqrestore(&p->lock, fl);
-	if (cont)
-		proc_continue(p);
-	return 0;
-}
-
-int signal_send_thread(struct thread *t, int sig, const struct siginfo_k *info)
-{
-	if (sig < 0 || sig > NSIG_K)
-		return -EINVAL;
-	struct proc *p = thread_proc(t);
-	if (!proc_is_user(p))
-		return (int)sig_hp_send(sig);
-	if (sig == 0)
-		return 0;
-	struct siginfo_k si;
-	if (!info) {
-		sig_info_user(&si, sig, SI_USER_K);
-		info = &si;
-	}
-	sig_thread(t); /* room for the siginfo; without it the signal still goes */
+	if (t)
+		sig_thread(t); /* room for the siginfo; without it the signal still goes */
 	uint64_t fl = spin_lock_irqsave(&p->lock);
 	bool cont = sig_send_locked(p, t, sig, info);
 	spin_unlock_irqrestore(&p->lock, fl);
 	if (cont)
 		proc_continue(p);
 	return 0;
+}
+
+int signal_send_proc(struct proc *p, int sig, const struct siginfo_k *info)
+{
+	return send(p, NULL, sig, info);
+}
+
+int signal_send_thread(struct thread *t, int sig, const struct siginfo_k *info)
+{
+	return send(thread_proc(t), t, sig, info);
 }
 
 static void collect_pid(struct proc *p, void *arg)
