@@ -461,12 +461,6 @@ static void frame_at_entry(struct trap_frame *f, const struct exec_image *img)
 	f->rflags = 0x202;
 }
 
-static void vfork_release(struct proc *p)
-{
-	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
-	waitq_wake_all(&p->vfork_wq, 0);
-}
-
 /* The current process takes img (its old address space goes). */
 static void exec_commit(struct proc *p, struct exec_image *img, bool release_vfork)
 {
@@ -501,7 +495,7 @@ static void exec_commit(struct proc *p, struct exec_image *img, bool release_vfo
 	fpu_state_init(t->fpu);
 	fpu_restore(t->fpu);
 	if (release_vfork)
-		vfork_release(p);
+		proc_vfork_release(p);
 }
 
 /* A ring-0 vfork child now on its own kernel stack: free the parent, go to ring 3. */
@@ -509,7 +503,7 @@ static void kernel_exec_finish(void *arg)
 {
 	struct trap_frame *f = arg;
 	sched_current()->reap_hook = NULL;
-	vfork_release(proc_current());
+	proc_vfork_release(proc_current());
 	user_return_work(f);
 	arch_return_to_user(f);
 }

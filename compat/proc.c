@@ -255,7 +255,6 @@ static void put_int_in(struct mm *mm, int *uaddr, int v)
 		uvm_write(mm, (uintptr_t)uaddr, &v, sizeof(v));
 }
 
-static void vfork_wake(void *arg);
 
 static bool vfork_done(void *arg) { return READ_ONCE(((struct proc *)arg)->vfork_done); }
 
@@ -397,7 +396,7 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 	t->proc = child;
 	t->fsbase = me->fsbase;
 	signal_thread_init(t, me, CLONE_VM | CLONE_VFORK);
-	t->reap_hook = vfork_wake; /* it runs on the parent's stack until it execs */
+	t->reap_hook = proc_vfork_release; /* it runs on the parent's stack until it execs */
 	t->reap_arg = child;
 	child->pid = t->tid;
 	thread_attach(child, t);
@@ -426,7 +425,7 @@ static void notify_parent(struct proc *parent, struct proc *c, int code, int sta
 	waitq_wake_all(&parent->child_wq, 0);
 }
 
-static void vfork_wake(void *arg)
+void proc_vfork_release(void *arg)
 {
 	struct proc *p = arg;
 	__atomic_store_n(&p->vfork_done, true, __ATOMIC_RELEASE);
@@ -445,7 +444,7 @@ static void proc_zombify(struct proc *p)
 	if (fs)
 		fs_context_release(fs);
 	if (!sched_current()->reap_hook) /* else: once off the parent's stack (kvfork) */
-		vfork_wake(p);
+		proc_vfork_release(p);
 
 	struct proc *dead_orphans = NULL;
 	uint64_t f = spin_lock_irqsave(&plock);

@@ -197,6 +197,9 @@ void proc_discard_child(struct proc *child);               /* never started */
  * CLONE_VM child of the HP app) it enters ring 3 and does not return.
  * Returns -errno on failure (the old program continues).
  */
+/* A vfork child exec'd or ended: its parent goes on (arg: the child's struct proc;
+ * a thread reap hook too, for the app's posix_spawn child). */
+void proc_vfork_release(void *arg);
 bool proc_exec_single(void); /* execve: make the caller its process's only thread */
 long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel);
 
