@@ -6,6 +6,12 @@
  * one spinning on that lock with interrupts off.
  * Rule: hold spinlocks briefly, never across a context switch except the
  * run-queue lock handed over inside sched.c.
+ *
+ * A lock remembers the CPU that holds it and where it was taken (its code
+ * and frame). A CPU that finds the lock already held by itself (an
+ * interrupt or a page fault arriving under the lock, or a path taking it
+ * twice) would spin for ever: spin_lock_wait() panics instead, with both
+ * acquirers' backtraces (kern/spinlock.c).
  */
 #ifndef JINY_SPINLOCK_H
 #define JINY_SPINLOCK_H
@@ -14,9 +20,41 @@
 
 typedef struct {
 	volatile uint16_t next, owner;
+	int32_t cpu;      /* the holder's CPU id + 1; 0 when free */
+	uintptr_t pc, fp; /* where the holder took it: code address and frame */
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT {0, 0, 0, 0, 0}
+
+/* struct cpu's id, read through GS (arch/x86_64/cpu.h; spinlock.c checks the offset). */
+#define SPIN_CPU_ID_OFFSET 32
+static inline int32_t spin_cpu_tag(void)
+{
+	int32_t id;
+	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(id) : "i"(SPIN_CPU_ID_OFFSET));
+	return id + 1;
+}
+
+/* Out of line (spinlock.c): wait for ticket 'me'; panics on a self-deadlock. */
+void spin_lock_wait(spinlock_t *l, uint16_t me);
+/* The debug_deadlock kernel option: take a lock twice, to show (and test) the report. */
+void spin_debug_deadlock(void) __noreturn;
+
+/* Record the new holder (called with the lock just taken). */
+static inline __attribute__((always_inline)) void spin_mark(spinlock_t *l)
+{
+	uintptr_t pc;
+	__asm__ __volatile__("lea 0(%%rip), %0" : "=r"(pc));
+	l->cpu = spin_cpu_tag();
+	l->pc = pc;
+	l->fp = (uintptr_t)__builtin_frame_address(0);
+}
+
+/* Is l held by this CPU? (For lock-order checks: interrupts must be off.) */
+static inline bool spin_held_here(const spinlock_t *l)
+{
+	return __atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == spin_cpu_tag();
+}
 
 void smp_poll(void); /* arch/x86_64/smp.c: serve pending cross-CPU requests */
 
@@ -29,25 +67,28 @@ static inline void spin_lock_raw(spinlock_t *l)
 		__asm__ __volatile__("pause");
 }
 
-static inline void spin_lock(spinlock_t *l)
+static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
 {
 	uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-		__asm__ __volatile__("pause");
-		smp_poll();
-	}
+	if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		spin_lock_wait(l, me);
+	spin_mark(l);
 }
 
 static inline bool spin_trylock(spinlock_t *l)
 {
 	uint16_t o = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
 	uint16_t n = o;
-	return __atomic_compare_exchange_n(&l->next, &n, (uint16_t)(o + 1), false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&l->next, &n, (uint16_t)(o + 1), false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	spin_mark(l);
+	return true;
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
+	l->cpu = 0;
 	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
 }
 
@@ -57,7 +98,7 @@ static inline bool spin_is_locked(spinlock_t *l)
 	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
-static inline uint64_t spin_lock_irqsave(spinlock_t *l)
+static inline __attribute__((always_inline)) uint64_t spin_lock_irqsave(spinlock_t *l)
 {
 	uint64_t f;
 	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(f)::"memory");

@@ -14,6 +14,7 @@
 #include "../sched/sched.h"
 #include "../arch/x86_64/smp.h"
 #include "app.h"
+#include "spinlock.h"
 
 #define PVH_MAGIC 0x336ec578
 
@@ -227,6 +228,8 @@ void jiny_start(paddr_t start_info)
 	stage("initcalls");
 	if (cmdline_opt(&kernel_cmdline, "debug_panic"))
 		panic("requested with the debug_panic kernel option");
+	if (cmdline_opt(&kernel_cmdline, "debug_deadlock"))
+		spin_debug_deadlock();
 	if (kern_verbose)
 		print_stages();
 	proc_init();
