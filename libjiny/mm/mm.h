@@ -46,11 +46,11 @@ void pfa_free(paddr_t pa, unsigned order);
 size_t pfa_free_pages(void);
 size_t pfa_total_pages(void);
 /*
- * Touch the next pages of the stack before taking a lock the page-fault
- * path needs (vma_lock, the pfa lock) or one taken under vma_lock (the
- * kmalloc lock): thread stacks are filled on demand, and a fault on a fresh
- * stack page while holding such a lock would wait on itself or on a CPU
- * waiting for it. 8 KiB covers the deepest path under those locks.
+ * Touch the next pages of the stack before taking a lock the page-fault path
+ * needs (vma_lock, the pfa lock): thread stacks are filled on demand, and a
+ * fault on a fresh stack page while holding such a lock would wait on
+ * itself. The code under those locks is shallow and takes no other lock
+ * (vmarea.c's lock discipline), so 8 KiB covers it.
  */
 static inline void stack_prefault(void)
 {
@@ -64,6 +64,7 @@ void pfa_lock(void);
 void pfa_unlock(void);
 void kmalloc_lock(void);
 void kmalloc_unlock(void);
+bool vma_lock_held_here(void); /* vmarea.c: for lock-order checks (interrupts off) */
 
 /* Kernel-side convenience (direct-map pointers, zeroed). NULL when out of memory. */
 void *page_alloc(unsigned order);
@@ -94,6 +95,9 @@ size_t kmalloc_bytes_in_use(void);
 
 void vm_init(void);                                   /* kernel page tables, switch to them */
 int vm_map(uintptr_t va, paddr_t pa, size_t len, uint64_t flags); /* 4K pages in the kernel tables */
+/* Make the tables of [va, va+len) exist, lock-free; vm_map_prepared then allocates nothing. */
+int vm_prepare(uintptr_t va, size_t len);
+int vm_map_prepared(uintptr_t va, paddr_t pa, size_t len, uint64_t flags);
 void vm_unmap(uintptr_t va, size_t len);              /* frames are not freed */
 int vm_protect(uintptr_t va, size_t len, uint64_t flags);
 paddr_t vm_translate(uintptr_t va, uint64_t *flags); /* ~0 when unmapped */

@@ -10,18 +10,32 @@
 static spinlock_t pfa_spin = SPINLOCK_INIT, kmalloc_spin = SPINLOCK_INIT;
 static uint64_t pfa_flags, kmalloc_flags;
 
+/*
+ * The page-fault path (vmarea_fault) takes the pfa lock to get a frame, so a
+ * fault must not happen while this CPU holds it: the stack below is touched
+ * first (stack_prefault; the allocator's code under the lock is shallow and
+ * takes no other lock). vmarea.c never allocates under vma_lock; checked
+ * here, so a wrong order shows at once rather than at the one stack
+ * alignment where it deadlocks.
+ */
 void pfa_lock(void)
 {
 	stack_prefault();
-	pfa_flags = spin_lock_irqsave(&pfa_spin);
+	uint64_t f = spin_lock_irqsave(&pfa_spin);
+	if (vma_lock_held_here())
+		panic("the page allocator called with vma_lock held (from %p)",
+		      __builtin_return_address(0));
+	pfa_flags = f;
 }
 void pfa_unlock(void) { spin_unlock_irqrestore(&pfa_spin, pfa_flags); }
-/* Prefaulted too: vma_lock's holders allocate (vma_new), so a kmalloc holder
- * must never fault and wait for vma_lock in turn. */
+
+/* kmalloc's lock is not on the fault path: a fault under it is served. */
 void kmalloc_lock(void)
 {
-	stack_prefault();
-	kmalloc_flags = spin_lock_irqsave(&kmalloc_spin);
+	uint64_t f = spin_lock_irqsave(&kmalloc_spin);
+	if (vma_lock_held_here())
+		panic("kmalloc called with vma_lock held (from %p)", __builtin_return_address(0));
+	kmalloc_flags = f;
 }
 void kmalloc_unlock(void) { spin_unlock_irqrestore(&kmalloc_spin, kmalloc_flags); }
 

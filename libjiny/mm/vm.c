@@ -16,6 +16,7 @@
 
 static uint64_t *kernel_pml4;
 static paddr_t (*pt_frame)(void); /* a zeroed page-table frame */
+static bool pt_frames_freeable;   /* pt_frame gives page_alloc frames (after vm_use_pfa) */
 static uint64_t upper_gen;        /* kernel upper-half PML4 entries added (uvm.h) */
 
 static paddr_t pt_frame_pfa(void)
@@ -26,13 +27,26 @@ static paddr_t pt_frame_pfa(void)
 
 static inline uint64_t *pt_virt(paddr_t pa) { return phys_to_virt(pa); }
 
-/* The next-level table under entry e, created when 'create'. */
+/* A table frame that lost the race in next_level (boot frames are never reused). */
+static void pt_frame_put(paddr_t f)
+{
+	if (pt_frames_freeable)
+		page_free(phys_to_virt(f), 0);
+}
+
+/*
+ * The next-level table under entry e, created when 'create'. Creation needs
+ * no lock: the new table is installed with a compare-and-swap, and a CPU
+ * that loses the race frees its frame and uses the winner's. Tables are
+ * never removed from the kernel's tables, so a walk without a lock is safe.
+ */
 static uint64_t *next_level(uint64_t *e, bool create, uint64_t *(*to_virt)(paddr_t))
 {
-	if (*e & PTE_P) {
-		if (*e & PTE_PS)
+	uint64_t old = __atomic_load_n(e, __ATOMIC_ACQUIRE);
+	if (old & PTE_P) {
+		if (old & PTE_PS)
 			return NULL; /* a large page: no table below */
-		return to_virt(*e & PTE_ADDR);
+		return to_virt(old & PTE_ADDR);
 	}
 	if (!create)
 		return NULL;
@@ -40,7 +54,11 @@ static uint64_t *next_level(uint64_t *e, bool create, uint64_t *(*to_virt)(paddr
 	if (!f)
 		return NULL;
 	/* Upper levels are permissive; leaves carry the real permissions. */
-	*e = f | PTE_P | PTE_W | PTE_U;
+	uint64_t mine = f | PTE_P | PTE_W | PTE_U;
+	if (!__atomic_compare_exchange_n(e, &old, mine, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		pt_frame_put(f); /* another CPU installed one first */
+		return (old & PTE_PS) ? NULL : to_virt(old & PTE_ADDR);
+	}
 	return to_virt(f);
 }
 
@@ -72,6 +90,35 @@ int vm_map(uintptr_t va, paddr_t pa, size_t len, uint64_t flags)
 		uint64_t *pte = walk(va + off, true);
 		if (!pte)
 			return -12; /* ENOMEM */
+		*pte = ((pa + off) & PTE_ADDR) | flags | PTE_P;
+		invlpg(va + off);
+	}
+	return 0;
+}
+
+/*
+ * Create the tables above the leaves of [va, va+len) (no leaf is written),
+ * so that a later vm_map of the range allocates nothing. Takes no lock:
+ * vmarea.c calls it before vma_lock, under which nothing may allocate.
+ */
+int vm_prepare(uintptr_t va, size_t len)
+{
+	uintptr_t end = va + len;
+	for (uintptr_t at = ALIGN_DOWN(va, PAGE_SIZE); at < end;) {
+		if (!walk(at, true))
+			return -12;
+		at = ALIGN_DOWN(at, 0x200000) + 0x200000; /* the next leaf table */
+	}
+	return 0;
+}
+
+/* vm_map for a range vm_prepare made ready: -ENOMEM, never an allocation, if it was not. */
+int vm_map_prepared(uintptr_t va, paddr_t pa, size_t len, uint64_t flags)
+{
+	for (size_t off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t *pte = walk(va + off, false);
+		if (!pte)
+			return -12;
 		*pte = ((pa + off) & PTE_ADDR) | flags | PTE_P;
 		invlpg(va + off);
 	}
@@ -208,6 +255,10 @@ void vm_init(void)
 }
 
 /* Called once the page-frame allocator runs. */
-void vm_use_pfa(void) { pt_frame = pt_frame_pfa; }
+void vm_use_pfa(void)
+{
+	pt_frame = pt_frame_pfa;
+	pt_frames_freeable = true;
+}
 
 uint64_t *vm_kernel_pml4(void) { return kernel_pml4; }
