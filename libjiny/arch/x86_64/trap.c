@@ -128,7 +128,7 @@ static bool kernel_fault_fixed(struct trap_frame *f)
 {
 	uintptr_t va = read_cr2();
 	if (va >= DIRECT_MAP_BASE)
-		return (!(f->error & 1) && vmarea_fault(va, f->error & 2)) || uvm_sync_kernel_fault(va);
+		return uvm_sync_kernel_fault(va) || (!(f->error & 1) && vmarea_fault(va, f->error & 2));
 	struct thread *t = sched_current();
 	if (t && t->mm && va < USER_END && !(f->error & 16)) {
 		if (uvm_fault(t->mm, va, f->error))
