@@ -11,6 +11,7 @@
 # some console line and no --lacks TEXT is. The console is kept in FILE
 # (default: a temporary file) and shown in full on failure. Used by ctest for
 #   guest.console-init-missing     init= of a missing file names the error
+#   guest.console-quiet-fallbacks  glibc's rseq/clone3 probes print nothing
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 jiny_run=$here/../../tools/jiny-run
