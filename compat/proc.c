@@ -137,8 +137,10 @@ static struct proc *proc_alloc(struct proc *parent)
 	p->parent = parent;
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	proc_ids_fork(p, parent); /* credentials and limits (sys_ids.c) */
-	if ((p->exe = parent->exe)) /* the parent is the caller: it cannot exec meanwhile */
+	uint64_t f = spin_lock_irqsave(&parent->lock); /* an exec of another thread swaps it */
+	if ((p->exe = parent->exe))
 		dentry_get(p->exe);
+	spin_unlock_irqrestore(&parent->lock, f);
 	if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len))) {
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
