@@ -106,7 +106,7 @@ struct exec_image {
 	struct mm *mm;
 	uint64_t entry, sp;
 	char comm[16];
-	char *exe;
+	struct dentry *exe;      /* the ELF file that runs (the interpreter of a #!) */
 	char *cmdline;
 	size_t cmdline_len;
 };
@@ -391,8 +391,8 @@ static int exec_load(const char *path, struct strv *argv, const struct strv *env
 		if (*p == '/' && p[1])
 			base = p + 1;
 	strlcpy(img->comm, base, sizeof(img->comm));
-	if (!img->exe)
-		img->exe = kstrdup_n(path, strlen(path));
+	if ((img->exe = f->dentry)) /* /proc/PID/exe: resolved, whatever path led here */
+		dentry_get(img->exe);
 out:
 	kfree(hdr);
 	if (f)
@@ -402,7 +402,8 @@ out:
 
 static void image_free(struct exec_image *img)
 {
-	kfree(img->exe);
+	if (img->exe)
+		dentry_put(img->exe);
 	kfree(img->cmdline);
 }
 
@@ -437,7 +438,6 @@ static int exec_prepare(const char *upath, char *const argv[], char *const envp[
 			memcpy(img->cmdline, av.buf ? av.buf : "", av.len);
 			img->cmdline_len = av.len;
 		}
-		img->exe = kstrdup_n(path, strlen(path));
 		r = exec_load(path, &av, &ev, img, 0);
 		if (r < 0)
 			image_free(img);
@@ -482,15 +482,18 @@ static void exec_commit(struct proc *p, struct exec_image *img, bool release_vfo
 	signal_exec(p);
 	strlcpy(t->name, img->comm, sizeof(t->name));
 	fl = spin_lock_irqsave(&p->lock); /* procfs reads the names under it */
-	char *old_exe = p->exe, *old_cmdline = p->cmdline;
+	struct dentry *old_exe = p->exe;
+	char *old_cmdline = p->cmdline;
 	memcpy(p->comm, img->comm, sizeof(p->comm));
 	p->exe = img->exe;
 	p->cmdline = img->cmdline;
 	p->cmdline_len = img->cmdline_len;
 	spin_unlock_irqrestore(&p->lock, fl);
-	kfree(old_exe);
+	if (old_exe)
+		dentry_put(old_exe);
 	kfree(old_cmdline);
-	img->exe = img->cmdline = NULL;
+	img->exe = NULL;
+	img->cmdline = NULL;
 	t->clear_child_tid = NULL;
 	fpu_state_init(t->fpu);
 	fpu_restore(t->fpu);
@@ -585,7 +588,8 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigne
 	child->mm = img.mm;
 	memcpy(child->comm, img.comm, sizeof(child->comm));
 	strlcpy(t->name, img.comm, sizeof(t->name));
-	kfree(child->exe);
+	if (child->exe)
+		dentry_put(child->exe);
 	kfree(child->cmdline);
 	child->exe = img.exe;
 	child->cmdline = img.cmdline;

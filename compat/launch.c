@@ -36,7 +36,11 @@ static void init_thread(void *arg)
 	char **envp = rq->cl.envc ? rq->cl.envp : (char **)default_env;
 	int pid = proc_spawn(rq->cl.argv[0], rq->cl.argv, envp, SPAWN_TRUSTED | SPAWN_SETSID);
 	if (pid < 0) {
-		printk("jiny: init=%s cannot start: error %d\n", rq->cl.argv[0], -pid);
+		const char *why = errno_text(pid);
+		if (why)
+			printk("jiny: init=%s cannot start: %s\n", rq->cl.argv[0], why);
+		else
+			printk("jiny: init=%s cannot start: error %d\n", rq->cl.argv[0], -pid);
 		if (rq->instead)
 			kern_power_off(pid == -ENOENT ? 127 : 126);
 		return;

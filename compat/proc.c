@@ -45,15 +45,6 @@ static int nprocs;                       /* compat processes alive or zombie */
 
 /* ---- basics ---- */
 
-static char *kstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = kmalloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 struct proc *proc_current(void)
 {
 	struct thread *t = sched_current();
@@ -107,7 +98,8 @@ static void proc_free(struct proc *p)
 		n = q->next;
 		kfree(q);
 	}
-	kfree(p->exe);
+	if (p->exe) /* a child never started; a zombie let it go already */
+		dentry_put(p->exe);
 	kfree(p->cmdline);
 	kfree(p);
 }
@@ -145,8 +137,10 @@ static struct proc *proc_alloc(struct proc *parent)
 	p->parent = parent;
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	proc_ids_fork(p, parent); /* credentials and limits (sys_ids.c) */
-	if (parent->exe)
-		p->exe = kstrdup(parent->exe);
+	uint64_t f = spin_lock_irqsave(&parent->lock); /* an exec of another thread swaps it */
+	if ((p->exe = parent->exe))
+		dentry_get(p->exe);
+	spin_unlock_irqrestore(&parent->lock, f);
 	if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len))) {
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
@@ -437,12 +431,16 @@ static void unlink_locked(struct proc *p, bool from_parent);
 /* The last thread is leaving: p becomes a zombie for its parent (or is reaped). */
 static void proc_zombify(struct proc *p)
 {
-	uint64_t pf = spin_lock_irqsave(&p->lock); /* procfs reads p->fs under it */
+	uint64_t pf = spin_lock_irqsave(&p->lock); /* procfs reads p->fs, p->exe under it */
 	struct fs_context *fs = p->fs;
+	struct dentry *exe = p->exe; /* a zombie's exe link is gone, as on Linux */
 	p->fs = NULL;
+	p->exe = NULL;
 	spin_unlock_irqrestore(&p->lock, pf);
 	if (fs)
 		fs_context_release(fs);
+	if (exe)
+		dentry_put(exe);
 	if (!sched_current()->reap_hook) /* else: once off the parent's stack (kvfork) */
 		proc_vfork_release(p);
 

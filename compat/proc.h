@@ -34,6 +34,7 @@
 
 struct mm;
 struct fs_context;
+struct dentry;
 struct thread;
 struct trap_frame;
 
@@ -118,7 +119,8 @@ struct proc {
 	uint64_t utime_ns, stime_ns;  /* of exited threads */
 	uint64_t cutime_ns, cstime_ns; /* of waited-for children */
 	int refcount;                 /* the pid table and wait4 hold it while in use */
-	char *exe;                    /* path it was exec'd from (kmalloc), /proc/PID/exe */
+	struct dentry *exe;           /* the file it runs (a reference; the interpreter of
+				       * a #! script): /proc/PID/exe; NULL for pid 1 and zombies */
 	char *cmdline;                /* NUL-separated argv (kmalloc), /proc/PID/cmdline */
 	size_t cmdline_len;
 };

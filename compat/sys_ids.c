@@ -346,8 +346,8 @@ struct usage {
 static void proc_usage(struct proc *p, struct usage *u)
 {
 	uint64_t now = clock_ns();
+	uint64_t f = spin_lock_irqsave(&p->lock); /* an exiting thread moves its time under it */
 	*u = (struct usage){ p->utime_ns + p->stime_ns, 0, 0 };
-	uint64_t f = spin_lock_irqsave(&p->lock);
 	for (struct thread *t = p->threads; t; t = t->proc_next) {
 		u->cpu_ns += thread_ns(t, now);
 		u->nivcsw += t->preemptions;

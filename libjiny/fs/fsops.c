@@ -150,10 +150,19 @@ static int open_create(struct dentry *start, const char *path, unsigned flags, u
 		}
 		child = d_follow_mounts(child);
 		if (S_ISLNK(child->vnode->mode) && !(flags & O_NOFOLLOW)) {
-			/* Follow: walk the target from the link's directory. */
-			if (++links > VFS_SYMLINK_MAX) {
-				r = -ELOOP;
-			} else if (!(buf = buf ? buf : kmalloc(VFS_PATH_MAX))) {
+			r = ++links > VFS_SYMLINK_MAX ? -ELOOP : vfs_magic_follow(&child, true);
+			if (r <= 0) { /* a magic link (the object, or the link of a pathless one) */
+				dentry_put(dir);
+				if (r == 0 && S_ISDIR(child->vnode->mode))
+					r = -EISDIR;
+				if (r < 0)
+					dentry_put(child);
+				else
+					*out = child;
+				break;
+			}
+			/* Follow the text: walk the target from the link's directory. */
+			if (!(buf = buf ? buf : kmalloc(VFS_PATH_MAX))) {
 				r = -ENOMEM;
 			} else {
 				ssize_t n = vfs_readlink(child->vnode, buf, VFS_PATH_MAX - 1);
@@ -189,19 +198,6 @@ int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct 
 	int r;
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
-	if (!(flags & O_NOFOLLOW) && !strncmp(path, "/proc/", 6)) {
-		/* /proc/PID/fd/N of a pipe: the same open file (its text names no path). */
-		if (vfs_walk_at(NULL, path, 0, &d, NULL, NULL) == 0) {
-			struct vnode *vn = d->vnode;
-			struct file *f = vn && S_ISLNK(vn->mode) && vn->ops->magic_file ?
-					 vn->ops->magic_file(vn) : NULL;
-			dentry_put(d);
-			if (f) {
-				*out = f;
-				return 0;
-			}
-		}
-	}
 	if ((r = vfs_dirfd_dentry(dirfd, &start)) < 0 && path[0] != '/')
 		return r;
 	if (r < 0)
@@ -222,6 +218,13 @@ int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct 
 		dentry_put(start);
 	if (r < 0)
 		return r;
+	/* /proc/PID/fd/N of a pipe: the same open file (it has no path to open). */
+	struct file *mf = (flags & O_NOFOLLOW) ? NULL : vfs_magic_file(d);
+	if (mf) {
+		dentry_put(d);
+		*out = mf;
+		return 0;
+	}
 	r = vfs_open_dentry(d, flags, out);
 	dentry_put(d);
 	return r;

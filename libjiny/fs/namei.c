@@ -6,7 +6,10 @@
  * VFS_SYMLINK_MAX in one walk: ELOOP). A symlink's target replaces the
  * walked part of the path in a scratch buffer; the rest of the path is
  * always a suffix of the caller's string, so LOOKUP_PARENT can hand back
- * the last name as a pointer into it. Called by fsops.c and the syscalls.
+ * the last name as a pointer into it. Magic links (/proc/PID/exe, cwd,
+ * root, fd/N: vnode_ops.magic) are not re-walked as text: the walk jumps
+ * to the object they stand for, as on Linux, so they work whatever their
+ * text (a deleted file, a pipe). Called by fsops.c and the syscalls.
  */
 #include "vfs.h"
 #include "../mm/mm.h"
@@ -43,6 +46,40 @@ static bool is_dot(const char *s, size_t len)
 static bool is_dotdot(const char *s, size_t len)
 {
 	return len == 2 && s[0] == '.' && s[1] == '.';
+}
+
+int vfs_magic_follow(struct dentry **d, bool is_last)
+{
+	struct vnode *vn = (*d)->vnode;
+	struct dentry *to = NULL;
+	struct file *f = NULL;
+	if (!vn || !S_ISLNK(vn->mode) || !vn->ops || !vn->ops->magic)
+		return 1;
+	int r = vn->ops->magic(vn, &to, &f);
+	if (r < 0)
+		return r;
+	if (!to && !f)
+		return 1;
+	if (f) { /* pathless: the caller takes the file from the link (vfs_magic_file) */
+		file_put(f);
+		return is_last ? 0 : -ENOTDIR;
+	}
+	dentry_put(*d);
+	*d = to;
+	return 0;
+}
+
+struct file *vfs_magic_file(struct dentry *d)
+{
+	struct vnode *vn = d->vnode;
+	struct dentry *to = NULL;
+	struct file *f = NULL;
+	if (!vn || !S_ISLNK(vn->mode) || !vn->ops || !vn->ops->magic ||
+	    vn->ops->magic(vn, &to, &f) < 0)
+		return NULL;
+	if (to)
+		dentry_put(to);
+	return f;
 }
 
 /* The walk itself; *links counts symlinks followed across nested calls. */
@@ -119,6 +156,16 @@ int vfs_walk_links(struct dentry *start, const char *path, unsigned flags, int *
 				dentry_put(child);
 				r = -ELOOP;
 				goto fail;
+			}
+			r = vfs_magic_follow(&child, is_last);
+			if (r < 0) {
+				dentry_put(child);
+				goto fail;
+			}
+			if (r == 0) { /* at the object itself (or a pathless one's link) */
+				dentry_put(cur);
+				cur = child;
+				continue;
 			}
 			char *nb = kmalloc(VFS_PATH_MAX);
 			if (!nb) {

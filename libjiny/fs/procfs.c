@@ -7,7 +7,9 @@
  * made at each lookup (directories are VN_NOCACHE, so /proc lists the
  * processes alive now and /proc/PID/fd the fds open now) and a file's text
  * is generated at open into a snapshot that reads then page through, so
- * small reads see one consistent view.
+ * small reads see one consistent view. exe, cwd, root and fd/N are magic
+ * links (proc_magic): their text is Linux's ("/abs/path", "... (deleted)",
+ * "pipe:[INO]"), but a walk through one reaches the object itself.
  *
  * Processes come from compat/proc.c (proc_for_each, proc_get): every node
  * below /proc/PID remembers the pid and looks the process up again when it
@@ -167,6 +169,27 @@ static struct dentry *proc_cwd_get(struct proc *p)
 {
 	uint64_t f = spin_lock_irqsave(&p->lock);
 	struct dentry *d = p->fs ? vfs_ctx_cwd(p->fs) : NULL;
+	spin_unlock_irqrestore(&p->lock, f);
+	return d;
+}
+
+static struct dentry *proc_root_get(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	struct dentry *d = p->fs ? p->fs->root : NULL;
+	if (d)
+		dentry_get(d); /* never changes (no chroot): held by the context */
+	spin_unlock_irqrestore(&p->lock, f);
+	return d;
+}
+
+/* The program p runs (its dentry, referenced), or NULL (pid 1: no file). */
+static struct dentry *proc_exe_get(struct proc *p)
+{
+	uint64_t f = spin_lock_irqsave(&p->lock);
+	struct dentry *d = p->exe;
+	if (d)
+		dentry_get(d);
 	spin_unlock_irqrestore(&p->lock, f);
 	return d;
 }
@@ -460,19 +483,14 @@ static ssize_t link_cwd(char *buf, size_t n, struct proc *p)
 	return r;
 }
 
+/* The absolute path of the file p runs, " (deleted)" once unlinked, as Linux. */
 static ssize_t link_exe(char *buf, size_t n, struct proc *p)
 {
-	char *path = kmalloc(VFS_PATH_MAX);
-	if (!path)
-		return -ENOMEM;
-	uint64_t f = spin_lock_irqsave(&p->lock);
-	bool has = p->exe != NULL;
-	if (has)
-		strlcpy(path, p->exe, VFS_PATH_MAX);
-	spin_unlock_irqrestore(&p->lock, f);
-	ssize_t r = has ? copy_out(buf, n, path)
-			: p == &hp_proc ? copy_out(buf, n, exe_path()) : -ENOENT;
-	kfree(path);
+	struct dentry *d = proc_exe_get(p);
+	if (!d)
+		return p == &hp_proc ? copy_out(buf, n, exe_path()) : -ENOENT;
+	ssize_t r = link_dentry(buf, n, d);
+	dentry_put(d);
 	return r;
 }
 
@@ -504,9 +522,13 @@ static ssize_t proc_readlink(struct vnode *vn, char *buf, size_t n)
 	case P_CWD:
 		r = link_cwd(buf, n, p);
 		break;
-	default: /* P_PID_ROOT: one root for everybody (no chroot) */
-		r = copy_out(buf, n, "/");
+	default: { /* P_PID_ROOT */
+		struct dentry *d = proc_root_get(p);
+		r = d ? link_dentry(buf, n, d) : -ENOENT;
+		if (d)
+			dentry_put(d);
 		break;
+	}
 	}
 	proc_put(p);
 	return r;
@@ -1059,25 +1081,40 @@ static void proc_evict(struct vnode *vn)
 	kfree(vn->priv);
 }
 
-/* open() of /proc/PID/fd/N whose file has no path (pipes, eventfd...): that open file. */
-static struct file *proc_magic_file(struct vnode *vn)
+/*
+ * /proc/PID/{exe,cwd,root,fd/N} are magic links (vnode_ops.magic): a walk
+ * through one reaches the object itself - the program's file, the
+ * directory, the open file's dentry, or the open file when it has no path
+ * (pipes, eventfd...) - even once it is deleted. The HP app's exe has no
+ * file behind it: its text is followed.
+ */
+static int proc_magic(struct vnode *vn, struct dentry **d, struct file **f)
 {
-	if (PN(vn)->kind != P_FD)
-		return NULL;
+	enum pkind k = PN(vn)->kind;
+	if (k != P_EXE && k != P_CWD && k != P_PID_ROOT && k != P_FD)
+		return 0; /* /proc/self, /proc/mounts: ordinary links */
 	struct proc *p = node_proc(vn);
 	if (!p)
-		return NULL;
-	struct file *f = proc_fd_get(p, PN(vn)->fd);
-	proc_put(p);
-	if (f && f->dentry) {
-		file_put(f);
-		return NULL; /* a path: the link's text leads to it */
+		return -ENOENT;
+	if (k == P_EXE)
+		*d = proc_exe_get(p);
+	else if (k == P_CWD)
+		*d = proc_cwd_get(p);
+	else if (k == P_PID_ROOT)
+		*d = proc_root_get(p);
+	else if ((*f = proc_fd_get(p, PN(vn)->fd)) && (*f)->dentry) {
+		*d = (*f)->dentry;
+		dentry_get(*d);
+		file_put(*f);
+		*f = NULL;
 	}
-	return f;
+	bool hp_exe = k == P_EXE && p == &hp_proc;
+	proc_put(p);
+	return *d || *f || hp_exe ? 0 : -ENOENT;
 }
 
 static const struct vnode_ops proc_vops = {
-	.magic_file = proc_magic_file,
+	.magic = proc_magic,
 	.lookup = proc_lookup,
 	.readlink = proc_readlink,
 	.evict = proc_evict,

@@ -160,9 +160,12 @@ struct vnode_ops {
 	/* renameat2(RENAME_EXCHANGE): swap two names atomically. Optional (-EINVAL). */
 	int (*exchange)(struct vnode *olddir, const char *oldname, size_t oldlen,
 			struct vnode *newdir, const char *newname, size_t newlen);
-	/* A "magic" link (/proc/PID/fd/N): the open file it stands for, referenced,
-	 * when that has no path (a pipe); NULL to follow the link's text. Optional. */
-	struct file *(*magic_file)(struct vnode *vn);
+	/* A "magic" link (/proc/PID/exe, cwd, root, fd/N) stands for an object,
+	 * not for its text: *d the object's dentry, or *f the open file itself
+	 * when it has no path (a pipe), with a reference. Both NULL: an ordinary
+	 * symlink, follow the text. The walk goes on from *d (namei.c), open()
+	 * and stat() of a pathless one use *f (vfs_magic_file). Optional. */
+	int (*magic)(struct vnode *vn, struct dentry **d, struct file **f);
 };
 
 /* Attributes (stat). */
@@ -302,6 +305,16 @@ void dentry_put(struct dentry *d);
  */
 int vfs_walk(int dirfd, const char *path, unsigned flags, struct dentry **out,
 	     const char **last, size_t *lastlen);
+/*
+ * A following walk that ends on a magic link to a pathless object (a pipe's
+ * /proc/PID/fd/N) returns the link itself: the object's open file, with a
+ * reference, or NULL for any other dentry.
+ */
+struct file *vfs_magic_file(struct dentry *d);
+/* Follow magic link *d (its reference is dropped): *d becomes the object's
+ * dentry, or stays the link when the object is pathless and is_last (else
+ * -ENOTDIR). 1: *d was no magic link (follow its text); 0; -errno. */
+int vfs_magic_follow(struct dentry **d, bool is_last);
 
 struct file *file_alloc(struct vnode *vn, struct dentry *d, const struct file_ops *ops,
 			unsigned flags);

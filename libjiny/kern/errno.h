@@ -42,4 +42,7 @@
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+
+/* Linux's words for err (or -err): "No such file or directory"; NULL if unknown (errno.c). */
+const char *errno_text(int err);
 #endif

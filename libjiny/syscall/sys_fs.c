@@ -100,6 +100,15 @@ static int resolve_at(int dirfd, const char *upath, int flags, bool follow_defau
 	vfs_path_free(path);
 	if (r < 0)
 		return r;
+	struct file *mf = follow ? vfs_magic_file(d) : NULL;
+	if (mf) { /* /proc/PID/fd/N of a pipe: the pipe itself, as for the fd */
+		dentry_put(d);
+		vnode_get(mf->vnode);
+		*dout = NULL;
+		*vout = mf->vnode;
+		file_put(mf);
+		return 1;
+	}
 	*dout = d;
 	*vout = d->vnode;
 	return 0;

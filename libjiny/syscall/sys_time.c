@@ -10,6 +10,7 @@
 #include "sys.h"
 #include "../sched/sched.h"
 #include "../arch/x86_64/arch.h"
+#include "../../compat/proc.h"
 #include "../../compat/signal.h"
 
 #define CLOCK_REALTIME 0
@@ -48,8 +49,8 @@ static long clock_read(int clk, uint64_t *ns)
 	case CLOCK_BOOTTIME:
 		*ns = clock_ns();
 		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID:
-		*ns = sched_app_cpu_ns();
+	case CLOCK_PROCESS_CPUTIME_ID: /* the caller's process: the HP app or a compat one */
+		*ns = proc_cpu_ns(proc_current());
 		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = thread_cpu_ns();
