@@ -20,7 +20,8 @@
  * Errors are negative errno values. Every object is reference-counted with
  * vnode_get/put, dentry_get/put, file_get/put. Locks: each vnode has a
  * kmutex (vn->lock) held by the VFS around directory operations and by file
- * systems around data changes; the dentry cache has one lock (namei.c).
+ * systems around data changes; the dentry cache has one lock (dcache_lock,
+ * vfs.c).
  * Blocking (kmutex, waitq) is allowed in every operation.
  */
 #ifndef JINY_VFS_H

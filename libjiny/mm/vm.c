@@ -8,7 +8,9 @@
  *   KVA           kernel virtual areas (vmarea.c), mapped on demand
  * Nothing maps page 0 or the identity range, so NULL dereferences fault.
  * Until the page-frame allocator runs, page-table frames come from a bump
- * allocator in the RAM right after the image (boot_mem.c's early region).
+ * allocator in the RAM right after the image (boot_mem_alloc_frame, in
+ * kern/start.c). Tables are created without a lock (a compare-and-swap
+ * installs each) and never freed from the kernel's tables.
  */
 #include "mm.h"
 #include "../arch/x86_64/cpu.h"

@@ -53,7 +53,7 @@ long sys_fadvise64(int fd, long off, long len, int advice) SYS_EXPORT(fadvise64)
 long sys_flock(int fd, int op) SYS_EXPORT(flock);
 long sys_sendfile(int out_fd, int in_fd, long *offp, size_t count) SYS_EXPORT(sendfile);
 
-/* syscall/sys_poll_interim.c (until the poll/epoll branch) */
+/* fs/poll.c (ppoll, select, pselect6 and epoll are declared with their files) */
 long sys_poll(struct pollfd *fds, unsigned long n, int timeout) SYS_EXPORT(poll);
 
 /* syscall/sys_fs.c: path-based calls */

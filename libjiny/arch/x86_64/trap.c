@@ -1,11 +1,14 @@
 /*
  * trap.c - what happens after an IDT stub (entry.S) has saved the registers:
  * device interrupts go to their handler (the LAPIC timer to the scheduler);
- * page faults in kernel virtual areas are served (demand-zero stacks);
- * anything else is a crash, reported with the vector, error code, registers
- * and a symbolized backtrace. A crash in the HP app ends the VM with status
- * 128 + the signal Linux would have sent (139 for SIGSEGV), a crash in
- * kernel code with JINY_EXIT_PANIC (125).
+ * page faults are served where they can be: kernel virtual areas (demand-zero
+ * stacks and the HP app's mmap, mm/vmarea.c), a ring-3 process's memory
+ * (mm/uvm.c, also when a system call touches it). An exception in ring 3
+ * becomes the signal Linux would send (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGTRAP). Anything else is a crash, reported with the vector, error code,
+ * registers and a symbolized backtrace: a crash in the HP app ends the VM
+ * with status 128 + that signal (139 for SIGSEGV), one in kernel code with
+ * JINY_EXIT_PANIC (125).
  */
 #include "arch.h"
 #include "../../mm/mm.h"
