@@ -956,6 +956,21 @@ bool syscall_user(struct trap_frame *f)
 	       !(f->rflags & (RFLAGS_TF | (1UL << 16) /* RF */));
 }
 
+/*
+ * The last look at a frame before iretq/sysret takes it to ring 3: flags a
+ * user could not set (IOPL, VM, VIF, VIP) and NT (as Linux) are dropped and
+ * IF set, CS/SS are the user's. False when rip is not canonical
+ * (a handler or sigreturn at 0x8000000000000000): iretq would #GP in ring 0
+ * with the user's GS loaded, so the process gets SIGSEGV instead.
+ */
+static bool user_frame_sane(struct trap_frame *f)
+{
+	f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	return f->rip < 0x0000800000000000UL;
+}
+
 void user_return_work(struct trap_frame *f)
 {
 	for (int rounds = 0;; rounds++) {
@@ -968,8 +983,12 @@ void user_return_work(struct trap_frame *f)
 			irq_enable();
 			proc_thread_exit();
 		}
-		if (!signal_work_pending(f))
-			return; /* interrupts off */
+		if (!signal_work_pending(f)) {
+			if (user_frame_sane(f))
+				return; /* interrupts off */
+			irq_enable();
+			signal_force_fault(SIGSEGV_K, SI_KERNEL_K, 0); /* Linux: the iret faults */
+		}
 		irq_enable();
 		signal_deliver(f);
 		if (rounds > 64)
