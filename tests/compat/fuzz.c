@@ -18,7 +18,8 @@
  * with that call and killed with SIGKILL, which must end any wait; if the
  * kernel panics or hangs, the last "# seed" line and -v say where.
  * Blocking calls are cut short by a 10 ms interval timer (SIGALRM without
- * SA_RESTART), re-armed after every call that may touch signal state.
+ * SA_RESTART), re-armed after every call that may touch signal state, and
+ * by a SIGALRM from the parent after WATCH_POLLS / 10 looks without progress.
  *
  * The same binary runs on the Linux host as root (host.compat-fuzz-*), so
  * the call table leaves out what could hurt the machine, not just the run:
@@ -718,7 +719,9 @@ static uint64_t run_seed(uint64_t seed, uint64_t total, int nw, int *deaths, int
 			if (sl->done != r->last_done) {
 				r->last_done = sl->done;
 				r->idle = 0;
-			} else if (++r->idle == WATCH_POLLS) {
+			} else if (++r->idle == WATCH_POLLS / 10) {
+				kill(r->pid, SIGALRM); /* a nudge: a blocked call ends with EINTR */
+			} else if (r->idle == WATCH_POLLS) {
 				char line[64];
 				snprintf(line, sizeof(line), "# seed %llu: stuck, SIGKILL;",
 					 (unsigned long long)seed);
