@@ -18,6 +18,8 @@
  *   clone flag combinations Linux refuses: EINVAL
  *   ARCH_SET_FS and CLONE_SETTLS with a non-canonical or kernel base: EPERM
  *   open("/dev/tty") without a controlling terminal: ENXIO
+ *   epoll A in epoll B in epoll A: ELOOP (found while checking epoll for the
+ *     poll pattern: a wake-up went round the loop with the queues' locks held)
  *
  * An argument runs only the sections whose name contains it (hostile NT).
  */
@@ -26,6 +28,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/select.h>
@@ -358,6 +361,22 @@ static long raw_clone(unsigned long flags, unsigned long tls)
 	return r;
 }
 
+/* ---- epoll instances watching each other ---- */
+
+static int epoll_loop_child(void *arg)
+{
+	int a = epoll_create1(0), b = epoll_create1(0), efd = eventfd(0, 0);
+	struct epoll_event ev = {EPOLLIN, {0}};
+	uint64_t one = 1;
+
+	CHECK_OK(epoll_ctl(a, EPOLL_CTL_ADD, b, &ev), "epoll B in epoll A");
+	CHECK_OK(epoll_ctl(b, EPOLL_CTL_ADD, efd, &ev), "an eventfd in epoll B");
+	CHECK_ERR(epoll_ctl(b, EPOLL_CTL_ADD, a, &ev), ELOOP, "epoll A in epoll B: ELOOP");
+	CHECK_EQ(write(efd, &one, 8), 8, "the eventfd becomes ready");
+	CHECK_EQ(epoll_wait(a, &ev, 1, 0), 1, "A sees B ready");
+	return ct_child_status();
+}
+
 /* ---- open("/dev/tty") without a controlling terminal ---- */
 
 static int no_ctty_child(void *arg)
@@ -459,6 +478,11 @@ int main(int argc, char **argv)
 		CHECK_ERR(raw_clone(CLONE_SETTLS | SIGCHLD, 0x8000000000000000UL), EPERM,
 			  "CLONE_SETTLS 0x8000000000000000");
 		still_up("bad FS bases");
+	}
+
+	if (section("epoll loops")) {
+		CHECK_WAIT(ct_child(epoll_loop_child, NULL), "exit 0", "epoll instances in a loop");
+		still_up("an epoll loop");
 	}
 
 	if (section("/dev/tty")) {
