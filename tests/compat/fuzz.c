@@ -560,13 +560,14 @@ static void worker_setup(void)
 	arm_timer();
 }
 
+/* One line about a call; idx may come from a scribbled slot (see struct slot). */
 static void say_call(int fd, const char *what, int stream, uint64_t n, int idx,
 		     const volatile uint64_t *a)
 {
 	char line[256];
 	int len = snprintf(line, sizeof(line),
 			   "%s stream %d call %llu: %s(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)\n",
-			   what, stream, (unsigned long long)n, idx >= 0 ? calls[idx].name : "-",
+			   what, stream, (unsigned long long)n, idx < 0 ? "-" : idx < (int)NCALLS ? calls[idx].name : "?",
 			   (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
 			   (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5]);
 	if (write(fd, line, (size_t)len) < 0)
