@@ -200,16 +200,24 @@ void epoll_file_release(struct file *f)
 
 static struct eventpoll *ep_of(struct file *f);
 
-/* Epoll instances in the longest chain below ep (ep included); loops count as too deep. */
-static int ep_depth_below(struct eventpoll *ep, int depth)
+/*
+ * The walks below visit every path (no marks), so each costs one unit of a
+ * budget: a web of epoll files too big to look through within
+ * EP_WALK_BUDGET steps is refused like a loop, and epoll_ctl never spends
+ * long under epoll_mutex.
+ */
+#define EP_WALK_BUDGET 10000
+
+/* Epoll instances in the longest chain below ep (ep included); too deep or too big: > EP_MAX_CHAIN. */
+static int ep_depth_below(struct eventpoll *ep, int depth, int *budget)
 {
-	if (depth > EP_MAX_CHAIN)
-		return depth;
+	if (depth > EP_MAX_CHAIN || --*budget < 0)
+		return EP_MAX_CHAIN + 1;
 	int most = 1;
 	for (struct epitem *it = ep->items; it; it = it->next) {
 		struct eventpoll *sub = ep_of(it->file);
 		if (sub) {
-			int d = 1 + ep_depth_below(sub, depth + 1);
+			int d = 1 + ep_depth_below(sub, depth + 1, budget);
 			most = d > most ? d : most;
 		}
 	}
@@ -217,31 +225,31 @@ static int ep_depth_below(struct eventpoll *ep, int depth)
 }
 
 /* Epoll instances in the longest chain above epoll file f (f's own included). */
-static int ep_depth_above(struct file *f, int depth)
+static int ep_depth_above(struct file *f, int depth, int *budget)
 {
-	if (depth > EP_MAX_CHAIN)
-		return depth;
+	if (depth > EP_MAX_CHAIN || --*budget < 0)
+		return EP_MAX_CHAIN + 1;
 	int most = 1;
 	for (struct epitem *it = f->ep_items; it; it = it->fnext) {
 		if (it->ep->file) {
-			int d = 1 + ep_depth_above(it->ep->file, depth + 1);
+			int d = 1 + ep_depth_above(it->ep->file, depth + 1, budget);
 			most = d > most ? d : most;
 		}
 	}
 	return most;
 }
 
-/* Is to reachable from from through watched epoll files? (The sets have no
- * loop and no chain longer than EP_MAX_CHAIN, so this ends.) */
-static bool ep_reaches(struct eventpoll *from, struct eventpoll *to, int depth)
+/* Is to reachable from from through watched epoll files (or is the web too
+ * big to tell)? The sets have no loop and no chain longer than EP_MAX_CHAIN. */
+static bool ep_reaches(struct eventpoll *from, struct eventpoll *to, int depth, int *budget)
 {
-	if (from == to)
+	if (from == to || --*budget < 0)
 		return true;
 	if (depth > EP_MAX_CHAIN)
 		return false;
 	for (struct epitem *it = from->items; it; it = it->next) {
 		struct eventpoll *sub = ep_of(it->file);
-		if (sub && ep_reaches(sub, to, depth + 1))
+		if (sub && ep_reaches(sub, to, depth + 1, budget))
 			return true;
 	}
 	return false;
@@ -253,8 +261,9 @@ static bool ep_would_loop(struct eventpoll *ep, struct file *f)
 	struct eventpoll *sub = ep_of(f);
 	if (!sub)
 		return false;
-	return ep_reaches(sub, ep, 1) ||
-	       ep_depth_above(ep->file, 1) + ep_depth_below(sub, 1) > EP_MAX_CHAIN;
+	int budget = EP_WALK_BUDGET;
+	return ep_reaches(sub, ep, 1, &budget) ||
+	       ep_depth_above(ep->file, 1, &budget) + ep_depth_below(sub, 1, &budget) > EP_MAX_CHAIN;
 }
 
 static const struct file_ops epoll_ops = {
