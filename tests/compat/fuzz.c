@@ -472,6 +472,7 @@ struct slot {
 };
 
 static struct slot *slots;
+#define SLOTS_AT ((void *)0x600000000000UL)
 static int verbose_fd = -1;
 
 static void on_alarm(int sig)
@@ -698,9 +699,10 @@ static uint64_t run_seed(uint64_t seed, uint64_t total, int nw, int *deaths, int
 			if (!r->pid)
 				continue;
 			if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
-				/* The call it died in (or was killed in) counts as made. */
+				/* The call it died in (or was killed in) counts as made; an
+				 * exit with 0 is the end of its loop: all made. */
 				uint64_t done = sl->done + (sl->idx >= 0);
-				if (done > r->budget)
+				if (done > r->budget || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
 					done = r->budget;
 				uint64_t left = r->budget - done;
 				made += done;
@@ -803,9 +805,15 @@ int main(int argc, char **argv)
 	}
 	if (nw < 1 || nw > 8)
 		nw = 2;
-	slots = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* Far from everything a worker's mm calls aim at (its arena and the bad
+	 * pointers, with lengths up to 2 GiB): a MAP_FIXED or munmap over it in a
+	 * worker would hide that worker's progress. */
+	slots = mmap(SLOTS_AT, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!CHECK(slots != MAP_FAILED, "a shared page for the workers' progress"))
 		return ct_done();
+	if (slots != SLOTS_AT)
+		ct_note("the progress page is at %p, not %p: a worker may hide its progress",
+			(void *)slots, SLOTS_AT);
 	make_scratch();
 	ct_note("%zu system calls in the table; seeds %llu..%llu, %llu calls each, %d workers",
 		NCALLS, (unsigned long long)seed, (unsigned long long)(seed + nseeds - 1),
