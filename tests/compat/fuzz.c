@@ -814,6 +814,12 @@ int main(int argc, char **argv)
 	if (slots != SLOTS_AT)
 		ct_note("the progress page is at %p, not %p: a worker may hide its progress",
 			(void *)slots, SLOTS_AT);
+	/* Workers inherit the handler from the first instruction: a nudge (see
+	 * run_seed) that comes during a slow set-up must not kill them. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 	make_scratch();
 	ct_note("%zu system calls in the table; seeds %llu..%llu, %llu calls each, %d workers",
 		NCALLS, (unsigned long long)seed, (unsigned long long)(seed + nseeds - 1),
