@@ -579,7 +579,7 @@ static void say_call(int fd, const char *what, int stream, uint64_t n, int idx,
  * watchdog would end its wait). */
 static void let_alarm_in(uint64_t mask_ptr)
 {
-	if (mask_ptr >= (uint64_t)buf && mask_ptr + 8 <= (uint64_t)buf + BUF_PAGES * PG) {
+	if (mask_ptr >= (uint64_t)buf && mask_ptr <= (uint64_t)buf + BUF_PAGES * PG - 8) {
 		uint64_t m;
 		memcpy(&m, (void *)mask_ptr, 8);
 		m &= ~(1ULL << (SIGALRM - 1));
