@@ -13,7 +13,9 @@
  *       it is made (to find the one that brings a kernel down)
  *
  * Reproducible: worker k of seed S draws everything from the generator
- * seeded with (S, k), and "-s S -n 1" replays seed S. A worker stuck in a
+ * seeded with (S, k) (a dead worker's replacement is the next k), and
+ * "-s S -n 1" replays seed S's calls; what timing decides (two workers on
+ * the same scratch files, nudges, kills) may differ. A worker stuck in a
  * call (no progress through WATCH_POLLS of the parent's looks) is named
  * with that call and killed with SIGKILL, which must end any wait; if the
  * kernel panics or hangs, the last "# seed" line and -v say where.
@@ -27,8 +29,9 @@
  * mount, swap, modules, clock and host-name setters, iopl, mknod, SysV IPC,
  * fanotify, bpf, perf, ptrace, sync, vhangup, setpriority, scheduler
  * classes. Paths that modify are names inside the worker's scratch
- * directory, sockets are AF_UNIX with prepared addresses, and pid
- * arguments are the worker's own (or a pid that does not exist).
+ * directory, sockets are AF_UNIX with prepared addresses, pid arguments
+ * are the worker's own (or a pid that does not exist), and no worker ever
+ * dumps core (RLIMIT_CORE 0 and not dumpable, re-set after prctl/rlimit).
  */
 #include "ct.h"
 #include <fcntl.h>
