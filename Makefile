@@ -1,6 +1,7 @@
 # Jiny: the two commands of the README. Everything else is CMake (build/).
 #   make run    install missing dependencies, build the SDK, boot samples/hello under QEMU
-#   make test   the same set-up, then the whole test suite (ctest)
+#   make test   the same set-up, then the whole test suite (ctest), but for
+#               the long fuzz run (ctest -L fuzz-long)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 SDK := $(abspath $(BUILD))/sdk
@@ -24,7 +25,7 @@ run: sdk
 	@$(SDK)/bin/jiny-run samples/hello/hello -- world
 
 test: sdk
-	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE fuzz-long $(CTEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -31,6 +31,11 @@
 #define CLONE_PARENT_SETTID 0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_PIDFD 0x00001000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_NEWPID 0x20000000
 
 #define WNOHANG 1
 #define WUNTRACED 2
@@ -252,6 +257,56 @@ static void put_int_in(struct mm *mm, int *uaddr, int v)
 
 static bool vfork_done(void *arg) { return READ_ONCE(((struct proc *)arg)->vfork_done); }
 
+/* CLONE_THREAD|CLONE_VFORK: the child is a thread of our own process, and
+ * the wait is over when it has left (proc_thread_exit wakes vfork_wq). */
+struct vfork_thread {
+	struct proc *p;
+	int tid;
+};
+
+static bool vfork_thread_gone(void *arg)
+{
+	struct vfork_thread *v = arg;
+	bool live = false;
+	uint64_t f = spin_lock_irqsave(&v->p->lock);
+	for (struct thread *t = v->p->threads; t && !live; t = t->proc_next)
+		live = t->tid == v->tid;
+	spin_unlock_irqrestore(&v->p->lock, f);
+	return !live;
+}
+
+/*
+ * The vfork parent's wait (Linux's is killable): until the child execs or
+ * exits, or until this thread must go (SIGKILL, exit_group, an exec by
+ * another thread), which user_return_work then carries out.
+ */
+static void vfork_wait(struct proc *child, int tid, bool thread)
+{
+	struct vfork_thread v = { child, tid };
+	if (thread)
+		waitq_wait_killable(&child->vfork_wq, vfork_thread_gone, &v, 0);
+	else
+		waitq_wait_killable(&child->vfork_wq, vfork_done, child, 0);
+}
+
+/* The flag combinations Linux's clone refuses with EINVAL (copy_process,
+ * kernel_clone; the legacy clone's pidfd goes to parent_tid). */
+static bool clone_flags_valid(unsigned long flags)
+{
+	if ((flags & CLONE_FS) && (flags & (CLONE_NEWNS | CLONE_NEWUSER)))
+		return false;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return false;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return false;
+	if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return false;
+	if ((flags & CLONE_PIDFD) &&
+	    (flags & (CLONE_DETACHED | CLONE_THREAD | CLONE_PARENT_SETTID)))
+		return false;
+	return true;
+}
+
 /* fork, vfork and clone from ring 3. */
 static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *ctid, uintptr_t tls)
 {
@@ -259,10 +314,10 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	struct proc *p = me->proc;
 	struct trap_frame *pf = me->uframe;
 	bool thread = flags & CLONE_THREAD;
-	if (thread && !(flags & CLONE_VM && flags & CLONE_SIGHAND))
+	if (!clone_flags_valid(flags))
 		return -EINVAL;
-	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
-		return -EINVAL;
+	if ((flags & CLONE_SETTLS) && !arch_fsbase_ok(tls, true))
+		return -EPERM;
 	if ((flags & CLONE_PARENT_SETTID) && !uaccess_ok(ptid, sizeof(int), true))
 		return -EFAULT;
 	struct proc *child = p;
@@ -320,7 +375,7 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 		__atomic_add_fetch(&child->refcount, 1, __ATOMIC_RELAXED);
 	thread_start(t);
 	if (flags & CLONE_VFORK) {
-		waitq_wait(&child->vfork_wq, vfork_done, child, 0);
+		vfork_wait(child, tid, thread);
 		proc_put(child);
 	}
 	return tid;
@@ -537,6 +592,8 @@ void proc_thread_exit(void)
 	bool last = --p->nthreads == 0;
 	p->utime_ns += t->run_ns + (clock_ns() - t->last_start_ns);
 	spin_unlock_irqrestore(&p->lock, f);
+	if (!last)
+		waitq_wake_all(&p->vfork_wq, 0); /* a CLONE_THREAD|CLONE_VFORK parent */
 
 	struct mm *mm = t->mm;
 	f = irq_save();
@@ -954,6 +1011,21 @@ bool syscall_user(struct trap_frame *f)
 	       !(f->rflags & (RFLAGS_TF | (1UL << 16) /* RF */));
 }
 
+/*
+ * The last look at a frame before iretq/sysret takes it to ring 3: flags a
+ * user could not set (IOPL, VM, VIF, VIP) and NT (as Linux) are dropped and
+ * IF set, CS/SS are the user's. False when rip is not canonical
+ * (a handler or sigreturn at 0x8000000000000000): iretq would #GP in ring 0
+ * with the user's GS loaded, so the process gets SIGSEGV instead.
+ */
+static bool user_frame_sane(struct trap_frame *f)
+{
+	f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	return f->rip < 0x0000800000000000UL;
+}
+
 void user_return_work(struct trap_frame *f)
 {
 	for (int rounds = 0;; rounds++) {
@@ -966,8 +1038,12 @@ void user_return_work(struct trap_frame *f)
 			irq_enable();
 			proc_thread_exit();
 		}
-		if (!signal_work_pending(f))
-			return; /* interrupts off */
+		if (!signal_work_pending(f)) {
+			if (user_frame_sane(f))
+				return; /* interrupts off */
+			irq_enable();
+			signal_force_fault(SIGSEGV_K, SI_KERNEL_K, 0); /* Linux: the iret faults */
+		}
 		irq_enable();
 		signal_deliver(f);
 		if (rounds > 64)

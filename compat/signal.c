@@ -363,6 +363,17 @@ static void force_sigsegv(int sig)
 
 /* ---- pending state ---- */
 
+bool signal_fatal_pending(void)
+{
+	struct thread *t = sched_current();
+	struct proc *p = t->proc;
+	if (!p || !proc_is_user(p))
+		return false;
+	struct thread *eo = READ_ONCE(p->exec_owner);
+	return READ_ONCE(p->exiting) || (eo && eo != t) ||
+	       ((READ_ONCE(t->sig_pending) | READ_ONCE(p->sig_pending)) & SIGBIT(SIGKILL_K));
+}
+
 bool signal_pending(void)
 {
 	struct thread *t = sched_current();

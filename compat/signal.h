@@ -61,6 +61,9 @@ bool signal_sleep(uint64_t deadline);
 
 /* Is a signal the current thread may take pending (unblocked, or fatal)? */
 bool signal_pending(void);
+/* Is the current thread on its way out: SIGKILL pending, its process
+ * exiting, or another thread exec'ing? (Never for the HP app.) */
+bool signal_fatal_pending(void);
 
 /* Send: 0 or -errno (-EINVAL bad signal, -ESRCH no such process/group). */
 int signal_send_proc(struct proc *p, int sig, const struct siginfo_k *info); /* info NULL: SI_USER from current */

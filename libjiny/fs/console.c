@@ -1,7 +1,8 @@
 /*
  * console.c - the serial console as a tty: the character device behind
  * /dev/console, /dev/tty and /dev/ttyS0 (registered by devfs.c), which are
- * also fds 0-2 of the HP app. Typed bytes go through the line discipline
+ * also fds 0-2 of the HP app. /dev/tty opens only for the console's session
+ * (the one it is the controlling tty of); others get ENXIO. Typed bytes go through the line discipline
  * (fs/ldisc.c: canonical editing and echo, raw mode per termios, ^C/^\/^Z);
  * this file adds the device, the locking, blocking and the job-control side.
  *
@@ -469,6 +470,23 @@ void console_init(void)
 }
 
 const struct file_ops console_fops = {
+	.read = console_read,
+	.write = console_write,
+	.ioctl = console_ioctl,
+	.poll = console_poll,
+};
+
+/* /dev/tty: the caller's controlling terminal, which can only be the
+ * console, and only for the console's session; else ENXIO (Linux). */
+static int tty_open(struct vnode *vn, struct file *f)
+{
+	int pid, pgid, sid, s = tty_session();
+	caller_ids(&pid, &pgid, &sid);
+	return s && s == sid ? 0 : -ENXIO;
+}
+
+const struct file_ops tty_fops = {
+	.open = tty_open,
 	.read = console_read,
 	.write = console_write,
 	.ioctl = console_ioctl,

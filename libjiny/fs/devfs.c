@@ -104,7 +104,7 @@ static int devfs_mount(struct fs_type *t, const char *source, const char *data,
 static struct fs_type devfs_type = { .name = "devfs", .mount = devfs_mount };
 static struct fs_type devtmpfs_type = { .name = "devtmpfs", .mount = devfs_mount };
 
-extern const struct file_ops console_fops; /* console.c */
+extern const struct file_ops console_fops, tty_fops; /* console.c */
 
 static const struct {
 	const char *name;
@@ -162,7 +162,7 @@ static int devfs_register(void)
 	vfs_register_chrdev(VFS_MKDEV(1, 7), "full", &full_fops);
 	vfs_register_chrdev(VFS_MKDEV(1, 8), "random", &random_fops);
 	vfs_register_chrdev(VFS_MKDEV(1, 9), "urandom", &random_fops);
-	vfs_register_chrdev(VFS_MKDEV(5, 0), "tty", &console_fops);
+	vfs_register_chrdev(VFS_MKDEV(5, 0), "tty", &tty_fops);
 	vfs_register_chrdev(VFS_MKDEV(5, 1), "console", &console_fops);
 	vfs_register_chrdev(VFS_MKDEV(4, 64), "ttyS0", &console_fops);
 	return 0;

@@ -17,6 +17,11 @@
  * reference goes (every fd closed), file_put() calls epoll_file_release()
  * and the file leaves every set it is in. One mutex (epoll_mutex) guards all
  * interest lists and each file's list of items.
+ *
+ * Epoll files may watch epoll files, but, as on Linux, never in a loop and
+ * at most EP_MAX_CHAIN deep (ELOOP): a wake-up goes up the chain with each
+ * queue's lock held, so a loop would deadlock and a long chain overflow
+ * the kernel stack.
  */
 #include "vfs.h"
 #include "anon.h"
@@ -34,6 +39,7 @@
 #define EPOLLONESHOT (1u << 30)
 #define EPOLLET (1u << 31)
 #define EP_MAX_WQ 4
+#define EP_MAX_CHAIN 5 /* epoll instances in one chain of watching (Linux: "depth greater than 5") */
 
 struct epoll_event_k {
 	uint32_t events;
@@ -79,6 +85,7 @@ static void epoll_unlock(void) { kmutex_unlock(&epoll_mutex); }
 
 struct eventpoll {
 	spinlock_t lock;          /* the ready list and on_ready flags */
+	struct file *file;        /* its own file (epoll_mutex; set by the first epoll_ctl) */
 	struct epitem *items;
 	struct epitem *ready;
 	struct waitq wq;          /* epoll_wait sleepers and pollers of the epoll fd */
@@ -191,6 +198,74 @@ void epoll_file_release(struct file *f)
 	epoll_unlock();
 }
 
+static struct eventpoll *ep_of(struct file *f);
+
+/*
+ * The walks below visit every path (no marks), so each costs one unit of a
+ * budget: a web of epoll files too big to look through within
+ * EP_WALK_BUDGET steps is refused like a loop, and epoll_ctl never spends
+ * long under epoll_mutex.
+ */
+#define EP_WALK_BUDGET 10000
+
+/* Epoll instances in the longest chain below ep (ep included); too deep or too big: > EP_MAX_CHAIN. */
+static int ep_depth_below(struct eventpoll *ep, int depth, int *budget)
+{
+	if (depth > EP_MAX_CHAIN || --*budget < 0)
+		return EP_MAX_CHAIN + 1;
+	int most = 1;
+	for (struct epitem *it = ep->items; it; it = it->next) {
+		struct eventpoll *sub = ep_of(it->file);
+		if (sub) {
+			int d = 1 + ep_depth_below(sub, depth + 1, budget);
+			most = d > most ? d : most;
+		}
+	}
+	return most;
+}
+
+/* Epoll instances in the longest chain above epoll file f (f's own included). */
+static int ep_depth_above(struct file *f, int depth, int *budget)
+{
+	if (depth > EP_MAX_CHAIN || --*budget < 0)
+		return EP_MAX_CHAIN + 1;
+	int most = 1;
+	for (struct epitem *it = f->ep_items; it; it = it->fnext) {
+		if (it->ep->file) {
+			int d = 1 + ep_depth_above(it->ep->file, depth + 1, budget);
+			most = d > most ? d : most;
+		}
+	}
+	return most;
+}
+
+/* Is to reachable from from through watched epoll files (or is the web too
+ * big to tell)? The sets have no loop and no chain longer than EP_MAX_CHAIN. */
+static bool ep_reaches(struct eventpoll *from, struct eventpoll *to, int depth, int *budget)
+{
+	if (from == to || --*budget < 0)
+		return true;
+	if (depth > EP_MAX_CHAIN)
+		return false;
+	for (struct epitem *it = from->items; it; it = it->next) {
+		struct eventpoll *sub = ep_of(it->file);
+		if (sub && ep_reaches(sub, to, depth + 1, budget))
+			return true;
+	}
+	return false;
+}
+
+/* Would ep watching f make a loop, or a chain longer than Linux allows? (epoll_mutex) */
+static bool ep_would_loop(struct eventpoll *ep, struct file *f)
+{
+	struct eventpoll *sub = ep_of(f);
+	if (!sub)
+		return false;
+	int budget = EP_WALK_BUDGET;
+	return ep_reaches(sub, ep, 1, &budget) ||
+	       ep_depth_above(ep->file, 1, &budget) + ep_depth_below(sub, 1, &budget) > EP_MAX_CHAIN;
+}
+
 static const struct file_ops epoll_ops = {
 	.poll = ep_poll,
 	.release = ep_release,
@@ -248,6 +323,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 		goto out;
 	}
 	epoll_lock();
+	ep->file = ef;
 	struct epitem **pp = &ep->items, *it;
 	for (; (it = *pp); pp = &it->next)
 		if (it->fd == fd && it->file == f)
@@ -256,6 +332,10 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 	case EPOLL_CTL_ADD:
 		if (it) {
 			ret = -EEXIST;
+			break;
+		}
+		if (ep_would_loop(ep, f)) {
+			ret = -ELOOP;
 			break;
 		}
 		it = kzalloc(sizeof(*it));

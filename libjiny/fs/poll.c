@@ -38,6 +38,9 @@ static void poll_queue(struct poll_table *pt, struct waitq *wq)
 	}
 	pe->e.fn = poll_wake;
 	pe->e.priv = pw;
+	pe->file = pw->polling;
+	if (pe->file)
+		file_get(pe->file);
 	pe->next = pw->entries;
 	pw->entries = pe;
 	waitq_add(wq, &pe->e);
@@ -56,6 +59,8 @@ void poll_wait_done(struct poll_wait *pw)
 	for (struct poll_entry *pe = pw->entries, *n; pe; pe = n) {
 		n = pe->next;
 		waitq_remove(&pe->e);
+		if (pe->file)
+			file_put(pe->file);
 		kfree(pe);
 	}
 	pw->entries = NULL;
@@ -83,13 +88,29 @@ int poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns)
 	return !deadline_ns || clock_ns() < deadline_ns;
 }
 
-/* The events of one fd, registering on its wait queues when pt is given. */
-static unsigned fd_poll(int fd, unsigned events, struct poll_table *pt)
+unsigned poll_file(struct file *f, struct poll_wait *pw)
+{
+	if (!f->ops->poll)
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	if (!pw)
+		return f->ops->poll(f, NULL);
+	pw->polling = f;
+	unsigned r = f->ops->poll(f, &pw->pt);
+	pw->polling = NULL;
+	return r;
+}
+
+/*
+ * The events of one fd, registering on its wait queues when pw is given.
+ * The fd's own reference goes at once; the queued entries keep theirs
+ * until poll_wait_done (another thread may close the fd meanwhile).
+ */
+static unsigned fd_poll(int fd, unsigned events, struct poll_wait *pw)
 {
 	struct file *f = fd_get(fd);
 	if (!f)
 		return POLLNVAL;
-	unsigned r = f->ops->poll ? f->ops->poll(f, pt) : (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	unsigned r = poll_file(f, pw);
 	file_put(f);
 	return r & (events | POLLERR | POLLHUP | POLLNVAL);
 }
@@ -111,7 +132,7 @@ static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, b
 			if (fds[i].fd < 0)
 				continue;
 			unsigned r = fd_poll(fds[i].fd, (unsigned short)fds[i].events,
-					     first ? &pw.pt : NULL);
+					     first ? &pw : NULL);
 			fds[i].revents = (short)r;
 			ready += r != 0;
 		}
@@ -269,7 +290,7 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 				continue;
 			unsigned ev = (r ? POLLIN | POLLRDNORM | POLLHUP | POLLERR : 0) |
 				      (wr ? POLLOUT | POLLWRNORM | POLLERR : 0) | (e ? POLLPRI : 0);
-			unsigned got = fd_poll(fd, ev, first ? &pw.pt : NULL);
+			unsigned got = fd_poll(fd, ev, first ? &pw : NULL);
 			if (got & POLLNVAL) {
 				ready = -EBADF;
 				goto out;

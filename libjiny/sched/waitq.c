@@ -78,7 +78,7 @@ void waitq_wake_one(struct waitq *wq)
 }
 
 static int wait_common(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
-		       uint64_t deadline_ns, bool intr)
+		       uint64_t deadline_ns, bool (*stop_fn)(void))
 {
 	struct thread *me = sched_current();
 	struct waitq_entry e = { .thread = me };
@@ -95,10 +95,10 @@ static int wait_common(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
 			break;
 		}
 		add_locked(wq, &e);
-		if (intr) {
+		if (stop_fn) {
 			/* Blocked before the look: a sender queues, then wakes (signal.c). */
 			__atomic_store_n(&me->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
-			if (signal_pending()) {
+			if (stop_fn()) {
 				me->state = THREAD_RUNNING;
 				del_locked(&e);
 				spin_unlock_irqrestore(&wq->lock, f);
@@ -118,12 +118,18 @@ static int wait_common(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
 
 int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns)
 {
-	return wait_common(wq, cond_fn, arg, deadline_ns, false);
+	return wait_common(wq, cond_fn, arg, deadline_ns, NULL);
 }
 
 int waitq_wait_intr(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns)
 {
-	return wait_common(wq, cond_fn, arg, deadline_ns, true);
+	return wait_common(wq, cond_fn, arg, deadline_ns, signal_pending);
+}
+
+int waitq_wait_killable(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
+			uint64_t deadline_ns)
+{
+	return wait_common(wq, cond_fn, arg, deadline_ns, signal_fatal_pending);
 }
 
 void kmutex_init(struct kmutex *m)

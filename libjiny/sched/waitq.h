@@ -53,6 +53,11 @@ int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t
  * The caller returns -ERESTARTSYS, or whatever its Linux call returns then.
  */
 int waitq_wait_intr(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns);
+/* The same, but only a fatal signal (SIGKILL, the process exiting or another
+ * thread exec'ing: compat/signal.h signal_fatal_pending()) ends it early:
+ * for waits Linux makes killable (a vfork parent's). */
+int waitq_wait_killable(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
+			uint64_t deadline_ns);
 
 /* A sleeping mutex: holders may block (allocate, copy large buffers, sleep). */
 struct kmutex {

@@ -30,6 +30,8 @@ long sys_arch_prctl(int code, unsigned long addr)
 {
 	switch (code) {
 	case ARCH_SET_FS:
+		if (!arch_fsbase_ok(addr, current_is_user()))
+			return -EPERM;
 		thread_set_fsbase(addr);
 		return 0;
 	case ARCH_GET_FS:

@@ -74,6 +74,8 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 		return -EFAULT;
 	if ((flags & CLONE_CHILD_CLEARTID) && !uaccess_ok(ctid, sizeof(int), true))
 		return -EFAULT;
+	if ((flags & CLONE_SETTLS) && !arch_fsbase_ok((uint64_t)tls, false))
+		return -EPERM;
 	struct clone_start *s = kmalloc(sizeof(*s));
 	if (!s)
 		return -EAGAIN;

@@ -16,6 +16,19 @@ struct trap_frame {
 /* f->vector of a system call from ring 3 (compat); f->error then holds its number. */
 #define TRAP_SYSCALL 256
 
+/*
+ * Can base go into MSR_FS_BASE? A ring-3 thread's must lie below the top
+ * user page (Linux's TASK_SIZE_MAX: ARCH_SET_FS and CLONE_SETTLS give
+ * EPERM above), the HP app's must be canonical: a WRMSR of a non-canonical
+ * base is a #GP on real CPUs and under KVM (TCG does not check).
+ */
+static inline bool arch_fsbase_ok(uint64_t base, bool user)
+{
+	if (user)
+		return base < 0x7ffffffff000UL;
+	return base < 0x0000800000000000UL || base >= 0xffff800000000000UL;
+}
+
 /* cpu_init.c: GDT, TSS, IDT, syscall MSRs, per-CPU block for the boot CPU. */
 void arch_cpu_init(void);
 struct cpu *arch_cpu_alloc(int id);

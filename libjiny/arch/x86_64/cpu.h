@@ -25,6 +25,13 @@
 #define RFLAGS_TF (1UL << 8)
 #define RFLAGS_DF (1UL << 10)
 #define RFLAGS_AC (1UL << 18)
+#define RFLAGS_NT (1UL << 14)  /* nested task: iretq in ring 0 with it set is a #GP */
+#define RFLAGS_RF (1UL << 16)
+/* What a ring-3 frame may carry back: the arithmetic flags, TF, DF, RF, AC
+ * and ID; never IOPL, VM, VIF, VIP, nor NT (Linux clears it too); IF and
+ * the fixed bit 1 always. */
+#define RFLAGS_USER_MASK (0x1UL | 0x4UL | 0x10UL | 0x40UL | 0x80UL | RFLAGS_TF | RFLAGS_DF | \
+			  (1UL << 11) | RFLAGS_RF | RFLAGS_AC | (1UL << 21))
 
 #define CR0_MP (1UL << 1)
 #define CR0_EM (1UL << 2)

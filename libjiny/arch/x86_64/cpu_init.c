@@ -91,7 +91,9 @@ static void load_cpu_state(struct cpu *c)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
 	wrmsr(MSR_STAR, (0x10UL << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+	/* NT too (Linux masks it): a user sets it with popf, and an iretq in
+	 * ring 0 with NT set is a #GP. */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
 
 	/*
 	 * Ring 3 cannot be executed (SMEP) nor touched (SMAP) by the kernel by

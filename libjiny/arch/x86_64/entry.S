@@ -153,10 +153,20 @@ syscall_from_user:
 	.globl syscall_entry
 	.hidden syscall_entry
 syscall_entry:
+	/*
+	 * Ring 0 or 3, from rcx, the address after the `syscall`. Ring 3
+	 * cannot fetch from the image window or the upper half, so its rcx is
+	 * below 0x40000000, exactly 0x40000000 (a `syscall` in the last two
+	 * bytes of user memory at 0x3ffffffe), or above 0x7fffffff; ring 0
+	 * (SMEP) executes only in the window or the upper half, so its rcx is
+	 * above 0x40000001 there. Hence: rcx <= 0x40000000 is ring 3, and
+	 * 0x40000001..0x7fffffff is ring 0 (0x80000000 would need ring-0 code
+	 * in the window's last two bytes, where the image never reaches).
+	 */
 	bt $63, %rcx                    /* upper half: ring 0 */
 	jc 1f
-	cmp $0x40000000, %rcx           /* below the image window: ring 3 */
-	jb syscall_from_user
+	cmp $0x40000000, %rcx           /* below the image window, or its first byte: ring 3 */
+	jbe syscall_from_user
 	cmp $0x7fffffff, %rcx           /* above it: ring 3 */
 	ja syscall_from_user
 1:	lea -128(%rsp), %rsp            /* the caller's red zone stays untouched */
