@@ -34,3 +34,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && a != "-" && b > 0) pri
 
 # minus A B: A - B (two decimals)
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+
+# icount_on REPO: run QEMU with -icount (bench/lib/icount/qemu-system-x86_64),
+# and set linux_scale: the Linux guest is told the host's TSC rate
+# (linux-guest.sh's tsc_early_khz) while under -icount the TSC counts one
+# tick per instruction, so its clock reads host-GHz times too little.
+linux_scale=1
+icount_on() {
+	PATH=$1/bench/lib/icount:$PATH; export PATH
+	linux_scale=$(awk -F: '/^cpu MHz/ { printf "%.4f", $2 / 1000; exit }' /proc/cpuinfo)
+}
+
+# scale F V...: every V times F
+scale() { local f=$1; shift; for v in "$@"; do awk -v a="$v" -v f="$f" 'BEGIN { printf "%.3f ", a * f }'; done; }

@@ -3,13 +3,15 @@
 # part 4). A benchmark, not a test: it prints a markdown table and never
 # fails on the numbers.
 #
-#   bench/lua/run.sh [--sdk DIR] [--runs N] [--accel tcg|kvm] [--no-linux] [--ring3] [--work DIR]
+#   bench/lua/run.sh [--sdk DIR] [--runs N] [--accel tcg|kvm] [--no-linux] [--ring3] [--icount] [--work DIR]
 #
 #   --sdk DIR    staged or installed SDK (default: <repo>/build/sdk)
 #   --runs N     measured runs of each guest, alternated (default 5)
 #   --accel A    QEMU accelerator for both guests (default tcg; see DESIGN.md 8)
 #   --no-linux   skip the Linux guest
 #   --ring3      also run the gcc -static binary in Jiny as a ring-3 program (init=)
+#   --icount     QEMU -icount: the phases' times become guest instruction counts
+#                (1 s = 1e9 instructions; exact, load-independent; bench/lib/icount/)
 #   --work DIR   keep the builds in DIR and reuse them (default: a temporary directory)
 #
 # Lua 5.4.4 (Debian source package lua5.4, sha256-pinned, cached like musl by
@@ -37,7 +39,8 @@ while [ $# -gt 0 ]; do
 	--no-linux) linux=0; shift ;;
 	--ring3) ring3=1; shift ;;
 	--work) work=$2; shift 2 ;;
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--icount) icount_on "$repo"; shift ;;
+	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -88,7 +91,9 @@ for i in $(seq "$runs"); do
 		run_$g "$T/out" /bench.lua </dev/null || { log "$g run $i failed:"; cat "$T/out" >&2; exit 1; }
 		grep '^lua-bench:' "$T/out" >&2
 		for p in fib string sort; do
-			phases[$g.$p]+=" $(sed -n "s/^lua-bench: $p *\([0-9.]*\) s.*/\1/p" "$T/out")"
+			v=$(sed -n "s/^lua-bench: $p *\([0-9.]*\) s.*/\1/p" "$T/out")
+			[ $g = linux ] && v=$(scale "$linux_scale" $v)
+			phases[$g.$p]+=" $v"
 		done
 		cpu[$g]+=" $(minus "$(field "$T/out" bench-cpu)" "${empty[$g]}")"
 		wall[$g]+=" $(field "$T/out" bench-wall)"
@@ -110,7 +115,7 @@ cat <<EOT
 
 ## lua: bench/lua/bench.lua, Jiny HP app vs a Linux guest (QEMU $(qemu-system-x86_64 --version | awk 'NR==1 { print $4 }'), accelerator: $(echo "$accel" | tr a-z A-Z), microvm, $runs runs alternated)
 
-Seconds, median (min-max). Ratio = Linux / Jiny HP (above 1.0x: Jiny is faster).
+Seconds, median (min-max)$([ "$linux_scale" != 1 ] && echo "; under -icount, the phases are 1e9 guest instructions (Linux's clock scaled by $linux_scale)"). Ratio = Linux / Jiny HP (above 1.0x: Jiny is faster).
 
 | measure | Jiny (HP app, musl) | Jiny (ring 3, glibc) | Linux guest (glibc) | ratio |
 | --- | --- | --- | --- | --- |

@@ -3,13 +3,15 @@
 # (issue 9, part 4). A benchmark, not a test: it prints a markdown table and
 # never fails on the numbers.
 #
-#   bench/sqlite/run.sh [--sdk DIR] [--runs N] [--size N] [--accel tcg|kvm] [--no-linux] [--work DIR]
+#   bench/sqlite/run.sh [--sdk DIR] [--runs N] [--size N] [--accel tcg|kvm] [--no-linux] [--icount] [--work DIR]
 #
 #   --sdk DIR    staged or installed SDK (default: <repo>/build/sdk)
 #   --runs N     measured runs of each guest, alternated (default 5)
 #   --size N     speedtest1 --size (default 20); the database is --memdb
 #   --accel A    QEMU accelerator for both guests (default tcg; see DESIGN.md 8)
 #   --no-linux   skip the Linux guest
+#   --icount     QEMU -icount: TOTAL becomes a guest instruction count
+#                (1 s = 1e9 instructions; exact, load-independent; bench/lib/icount/)
 #   --work DIR   keep the builds in DIR and reuse them (default: a temporary directory)
 #
 # SQLite 3.40.1 (Debian source package sqlite3, sha256-pinned, cached by
@@ -38,7 +40,8 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift 2 ;;
 	--no-linux) linux=0; shift ;;
 	--work) work=$2; shift 2 ;;
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--icount) icount_on "$repo"; shift ;;
+	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -94,7 +97,9 @@ done
 for i in $(seq "$runs"); do
 	for g in $guests; do
 		run_$g "$T/out" --size "$size" --memdb </dev/null || { log "$g run $i failed:"; tail -20 "$T/out" >&2; exit 1; }
-		total[$g]+=" $(sed -n 's/^ *TOTAL\.* *\([0-9.]*\)s.*/\1/p' "$T/out")"
+		v=$(sed -n 's/^ *TOTAL\.* *\([0-9.]*\)s.*/\1/p' "$T/out")
+		[ $g = linux ] && v=$(scale "$linux_scale" $v)
+		total[$g]+=" $v"
 		cpu[$g]+=" $(minus "$(field "$T/out" bench-cpu)" "${empty[$g]}")"
 		wall[$g]+=" $(field "$T/out" bench-wall)"
 		log "$g run $i: TOTAL $(sed -n 's/^ *TOTAL\.* *\([0-9.]*\)s.*/\1/p' "$T/out") s, QEMU CPU $(field "$T/out" bench-cpu) s, wall $(field "$T/out" bench-wall) s"
@@ -112,7 +117,7 @@ cat <<EOT
 
 ## sqlite: speedtest1 --size $size --memdb, Jiny HP app vs a Linux guest (QEMU $(qemu-system-x86_64 --version | awk 'NR==1 { print $4 }'), accelerator: $(echo "$accel" | tr a-z A-Z), microvm, $runs runs alternated)
 
-Seconds, median (min-max). Ratio = Linux / Jiny (above 1.0x: Jiny is faster).
+Seconds, median (min-max)$([ "$linux_scale" != 1 ] && echo "; under -icount, TOTAL is 1e9 guest instructions (Linux's clock scaled by $linux_scale)"). Ratio = Linux / Jiny (above 1.0x: Jiny is faster).
 
 | measure | Jiny (HP app, musl + mimalloc) | Linux guest (glibc) | ratio |
 | --- | --- | --- | --- |
