@@ -9,6 +9,8 @@
 # (shell-quoted, split by xargs), so a test can add or override flags.
 # The words of "// LINK: ..." lines are more inputs (objects, archives) put
 # right after SRC, as a user writes "gcc app.c rootfs.o $(pkg-config ...)".
+# "// MALLOC: musl" links musl's own malloc instead of mimalloc: the SDK's
+# musl_malloc_specs after the libs, as docs/sdk.md tells users.
 # In both, @BUILD@ stands for OUT's directory (the build directory of the
 # tests), so a test can name a file generated there (tests/guest/CMakeLists.txt
 # makes such files a dependency of the test program).
@@ -45,6 +47,11 @@ pc=$sdk/lib/pkgconfig/jiny.pc
 [ -f "$pc" ] || { echo "build-app.sh: $pc is missing: build the SDK first" >&2; exit 1; }
 export PKG_CONFIG_PATH=$sdk/lib/pkgconfig
 libs=$(pkg-config --libs jiny)
+case "$(words MALLOC | tr -d '\0')" in
+'') ;;
+musl) libs+=" $(pkg-config --variable=musl_malloc_specs jiny)" ;;
+*) echo "build-app.sh: $src: unknown MALLOC (want: musl)" >&2; exit 2 ;;
+esac
 # shellcheck disable=SC2086  # pkg-config output is meant to be split
 set -x
 exec "$cc" "$src" ${inputs[@]+"${inputs[@]}"} "${flags[@]}" $libs -o "$out"

@@ -33,6 +33,7 @@
 #   // RUN-SERIAL: yes    ctest runs this test (each variant) alone: for
 #                         timing checks that a busy host would upset
 #   // LINK: WORDS        more inputs to link with the program (read by build-app.sh)
+#   // MALLOC: musl       link musl's malloc instead of mimalloc (read by build-app.sh)
 #   // STDIN: wait ERE    typing at the console, in order of the STDIN lines:
 #   // STDIN: send TEXT   "wait" until a console line (after the one the last
 #                         wait matched) matches ERE, "send" TEXT to the serial
