@@ -5,6 +5,23 @@
 # the wall clock. The CPU time depends least on the load of a shared host;
 # an empty run of the same guest (its boot and exit) is subtracted from it.
 
+log() { echo "run.sh: $*" >&2; }
+
+# bench_setup NAME: after option parsing (sdk, linux, baseline, work, repo):
+# checks the SDK (exits without one), drops the Linux guest when its script is
+# missing, sets jiny_run, and T: the --work directory or a temporary one
+# (removed on exit).
+bench_setup() {
+	[ -f "$sdk/lib/pkgconfig/jiny.pc" ] || { log "no SDK at $sdk (build it, or pass --sdk)"; exit 1; }
+	if [ $linux = 1 ] && [ ! -x "$baseline" ]; then
+		log "$baseline not found; running without the Linux guest"; linux=0
+	fi
+	jiny_run=$repo/tools/jiny-run
+	if [ -n "$work" ]; then T=$work; mkdir -p "$T"; else
+		T=$(mktemp -d "${TMPDIR:-/tmp}/jiny-bench-$1.XXXXXX"); trap 'rm -rf "$T"' EXIT
+	fi
+}
+
 # timed OUT CMD...: runs CMD with stdout+stderr into OUT, then appends
 # "bench-cpu: S" (user+sys of CMD and its children) and "bench-wall: S".
 timed() {

@@ -44,15 +44,7 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-log() { echo "run.sh: $*" >&2; }
-[ -f "$sdk/lib/pkgconfig/jiny.pc" ] || { log "no SDK at $sdk (build it, or pass --sdk)"; exit 1; }
-if [ $linux = 1 ] && [ ! -x "$baseline" ]; then
-	log "$baseline not found; running without the Linux guest"; linux=0
-fi
-jiny_run=$repo/tools/jiny-run
-if [ -n "$work" ]; then T=$work; mkdir -p "$T"; else
-	T=$(mktemp -d "${TMPDIR:-/tmp}/jiny-bench-lua.XXXXXX"); trap 'rm -rf "$T"' EXIT
-fi
+bench_setup lua
 
 # ---- build (skipped when --work already holds the binaries) ----
 tarball=$("$repo/bench/lib/fetch-source.sh" lua5.4 lua5.4_5.4.4.orig.tar.gz \
