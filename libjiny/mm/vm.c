@@ -86,16 +86,22 @@ static uint64_t *walk(uintptr_t va, bool create)
 	return walk_to(kernel_pml4, va, 1, create, pt_virt);
 }
 
-int vm_map(uintptr_t va, paddr_t pa, size_t len, uint64_t flags)
+/* Write the leaves of [va, va+len); tables made on the way when 'create'. */
+static int map_range(uintptr_t va, paddr_t pa, size_t len, uint64_t flags, bool create)
 {
 	for (size_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *pte = walk(va + off, true);
+		uint64_t *pte = walk(va + off, create);
 		if (!pte)
 			return -12; /* ENOMEM */
 		*pte = ((pa + off) & PTE_ADDR) | flags | PTE_P;
 		invlpg(va + off);
 	}
 	return 0;
+}
+
+int vm_map(uintptr_t va, paddr_t pa, size_t len, uint64_t flags)
+{
+	return map_range(va, pa, len, flags, true);
 }
 
 /*
@@ -117,14 +123,7 @@ int vm_prepare(uintptr_t va, size_t len)
 /* vm_map for a range vm_prepare made ready: -ENOMEM, never an allocation, if it was not. */
 int vm_map_prepared(uintptr_t va, paddr_t pa, size_t len, uint64_t flags)
 {
-	for (size_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *pte = walk(va + off, false);
-		if (!pte)
-			return -12;
-		*pte = ((pa + off) & PTE_ADDR) | flags | PTE_P;
-		invlpg(va + off);
-	}
-	return 0;
+	return map_range(va, pa, len, flags, false);
 }
 
 /* Visit the present 4 KiB leaves of [s, e) at 'level', skipping absent tables whole. */
