@@ -34,11 +34,8 @@ void panic(const char *fmt, ...)
 	f.rflags = read_rflags();
 	__asm__ __volatile__("mov %%cs, %0; mov %%ss, %1" : "=r"(f.cs), "=r"(f.ss));
 	trap_print_regs(&f);
-	uint64_t lo = f.rsp, hi = f.rsp + 65536;
-	if (t && t->stack && f.rsp >= (uint64_t)t->stack && f.rsp < (uint64_t)t->stack + t->stack_size) {
-		lo = (uint64_t)t->stack;
-		hi = lo + t->stack_size;
-	}
+	uint64_t lo, hi;
+	trap_stack_bounds(f.rsp, &lo, &hi);
 	backtrace_print(f.rip, 0, f.rbp, lo, hi);
 	kern_power_off(JINY_EXIT_PANIC);
 }

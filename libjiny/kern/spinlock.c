@@ -13,21 +13,8 @@
 #include "spinlock.h"
 #include "../arch/x86_64/arch.h"
 #include "../debug/backtrace.h"
-#include "../sched/sched.h"
 
 _Static_assert(offsetof(struct cpu, id) == SPIN_CPU_ID_OFFSET, "spinlock.h reads struct cpu's id");
-
-/* The bounds of the stack holding fp: the thread's own stack, or 64 KiB above fp. */
-static void stack_bounds(uintptr_t fp, uint64_t *lo, uint64_t *hi)
-{
-	struct thread *t = sched_current();
-	*lo = fp;
-	*hi = fp + 65536;
-	if (t && t->stack && fp >= (uintptr_t)t->stack && fp < (uintptr_t)t->stack + t->stack_size) {
-		*lo = (uintptr_t)t->stack;
-		*hi = *lo + t->stack_size;
-	}
-}
 
 static void __noreturn self_deadlock(spinlock_t *l)
 {
@@ -43,7 +30,7 @@ static void __noreturn self_deadlock(spinlock_t *l)
 	       name, named ? " " : "", spin_cpu_tag() - 1);
 	printk("  first taken here (still held):\n");
 	uint64_t lo, hi;
-	stack_bounds(l->fp, &lo, &hi);
+	trap_stack_bounds(l->fp, &lo, &hi);
 	backtrace_print(l->pc, 0, l->fp, lo, hi);
 	printk("  taken again here:\n");
 	panic("self-deadlock on spinlock %p", (void *)l);

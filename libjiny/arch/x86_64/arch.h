@@ -39,6 +39,8 @@ void arch_set_thread_stacks(uint64_t irq_top, uint64_t exc_top);
 void trap_dispatch(struct trap_frame *f);
 void trap_register_irq(int vector, void (*handler)(struct trap_frame *));
 void trap_print_regs(const struct trap_frame *f);
+/* For a backtrace from sp: the current thread's stack if sp is on it, else 64 KiB above sp. */
+void trap_stack_bounds(uint64_t sp, uint64_t *lo, uint64_t *hi);
 const char *trap_name(int vector);
 #define VECTOR_TIMER 0x20
 #define VECTOR_RESCHED 0xf0   /* another CPU queued work here */

@@ -65,18 +65,17 @@ void trap_print_regs(const struct trap_frame *f)
 	       read_cr0(), read_cr4());
 }
 
-static void stack_bounds(const struct trap_frame *f, uint64_t *lo, uint64_t *hi)
+void trap_stack_bounds(uint64_t sp, uint64_t *lo, uint64_t *hi)
 {
 	struct thread *t = sched_current();
-	if (t && t->stack && f->rsp >= (uint64_t)t->stack &&
-	    f->rsp < (uint64_t)t->stack + t->stack_size) {
+	if (t && t->stack && sp >= (uint64_t)t->stack && sp < (uint64_t)t->stack + t->stack_size) {
 		*lo = (uint64_t)t->stack;
 		*hi = (uint64_t)t->stack + t->stack_size;
 		return;
 	}
-	/* Unknown stack (early boot, interrupt stack): allow a window around rsp. */
-	*lo = f->rsp;
-	*hi = f->rsp + 65536;
+	/* Unknown stack (early boot, interrupt stack): allow a window above sp. */
+	*lo = sp;
+	*hi = sp + 65536;
 }
 
 static void __noreturn crash(struct trap_frame *f)
@@ -101,7 +100,7 @@ static void __noreturn crash(struct trap_frame *f)
 		       f->error & 4 ? "user mode" : "kernel mode");
 	trap_print_regs(f);
 	uint64_t lo, hi;
-	stack_bounds(f, &lo, &hi);
+	trap_stack_bounds(f->rsp, &lo, &hi);
 	backtrace_print(f->rip, f->rsp, f->rbp, lo, hi);
 	if (in_kernel || !t) {
 		printk("jiny: kernel panic: exception in kernel code\n");
