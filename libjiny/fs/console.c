@@ -19,7 +19,11 @@
  * O_NONBLOCK. poll() reports POLLIN only when a read would not block.
  * Output: writes and echo go through the line discipline's output
  * processing (OPOST|ONLCR: '\n' -> "\r\n"), then to the UART unchanged
- * (serial_write_raw; printk's serial_write converts on its own).
+ * (serial_write_raw; printk's serial_write converts on its own). out_lock
+ * keeps the two in order: the pump holds it from taking typed bytes until
+ * their echo is out, so a reader that got a line and writes at once cannot
+ * print before that line's echo (as on Linux, where n_tty echoes before
+ * the line is readable).
  *
  * Job control: the tty has a session (the one it is the controlling
  * terminal of) and a foreground process group, both 1 - the HP app's - at
@@ -83,6 +87,8 @@ static struct {
 	int pgrp;                     /* foreground process group, 0: none */
 } tty = { .lock = SPINLOCK_INIT, .winsize = { 24, 80, 0, 0 }, .session = 1, .pgrp = 1 };
 
+/* UART output of writes and echo, in order; taken before tty.lock */
+static spinlock_t out_lock = SPINLOCK_INIT;
 static struct waitq console_wq;   /* readers and pollers waiting for input */
 static bool watcher_started;
 static volatile bool pump_busy;   /* a thread is in console_pump */
@@ -102,6 +108,7 @@ static void console_pump(void)
 		struct ldisc_out o = { pump_echo, sizeof(pump_echo), 0 };
 		size_t got = 0;
 		int sig = 0, pgrp = 0, c;
+		uint64_t ofl = spin_lock_irqsave(&out_lock);
 		uint64_t fl = spin_lock_irqsave(&tty.lock);
 		while (o.cap - o.len >= LDISC_ECHO_MAX && ldisc_room(&tty.ld) &&
 		       (c = serial_getc_nonblock()) >= 0) {
@@ -114,6 +121,7 @@ static void console_pump(void)
 		spin_unlock_irqrestore(&tty.lock, fl);
 		if (o.len)
 			serial_write_raw((const char *)pump_echo, o.len);
+		spin_unlock_irqrestore(&out_lock, ofl);
 		if (sig && pgrp > 0)
 			signal_send_pgrp(pgrp, sig);
 		if (!got)
@@ -266,10 +274,12 @@ static ssize_t console_write(struct file *f, const void *buf, size_t n, uint64_t
 		size_t k = MIN(n - done, sizeof(in)), used;
 		memcpy(in, (const uint8_t *)buf + done, k); /* the caller's memory, outside the lock */
 		for (size_t off = 0; off < k; off += used) {
+			uint64_t ofl = spin_lock_irqsave(&out_lock);
 			uint64_t fl = spin_lock_irqsave(&tty.lock);
 			size_t m = ldisc_output(&tty.ld, in + off, k - off, &used, out, sizeof(out));
 			spin_unlock_irqrestore(&tty.lock, fl);
 			serial_write_raw((const char *)out, m);
+			spin_unlock_irqrestore(&out_lock, ofl);
 		}
 		done += k;
 	}
