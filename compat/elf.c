@@ -13,9 +13,9 @@
  * Every sum of two values from the file goes through add_ok(); a file is
  * never read outside hdr[0..hdr_len).
  */
-#include "elf.h"
-#include "../libjiny/kern/elf.h"
-#include "../libjiny/kern/errno.h"
+#include "compat/elf.h"
+#include "kern/elf.h"
+#include "kern/errno.h"
 
 #define PHENT sizeof(struct elf64_phdr)
 #define INTERP_SHOWN 64 /* characters of an interpreter's name in a reason */

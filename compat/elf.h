@@ -38,7 +38,7 @@
 #ifndef JINY_COMPAT_ELF_H
 #define JINY_COMPAT_ELF_H
 
-#include "../libjiny/kern/kern.h"
+#include "kern/kern.h"
 
 #define ELF_MAX_LOADS 16       /* non-empty PT_LOADs in a plan */
 #define ELF_MAX_PHNUM 128      /* program headers in a file */

@@ -9,17 +9,17 @@
  * auxiliary vector Linux gives (AT_PHDR ... AT_EXECFN, AT_PLATFORM, AT_CLKTCK).
  * Only then is the old program dropped: every failure leaves it running.
  */
-#include "proc.h"
-#include "signal.h"
-#include "elf.h"
-#include "../libjiny/sched/sched.h"
-#include "../libjiny/mm/uvm.h"
-#include "../libjiny/mm/vmarea.h"
-#include "../libjiny/fs/vfs.h"
-#include "../libjiny/arch/x86_64/arch.h"
-#include "../libjiny/syscall/sys.h"
-#include "../libjiny/kern/errno.h"
-#include "../libjiny/kern/random.h"
+#include "compat/proc.h"
+#include "compat/signal.h"
+#include "compat/elf.h"
+#include "sched/sched.h"
+#include "mm/uvm.h"
+#include "mm/vmarea.h"
+#include "fs/vfs.h"
+#include "arch/x86_64/arch.h"
+#include "syscall/sys.h"
+#include "kern/errno.h"
+#include "kern/random.h"
 
 #define ARG_MAX_K (2UL << 20)     /* bytes of argument and environment strings */
 #define ARGV_MAX 65536

@@ -13,14 +13,14 @@
  *                        signal N killed it), like running it from a shell
  *   init_mode=beside     the HP app runs too and ends the VM as usual
  */
-#include "proc.h"
-#include "signal.h"
-#include "../libjiny/mm/mm.h"
-#include "../libjiny/kern/cmdline.h"
-#include "../libjiny/kern/app.h"
-#include "../libjiny/sched/sched.h"
-#include "../libjiny/fs/vfs.h"
-#include "../libjiny/kern/errno.h"
+#include "compat/proc.h"
+#include "compat/signal.h"
+#include "mm/mm.h"
+#include "kern/cmdline.h"
+#include "kern/app.h"
+#include "sched/sched.h"
+#include "fs/vfs.h"
+#include "kern/errno.h"
 
 static char *const default_env[] = { "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/",
 				     "TERM=vt100", NULL };

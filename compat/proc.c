@@ -8,17 +8,17 @@
  * A process id is the thread id of its first thread, as on Linux, so
  * gettid() == getpid() in a single-threaded program and tgkill works.
  */
-#include "proc.h"
-#include "signal.h"
-#include "../libjiny/sched/sched.h"
-#include "../libjiny/mm/uvm.h"
-#include "../libjiny/mm/vmarea.h"
-#include "../libjiny/fs/vfs.h"
-#include "../libjiny/arch/x86_64/arch.h"
-#include "../libjiny/arch/x86_64/smp.h"
-#include "../libjiny/syscall/sys.h"
-#include "../libjiny/kern/app.h"
-#include "../libjiny/kern/errno.h"
+#include "compat/proc.h"
+#include "compat/signal.h"
+#include "sched/sched.h"
+#include "mm/uvm.h"
+#include "mm/vmarea.h"
+#include "fs/vfs.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/smp.h"
+#include "syscall/sys.h"
+#include "kern/app.h"
+#include "kern/errno.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200

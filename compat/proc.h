@@ -28,9 +28,9 @@
 #ifndef JINY_COMPAT_PROC_H
 #define JINY_COMPAT_PROC_H
 
-#include "../libjiny/kern/kern.h"
-#include "../libjiny/kern/spinlock.h"
-#include "../libjiny/sched/waitq.h"
+#include "kern/kern.h"
+#include "kern/spinlock.h"
+#include "sched/waitq.h"
 
 struct mm;
 struct fs_context;

@@ -7,11 +7,11 @@
  * Linux's uapi structs (asm/sigcontext.h, asm-generic/ucontext.h); static
  * asserts pin their offsets.
  */
-#include "signal_impl.h"
-#include "sigframe.h"
-#include "uaccess.h"
-#include "../libjiny/arch/x86_64/arch.h"
-#include "../libjiny/mm/mm.h"
+#include "compat/signal_impl.h"
+#include "compat/sigframe.h"
+#include "compat/uaccess.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
 
 #define EFLAGS_CF 0x1UL
 #define EFLAGS_FIXED 0x2UL

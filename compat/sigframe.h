@@ -8,7 +8,7 @@
 #ifndef JINY_COMPAT_SIGFRAME_H
 #define JINY_COMPAT_SIGFRAME_H
 
-#include "proc.h"
+#include "compat/proc.h"
 
 struct stack_k { /* stack_t */
 	uint64_t ss_sp;

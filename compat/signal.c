@@ -26,12 +26,12 @@
  * and wait loops read it lock-free after marking themselves blocked, and a
  * sender wakes after queueing, so no wake-up is lost).
  */
-#include "signal_impl.h"
-#include "../libjiny/kern/app.h"
-#include "../libjiny/arch/x86_64/arch.h"
-#include "../libjiny/arch/x86_64/smp.h"
-#include "../libjiny/mm/mm.h"
-#include "../libjiny/syscall/sys.h"
+#include "compat/signal_impl.h"
+#include "kern/app.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/smp.h"
+#include "mm/mm.h"
+#include "syscall/sys.h"
 
 #define NR_RESTART_SYSCALL 219
 

@@ -26,7 +26,7 @@
 #ifndef JINY_COMPAT_SIGNAL_H
 #define JINY_COMPAT_SIGNAL_H
 
-#include "proc.h"
+#include "compat/proc.h"
 
 #define ERESTARTSYS 512 /* kernel-internal: restart the call if SA_RESTART, else EINTR */
 #define ERESTARTNOINTR 513 /* always restart (a handler ran or not) */

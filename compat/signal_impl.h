@@ -9,9 +9,9 @@
 #ifndef JINY_COMPAT_SIGNAL_IMPL_H
 #define JINY_COMPAT_SIGNAL_IMPL_H
 
-#include "signal.h"
-#include "../libjiny/sched/sched.h"
-#include "../libjiny/kern/errno.h"
+#include "compat/signal.h"
+#include "sched/sched.h"
+#include "kern/errno.h"
 
 #define SIG_DFL_K 0UL
 #define SIG_IGN_K 1UL

@@ -6,11 +6,11 @@
  * handlers and masks are recorded, and what is sent to it follows
  * sig_hp_send() (signal.c).
  */
-#include "signal_impl.h"
-#include "uaccess.h"
-#include "../libjiny/arch/x86_64/arch.h"
-#include "../libjiny/mm/mm.h"
-#include "../libjiny/syscall/sys.h"
+#include "compat/signal_impl.h"
+#include "compat/uaccess.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
+#include "syscall/sys.h"
 
 /* User memory in and out, for ring-3 callers and the HP app alike. */
 int sig_copy_in(void *dst, const void *src, size_t n)

@@ -21,11 +21,11 @@
  * on the process under p->lock (ids) or without a lock (limits are words
  * written whole; a reader sees the old or the new value of each).
  */
-#include "proc.h"
-#include "../libjiny/syscall/sys.h"
-#include "../libjiny/sched/sched.h"
-#include "../libjiny/mm/mm.h"
-#include "../libjiny/arch/x86_64/arch.h"
+#include "compat/proc.h"
+#include "syscall/sys.h"
+#include "sched/sched.h"
+#include "mm/mm.h"
+#include "arch/x86_64/arch.h"
 
 #define ID_NONE 0xffffffffu          /* (uid_t)-1: "unchanged" */
 #define NGROUPS_MAX_K 65536

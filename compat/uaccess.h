@@ -16,10 +16,10 @@
 #ifndef JINY_COMPAT_UACCESS_H
 #define JINY_COMPAT_UACCESS_H
 
-#include "../libjiny/kern/kern.h"
-#include "../libjiny/kern/errno.h"
-#include "../libjiny/syscall/sys.h"
-#include "../libjiny/arch/x86_64/cpu.h"
+#include "kern/kern.h"
+#include "kern/errno.h"
+#include "syscall/sys.h"
+#include "arch/x86_64/cpu.h"
 
 #define EFLAGS_AC_BIT (1UL << 18)
 

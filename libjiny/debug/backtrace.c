@@ -7,9 +7,9 @@
  * multi-MB image. Without fw_cfg or with a stripped image, raw addresses
  * are printed for addr2line.
  */
-#include "backtrace.h"
-#include "../drivers/fwcfg.h"
-#include "../kern/errno.h"
+#include "debug/backtrace.h"
+#include "drivers/fwcfg.h"
+#include "kern/errno.h"
 
 static struct sym_table table;
 static int load_state;  /* 0 not tried, 1 loading, 2 loaded, -1 failed */

@@ -7,8 +7,8 @@
 #ifndef JINY_DEBUG_BACKTRACE_H
 #define JINY_DEBUG_BACKTRACE_H
 
-#include "../kern/kern.h"
-#include "symbols.h"
+#include "kern/kern.h"
+#include "debug/symbols.h"
 
 #define BACKTRACE_MAX_FRAMES 32
 

@@ -11,10 +11,10 @@
  * size: two scans of .symtab (count, then fill), a heap sort, one entry per
  * address.
  */
-#include "symbols.h"
-#include "../kern/errno.h"
-#include "../mm/mm.h"
-#include "../kern/elf.h"
+#include "debug/symbols.h"
+#include "kern/errno.h"
+#include "mm/mm.h"
+#include "kern/elf.h"
 
 #define ELFCLASS64 2
 #define ELFDATA2LSB 1

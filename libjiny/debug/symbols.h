@@ -7,7 +7,7 @@
 #ifndef JINY_DEBUG_SYMBOLS_H
 #define JINY_DEBUG_SYMBOLS_H
 
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 struct sym_entry {
 	uint64_t addr;      /* start of the symbol */

@@ -5,9 +5,9 @@
  * one at a time through a temporary MMIO window, every length and checksum
  * checked before use: a bad table means "one CPU", never a fault.
  */
-#include "acpi.h"
-#include "../kern/errno.h"
-#include "../mm/mm.h"
+#include "drivers/acpi.h"
+#include "kern/errno.h"
+#include "mm/mm.h"
 
 struct sdt_header {
 	char sig[4];

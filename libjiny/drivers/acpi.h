@@ -1,7 +1,7 @@
 /* acpi.h - the ACPI tables Jiny reads (drivers/acpi.c): the MADT's CPUs and IOAPICs. */
 #ifndef JINY_ACPI_H
 #define JINY_ACPI_H
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 #define ACPI_MAX_CPUS 64
 

@@ -14,10 +14,10 @@
  * a whole read (or a skip, for offsets) at once; the data port and DMA share
  * the item's read offset.
  */
-#include "fwcfg.h"
-#include "../kern/errno.h"
-#include "../mm/mm.h"
-#include "../arch/x86_64/io.h"
+#include "drivers/fwcfg.h"
+#include "kern/errno.h"
+#include "mm/mm.h"
+#include "arch/x86_64/io.h"
 
 #define PORT_SELECTOR 0x510
 #define PORT_DATA 0x511

@@ -7,7 +7,7 @@
 #ifndef JINY_DRIVERS_FWCFG_H
 #define JINY_DRIVERS_FWCFG_H
 
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 #define FWCFG_FILE_ELF "opt/jiny/elf"
 

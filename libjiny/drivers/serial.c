@@ -5,8 +5,8 @@
  * uses serial_write_raw(); it polls the receiver for input. Works before
  * anything else is set up (no interrupts, no memory).
  */
-#include "serial.h"
-#include "../arch/x86_64/io.h"
+#include "drivers/serial.h"
+#include "arch/x86_64/io.h"
 
 #define COM1 0x3f8
 #define REG_DATA 0

@@ -2,7 +2,7 @@
  * anon.c - anonymous files (contract: anon.h). Their fstat shows a regular
  * file of mode 0600, as Linux's anon_inode does.
  */
-#include "anon.h"
+#include "fs/anon.h"
 
 int anon_fd(const char *name, const struct file_ops *ops, void *priv, unsigned flags,
 	    unsigned fd_flags)

@@ -5,7 +5,7 @@
  */
 #ifndef JINY_ANON_H
 #define JINY_ANON_H
-#include "vfs.h"
+#include "fs/vfs.h"
 int anon_fd(const char *name, const struct file_ops *ops, void *priv, unsigned flags,
 	    unsigned fd_flags /* O_CLOEXEC */);
 #endif

@@ -39,14 +39,14 @@
  * the session leader leaves or lets go (TIOCNOTTY), stopping output on ^S
  * (IXON only swallows ^S/^Q).
  */
-#include "vfs.h"
-#include "ldisc.h"
-#include "../drivers/serial.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/arch.h"
-#include "../syscall/sys.h"
-#include "../../compat/proc.h"
-#include "../../compat/signal.h"
+#include "fs/vfs.h"
+#include "fs/ldisc.h"
+#include "drivers/serial.h"
+#include "sched/sched.h"
+#include "arch/x86_64/arch.h"
+#include "syscall/sys.h"
+#include "compat/proc.h"
+#include "compat/signal.h"
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402

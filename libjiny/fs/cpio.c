@@ -10,8 +10,8 @@
  * concatenation starts on a 4-byte boundary. parse_entry() checks all of it
  * before the walk calls anything.
  */
-#include "cpio.h"
-#include "../kern/errno.h"
+#include "fs/cpio.h"
+#include "kern/errno.h"
 
 /* File types (Linux values); kept local so the parser needs only kern.h. */
 #define C_IFMT 0170000

@@ -27,7 +27,7 @@
 #ifndef JINY_CPIO_H
 #define JINY_CPIO_H
 
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 #define CPIO_PATH_MAX 4096  /* a normalized path, NUL included */
 #define CPIO_NAME_MAX 255   /* one path component */

@@ -7,9 +7,9 @@
  * writable (mkdir /dev/shm, mknod); vfs_init mounts it on /dev and calls
  * devfs_populate() to create the nodes and the usual links.
  */
-#include "vfs.h"
-#include "../kern/random.h"
-#include "../kern/initcall.h"
+#include "fs/vfs.h"
+#include "kern/random.h"
+#include "kern/initcall.h"
 
 #define MAX_CHRDEVS 32
 

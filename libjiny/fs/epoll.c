@@ -23,12 +23,12 @@
  * queue's lock held, so a loop would deadlock and a long chain overflow
  * the kernel stack.
  */
-#include "vfs.h"
-#include "anon.h"
-#include "../syscall/sys.h"
-#include "../mm/mm.h"
-#include "../arch/x86_64/arch.h"
-#include "../../compat/signal.h"
+#include "fs/vfs.h"
+#include "fs/anon.h"
+#include "syscall/sys.h"
+#include "mm/mm.h"
+#include "arch/x86_64/arch.h"
+#include "compat/signal.h"
 
 #define EPOLL_CLOEXEC O_CLOEXEC
 #define EPOLL_CTL_ADD 1

@@ -5,11 +5,11 @@
  * the counter's wait queue, which also carries poll/epoll callbacks. A
  * signal to a compat process interrupts a blocked read or write.
  */
-#include "vfs.h"
-#include "anon.h"
-#include "../syscall/sys.h"
-#include "../mm/mm.h"
-#include "../../compat/signal.h"
+#include "fs/vfs.h"
+#include "fs/anon.h"
+#include "syscall/sys.h"
+#include "mm/mm.h"
+#include "compat/signal.h"
 
 #define EFD_SEMAPHORE 1
 #define EFD_CLOEXEC O_CLOEXEC

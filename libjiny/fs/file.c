@@ -7,11 +7,11 @@
  * arrays: files are released (which may block) after it is dropped.
  * Used by every fd system call (sys_io.c, sys_fs.c) and by poll/epoll.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
-#include "../sched/preempt.h"
-#include "../sched/sched.h"
-#include "../../compat/proc.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
+#include "sched/preempt.h"
+#include "sched/sched.h"
+#include "compat/proc.h"
 
 struct file *file_alloc(struct vnode *vn, struct dentry *d, const struct file_ops *ops,
 			unsigned flags)

@@ -8,9 +8,9 @@
  * handlers (syscall/sys_fs.c, sys_io.c) call these after copying paths in;
  * the path walk is namei.c, the dentry cache vfs.c.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
-#include "../syscall/sys.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
+#include "syscall/sys.h"
 
 int vfs_walk_links(struct dentry *start, const char *path, unsigned flags, int *links,
 		   struct dentry **out, const char **last, size_t *lastlen);

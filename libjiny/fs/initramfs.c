@@ -18,11 +18,11 @@
  * Runs as an initcall at INITCALL_ROOTFS: after the file systems (vfs_init,
  * the VFS's own initcall at INITCALL_FS) and the drivers.
  */
-#include "vfs.h"
-#include "cpio.h"
-#include "../kern/boot.h"
-#include "../kern/initcall.h"
-#include "../mm/mm.h"
+#include "fs/vfs.h"
+#include "fs/cpio.h"
+#include "kern/boot.h"
+#include "kern/initcall.h"
+#include "mm/mm.h"
 
 extern bool kern_verbose;
 

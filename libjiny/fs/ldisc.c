@@ -15,7 +15,7 @@
  * Echo and output go through emit(), Linux's do_output_char(): OPOST
  * processing and the output column, which erasing a tab needs.
  */
-#include "ldisc.h"
+#include "fs/ldisc.h"
 
 #define MASK(i) ((i) & (LDISC_BUF_SIZE - 1))
 #define CTRL(c) ((c) & 0x1f)

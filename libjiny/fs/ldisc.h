@@ -40,7 +40,7 @@
 #ifndef JINY_LDISC_H
 #define JINY_LDISC_H
 
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 /* struct termios of the Linux x86_64 kernel ABI (TCGETS/TCSETS): 36 bytes.
  * libcs keep a larger struct of their own (musl: c_cc[32] and speeds); the

@@ -8,8 +8,8 @@
  * the process's locks on it (POSIX), so that compat processes (each with
  * its own pid) only need the conflict check added. Guarded by vn->lock.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
 
 #define F_RDLCK 0
 #define F_WRLCK 1

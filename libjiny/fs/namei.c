@@ -11,8 +11,8 @@
  * to the object they stand for, as on Linux, so they work whatever their
  * text (a deleted file, a pipe). Called by fsops.c and the syscalls.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
 
 struct dentry *d_follow_mounts(struct dentry *d);
 struct dentry *d_parent_of(struct dentry *d, struct dentry *root);

@@ -15,10 +15,10 @@
  * vnode (vn->fifo) while it has openers. Locks: pipe->lock (a kmutex)
  * guards the ring and the counters; the waitqs are woken after changes.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
-#include "../sched/sched.h"
-#include "../../compat/signal.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
+#include "sched/sched.h"
+#include "compat/signal.h"
 
 #define PIPE_SIZE 65536
 #define PIPE_BUF 4096

@@ -14,12 +14,12 @@
  * ppoll/select/pselect6 return -ERESTARTNOHAND and write back the time
  * left, as Linux does; ppoll/pselect6 run under their signal mask.
  */
-#include "poll.h"
-#include "../sched/sched.h"
-#include "../syscall/sys.h"
-#include "../arch/x86_64/arch.h"
-#include "../mm/mm.h"
-#include "../../compat/signal.h"
+#include "fs/poll.h"
+#include "sched/sched.h"
+#include "syscall/sys.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
+#include "compat/signal.h"
 
 static void poll_wake(struct waitq_entry *e, unsigned key)
 {

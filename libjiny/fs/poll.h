@@ -6,7 +6,7 @@
 #ifndef JINY_POLL_H
 #define JINY_POLL_H
 
-#include "vfs.h"
+#include "fs/vfs.h"
 
 struct poll_entry {
 	struct waitq_entry e;

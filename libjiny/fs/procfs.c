@@ -20,16 +20,16 @@
  * address space (mm/uvm.c). Other sources: the fd tables (file.c), the
  * mount table (vfs.c), CPUID and the scheduler.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
-#include "../mm/vmarea.h"
-#include "../kern/cmdline.h"
-#include "../kern/initcall.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/arch.h"
-#include "../arch/x86_64/cpu.h"
-#include "../mm/uvm.h"
-#include "../../compat/proc.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
+#include "mm/vmarea.h"
+#include "kern/cmdline.h"
+#include "kern/initcall.h"
+#include "sched/sched.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
+#include "mm/uvm.h"
+#include "compat/proc.h"
 
 #define USER_HZ 100
 #define NS_PER_TICK (1000000000ULL / USER_HZ)

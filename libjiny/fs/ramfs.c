@@ -16,8 +16,8 @@
  * directory changes run under the directory's vn->lock (taken by the VFS);
  * file data changes take the file's vn->lock here.
  */
-#include "vfs.h"
-#include "../mm/mm.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
 
 #define RADIX_BITS 9
 #define RADIX_FAN (1u << RADIX_BITS)
@@ -609,5 +609,5 @@ static int ramfs_register(void)
 	vfs_register(&tmpfs_type);
 	return 0;
 }
-#include "../kern/initcall.h"
+#include "kern/initcall.h"
 INITCALL(INITCALL_DRIVER, ramfs_register);

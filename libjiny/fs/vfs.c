@@ -14,12 +14,12 @@
  * Directory operations run with the directory's vn->lock (a kmutex) held,
  * which also serialises filling the cache for that directory.
  */
-#include "vfs.h"
-#include "../../compat/proc.h"
-#include "../sched/sched.h"
-#include "../mm/mm.h"
-#include "../arch/x86_64/arch.h"
-#include "../kern/initcall.h"
+#include "fs/vfs.h"
+#include "compat/proc.h"
+#include "sched/sched.h"
+#include "mm/mm.h"
+#include "arch/x86_64/arch.h"
+#include "kern/initcall.h"
 
 static struct fs_type *fs_types;
 static spinlock_t types_lock = SPINLOCK_INIT;

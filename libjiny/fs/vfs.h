@@ -27,9 +27,9 @@
 #ifndef JINY_VFS_H
 #define JINY_VFS_H
 
-#include "../kern/kern.h"
-#include "../kern/errno.h"
-#include "../sched/waitq.h"
+#include "kern/kern.h"
+#include "kern/errno.h"
+#include "sched/waitq.h"
 
 /* File types and permission bits (Linux values). */
 #define S_IFMT 0170000

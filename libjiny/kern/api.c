@@ -3,11 +3,11 @@
  * own objects (struct cpu, struct thread, the scheduler). With the syscall
  * handlers, the only exported (__export) functions of libjiny.a.
  */
-#include "kern.h"
-#include "errno.h"
-#include "../arch/x86_64/arch.h"
-#include "../mm/mm.h"
-#include "../sched/sched.h"
+#include "kern/kern.h"
+#include "kern/errno.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
+#include "sched/sched.h"
 #include <jiny/jiny.h>
 #include <jiny/thread.h>
 

@@ -6,12 +6,12 @@
  * finds PT_TLS there), AT_RANDOM for the stack protector, AT_HWCAP...
  * The app's exit_group ends the VM with its status (app_exit).
  */
-#include "app.h"
-#include "elf.h"
-#include "../arch/x86_64/arch.h"
-#include "../sched/sched.h"
-#include "../mm/mm.h"
-#include "../fs/vfs.h"
+#include "kern/app.h"
+#include "kern/elf.h"
+#include "arch/x86_64/arch.h"
+#include "sched/sched.h"
+#include "mm/mm.h"
+#include "fs/vfs.h"
 
 #define APP_STACK_SIZE (8UL << 20) /* like Linux's default RLIMIT_STACK */
 #define APP_START_STACK_SIZE (1UL << 20) /* filled on demand; holds argv/envp copies */

@@ -6,8 +6,8 @@
 #ifndef JINY_BOOT_H
 #define JINY_BOOT_H
 
-#include "kern.h"
-#include "../mm/mm.h"
+#include "kern/kern.h"
+#include "mm/mm.h"
 
 #define BOOT_MAX_RANGES 64
 #define BOOT_MAX_MODULES 8

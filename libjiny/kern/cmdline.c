@@ -10,9 +10,9 @@
  * Unquoting never makes a word longer, so the strings need at most as many
  * bytes as the command line plus one.
  */
-#include "cmdline.h"
-#include "errno.h"
-#include "../mm/mm.h"
+#include "kern/cmdline.h"
+#include "kern/errno.h"
+#include "mm/mm.h"
 
 struct counts {
 	size_t nopts; /* kernel option words */

@@ -13,7 +13,7 @@
 #ifndef JINY_KERN_CMDLINE_H
 #define JINY_KERN_CMDLINE_H
 
-#include "kern.h"
+#include "kern/kern.h"
 
 #define CMDLINE_MAX 65536 /* bytes, without the terminating NUL */
 

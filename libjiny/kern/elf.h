@@ -7,7 +7,7 @@
 #ifndef JINY_ELF_H
 #define JINY_ELF_H
 
-#include "kern.h"
+#include "kern/kern.h"
 
 struct elf64_ehdr {
 	uint8_t e_ident[16];

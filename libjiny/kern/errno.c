@@ -6,7 +6,7 @@
  * with the host's strerror(). Pure logic: built for the host too.
  */
 #include <stddef.h>
-#include "errno.h"
+#include "kern/errno.h"
 
 static const char *const texts[] = {
 	[EPERM] = "Operation not permitted",

@@ -3,10 +3,10 @@
  * registers at the call and a symbolized backtrace, then end the VM with
  * JINY_EXIT_PANIC (125). A panic while panicking just powers off.
  */
-#include "kern.h"
-#include "../arch/x86_64/arch.h"
-#include "../sched/sched.h"
-#include "../debug/backtrace.h"
+#include "kern/kern.h"
+#include "arch/x86_64/arch.h"
+#include "sched/sched.h"
+#include "debug/backtrace.h"
 
 void panic(const char *fmt, ...)
 {

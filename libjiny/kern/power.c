@@ -7,8 +7,8 @@
  * device is present we reset the machine (QEMU -no-reboot then exits) and, as
  * a last resort, halt.
  */
-#include "kern.h"
-#include "../arch/x86_64/io.h"
+#include "kern/kern.h"
+#include "arch/x86_64/io.h"
 
 #define DEBUGCON_PORT 0xe9
 #define DEBUG_EXIT_PORT 0xf4

@@ -4,10 +4,10 @@
  * and printk, which writes to the serial console under a lock with
  * interrupts off, so lines from CPUs and interrupt handlers don't interleave.
  */
-#include "kern.h"
-#include "../drivers/serial.h"
-#include "../arch/x86_64/cpu.h"
-#include "spinlock.h"
+#include "kern/kern.h"
+#include "drivers/serial.h"
+#include "arch/x86_64/cpu.h"
+#include "kern/spinlock.h"
 
 static spinlock_t console_lock = SPINLOCK_INIT;
 

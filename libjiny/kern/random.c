@@ -5,10 +5,10 @@
  * seeded once from the TSC and the wall clock, stirred with the TSC at
  * each call. Not a CSPRNG without RDRAND: say so if it matters.
  */
-#include "random.h"
-#include "spinlock.h"
-#include "../arch/x86_64/arch.h"
-#include "../arch/x86_64/cpu.h"
+#include "kern/random.h"
+#include "kern/spinlock.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
 
 static uint64_t s0, s1; /* lock */
 static spinlock_t lock = SPINLOCK_INIT;

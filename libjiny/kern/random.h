@@ -5,6 +5,6 @@
  */
 #ifndef JINY_RANDOM_H
 #define JINY_RANDOM_H
-#include "kern.h"
+#include "kern/kern.h"
 void random_bytes(void *buf, size_t n);
 #endif

@@ -10,9 +10,9 @@
  * hanging silently. The first acquirer's frames are still on this CPU's
  * stacks (it is suspended under us), so its backtrace is read from there.
  */
-#include "spinlock.h"
-#include "../arch/x86_64/arch.h"
-#include "../debug/backtrace.h"
+#include "kern/spinlock.h"
+#include "arch/x86_64/arch.h"
+#include "debug/backtrace.h"
 
 _Static_assert(offsetof(struct cpu, id) == SPIN_CPU_ID_OFFSET, "spinlock.h reads struct cpu's id");
 

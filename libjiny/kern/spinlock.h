@@ -16,7 +16,7 @@
 #ifndef JINY_SPINLOCK_H
 #define JINY_SPINLOCK_H
 
-#include "kern.h"
+#include "kern/kern.h"
 
 typedef struct {
 	volatile uint16_t next, owner;

@@ -5,16 +5,16 @@
  * kmalloc -> FPU, clock, APIC timer, scheduler -> initcalls -> the HP app's
  * main thread (kern/app.c); the boot context then becomes the idle thread.
  */
-#include "boot.h"
-#include "cmdline.h"
-#include "initcall.h"
-#include "../../compat/proc.h"
-#include "../arch/x86_64/arch.h"
-#include "../drivers/serial.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/smp.h"
-#include "app.h"
-#include "spinlock.h"
+#include "kern/boot.h"
+#include "kern/cmdline.h"
+#include "kern/initcall.h"
+#include "compat/proc.h"
+#include "arch/x86_64/arch.h"
+#include "drivers/serial.h"
+#include "sched/sched.h"
+#include "arch/x86_64/smp.h"
+#include "kern/app.h"
+#include "kern/spinlock.h"
 
 #define PVH_MAGIC 0x336ec578
 

@@ -4,7 +4,7 @@
  * own. Plain C with general registers only: safe in interrupt handlers,
  * which must never touch the app's SSE/AVX state.
  */
-#include "kern.h"
+#include "kern/kern.h"
 
 /*
  * Word loops rather than `rep movs/stos`: QEMU's TCG runs a rep-prefixed

@@ -14,7 +14,7 @@
  * was not ours (or its block was already freed). Slab objects are naturally
  * aligned to their class size, which is what kmalloc_aligned builds on.
  */
-#include "mm.h"
+#include "mm/mm.h"
 
 #define SLAB_MAGIC 0x6a53 /* "jS" */
 #define BIG_MAGIC 0x6a42  /* "jB" */

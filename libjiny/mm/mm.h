@@ -12,7 +12,7 @@
 #ifndef JINY_MM_H
 #define JINY_MM_H
 
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 #define IMAGE_BASE 0x40000000UL /* virtual = physical + IMAGE_BASE below 1 GiB */
 #define IMAGE_END 0x80000000UL

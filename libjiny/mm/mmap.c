@@ -5,12 +5,12 @@
  * or moves the page mappings, never copies), madvise(MADV_DONTNEED zeroes)
  * and brk, a demand-filled area of its own. File mappings come with the VFS.
  */
-#include "vmarea.h"
-#include "mman.h"
-#include "uvm.h"
-#include "../sched/sched.h"
-#include "../syscall/sys.h"
-#include "../arch/x86_64/cpu.h"
+#include "mm/vmarea.h"
+#include "mm/mman.h"
+#include "mm/uvm.h"
+#include "sched/sched.h"
+#include "syscall/sys.h"
+#include "arch/x86_64/cpu.h"
 
 
 #define BRK_MAX (1UL << 40) /* 1 TiB of address space for the brk heap */

@@ -2,9 +2,9 @@
  * page.c - page_alloc()/page_free(): page frames from pfa.c, zeroed and
  * reached through the direct map. kmalloc's page source.
  */
-#include "mm.h"
-#include "../arch/x86_64/cpu.h"
-#include "../kern/spinlock.h"
+#include "mm/mm.h"
+#include "arch/x86_64/cpu.h"
+#include "kern/spinlock.h"
 
 /* The allocators' locks; the saved flags live beside them (only the holder writes them). */
 static spinlock_t pfa_spin = SPINLOCK_INIT, kmalloc_spin = SPINLOCK_INIT;

@@ -14,7 +14,7 @@
  * BODY; frames never added are RESERVED. That makes every bad free
  * (double free, wrong order, middle of a block, not RAM) detectable in O(1).
  */
-#include "mm.h"
+#include "mm/mm.h"
 
 enum pfa_state {
 	PFA_RESERVED = 0, /* not RAM, or never handed to pfa_add_range() */

@@ -4,13 +4,13 @@
  * copy-on-write fork with frame reference counts, and the memory system
  * calls (mmap/munmap/mprotect/mremap/madvise/brk) with Linux semantics.
  */
-#include "uvm.h"
-#include "mman.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/smp.h"
-#include "../kern/errno.h"
-#include "../fs/vfs.h"
-#include "../syscall/sys.h"
+#include "mm/uvm.h"
+#include "mm/mman.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
+#include "kern/errno.h"
+#include "fs/vfs.h"
+#include "syscall/sys.h"
 
 
 /* ---- frame reference counts (copy-on-write sharing) ---- */

@@ -20,9 +20,9 @@
 #ifndef JINY_UVM_H
 #define JINY_UVM_H
 
-#include "mm.h"
-#include "../kern/spinlock.h"
-#include "../kern/boot.h"
+#include "mm/mm.h"
+#include "kern/spinlock.h"
+#include "kern/boot.h"
 
 #define USER_MIN 0x10000UL               /* like vm.mmap_min_addr */
 #define USER_END 0x7ffffffff000UL        /* last page below the canonical hole */

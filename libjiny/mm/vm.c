@@ -12,9 +12,9 @@
  * kern/start.c). Tables are created without a lock (a compare-and-swap
  * installs each) and never freed from the kernel's tables.
  */
-#include "mm.h"
-#include "../arch/x86_64/cpu.h"
-#include "../kern/boot.h"
+#include "mm/mm.h"
+#include "arch/x86_64/cpu.h"
+#include "kern/boot.h"
 
 static uint64_t *kernel_pml4;
 static paddr_t (*pt_frame)(void); /* a zeroed page-table frame */

@@ -7,10 +7,10 @@
  * TLB. One spinlock (vma_lock) guards the list and the leaf entries of
  * KVA's page tables; the tables above them are made without a lock (vm.c).
  */
-#include "vmarea.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/smp.h"
-#include "../kern/spinlock.h"
+#include "mm/vmarea.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
+#include "kern/spinlock.h"
 
 static struct vma *areas; /* sorted by start; vma_lock */
 static spinlock_t vma_lock = SPINLOCK_INIT;

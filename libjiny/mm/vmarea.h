@@ -5,7 +5,7 @@
 #ifndef JINY_VMAREA_H
 #define JINY_VMAREA_H
 
-#include "mm.h"
+#include "mm/mm.h"
 
 #define VMA_MMIO 1u /* device memory: never demand-filled, frames not ours */
 

@@ -10,12 +10,12 @@
  * no timeout), else EINTR. The HP app's waits are unchanged: a stray
  * wake-up returns EINTR, which callers treat as a spurious wake-up.
  */
-#include "sched.h"
-#include "../kern/errno.h"
-#include "../kern/spinlock.h"
-#include "../arch/x86_64/arch.h"
-#include "../syscall/sys.h"
-#include "../../compat/signal.h"
+#include "sched/sched.h"
+#include "kern/errno.h"
+#include "kern/spinlock.h"
+#include "arch/x86_64/arch.h"
+#include "syscall/sys.h"
+#include "compat/signal.h"
 
 #define NR_BUCKETS 256
 

@@ -9,8 +9,8 @@
 #ifndef JINY_PREEMPT_H
 #define JINY_PREEMPT_H
 
-#include "../arch/x86_64/cpu.h"
-#include "../kern/spinlock.h"
+#include "arch/x86_64/cpu.h"
+#include "kern/spinlock.h"
 
 void preempt_schedule(void); /* sched.c: the switch that was put off */
 

@@ -13,13 +13,13 @@
  * then on another CPU may run it), moves threads that must leave this CPU
  * and reaps a thread that died.
  */
-#include "sched.h"
-#include "../mm/uvm.h"
-#include "../arch/x86_64/arch.h"
-#include "../arch/x86_64/smp.h"
-#include "../kern/spinlock.h"
-#include "../mm/vmarea.h"
-#include "../syscall/sys.h"
+#include "sched/sched.h"
+#include "mm/uvm.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/smp.h"
+#include "kern/spinlock.h"
+#include "mm/vmarea.h"
+#include "syscall/sys.h"
 
 struct runqueue {
 	spinlock_t lock;

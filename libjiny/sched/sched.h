@@ -21,7 +21,7 @@
 #ifndef JINY_SCHED_H
 #define JINY_SCHED_H
 
-#include "../kern/kern.h"
+#include "kern/kern.h"
 
 struct trap_frame;
 struct cpu;

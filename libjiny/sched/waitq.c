@@ -2,11 +2,11 @@
  * waitq.c - wait queues and the sleeping mutex (contract: waitq.h), built on
  * the scheduler's block/wake (sched.c).
  */
-#include "waitq.h"
-#include "sched.h"
-#include "../kern/errno.h"
-#include "../arch/x86_64/arch.h"
-#include "../../compat/signal.h"
+#include "sched/waitq.h"
+#include "sched/sched.h"
+#include "kern/errno.h"
+#include "arch/x86_64/arch.h"
+#include "compat/signal.h"
 
 void waitq_init(struct waitq *wq)
 {

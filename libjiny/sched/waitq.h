@@ -14,8 +14,8 @@
 #ifndef JINY_WAITQ_H
 #define JINY_WAITQ_H
 
-#include "../kern/kern.h"
-#include "../kern/spinlock.h"
+#include "kern/kern.h"
+#include "kern/spinlock.h"
 
 struct thread;
 struct waitq_entry;

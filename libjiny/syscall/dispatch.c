@@ -6,14 +6,14 @@
  * the console, except those whose ENOSYS a libc expects and falls back
  * from in silence (quiet_nosys): named once only with the verbose option.
  */
-#include "sys.h"
+#include "syscall/sys.h"
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
 #define SYSCALL(nr, name, nargs) [nr] = (syscall_fn)(void (*)(void))sys_##name,
 #define NOSYS(nr, name)
 static const syscall_fn table[] = {
-#include "syscalls.def"
+#include "syscall/syscalls.def"
 };
 #undef SYSCALL
 #undef NOSYS
@@ -21,7 +21,7 @@ static const syscall_fn table[] = {
 #define SYSCALL(nr, name, nargs) [nr] = #name,
 #define NOSYS(nr, name) [nr] = #name,
 static const char *const names[] = {
-#include "syscalls.def"
+#include "syscall/syscalls.def"
 };
 #undef SYSCALL
 #undef NOSYS

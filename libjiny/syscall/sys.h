@@ -8,8 +8,8 @@
 #ifndef JINY_SYS_H
 #define JINY_SYS_H
 
-#include "../kern/kern.h"
-#include "../kern/errno.h"
+#include "kern/kern.h"
+#include "kern/errno.h"
 
 #define SYS_EXPORT(name) __asm__("__jiny_sys_" #name) __export
 

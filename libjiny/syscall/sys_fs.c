@@ -6,9 +6,9 @@
  * ENAMETOOLONG), checks the other pointers with uaccess_ok, and calls the
  * VFS (fs/fsops.c). Linux x86_64 structure layouts and errno rules.
  */
-#include "sys.h"
-#include "../fs/vfs.h"
-#include "../mm/mm.h"
+#include "syscall/sys.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
 
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_STATX_SYNC_TYPE 0x6000

@@ -6,11 +6,11 @@
  * (fd_get), and calls the VFS (fs/fsops.c, fs/file.c, fs/lock.c). Path-based
  * calls are in sys_fs.c.
  */
-#include "sys.h"
-#include "../fs/poll.h"
-#include "../sched/sched.h"
-#include "../fs/vfs.h"
-#include "../mm/mm.h"
+#include "syscall/sys.h"
+#include "fs/poll.h"
+#include "sched/sched.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
 
 #define F_DUPFD 0
 #define F_GETFD 1

@@ -4,13 +4,13 @@
  * limits and accounting (getuid, prlimit64, times, sysinfo...) are
  * compat/sys_ids.c's.
  */
-#include "sys.h"
-#include "../../compat/proc.h"
-#include "../kern/app.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/arch.h"
-#include "../mm/mm.h"
-#include "../kern/random.h"
+#include "syscall/sys.h"
+#include "compat/proc.h"
+#include "kern/app.h"
+#include "sched/sched.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
+#include "kern/random.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002

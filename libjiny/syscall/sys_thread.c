@@ -5,12 +5,12 @@
  * wake), musl's __unmapself, set_tid_address, gettid, futex, sched_yield,
  * sched_{get,set}affinity, getcpu and set_robust_list.
  */
-#include "sys.h"
-#include "../../compat/proc.h"
-#include "../kern/app.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/arch.h"
-#include "../mm/mm.h"
+#include "syscall/sys.h"
+#include "compat/proc.h"
+#include "kern/app.h"
+#include "sched/sched.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200

@@ -7,11 +7,11 @@
  * ran, else the sleep goes on (restart_syscall for relative sleeps, the
  * call again for absolute ones).
  */
-#include "sys.h"
-#include "../sched/sched.h"
-#include "../arch/x86_64/arch.h"
-#include "../../compat/proc.h"
-#include "../../compat/signal.h"
+#include "syscall/sys.h"
+#include "sched/sched.h"
+#include "arch/x86_64/arch.h"
+#include "compat/proc.h"
+#include "compat/signal.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1

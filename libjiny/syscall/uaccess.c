@@ -6,10 +6,10 @@
  * brk) with the needed permission; pages not yet touched are fine (they
  * fault in on demand).
  */
-#include "sys.h"
-#include "../mm/vmarea.h"
-#include "../mm/uvm.h"
-#include "../sched/sched.h"
+#include "syscall/sys.h"
+#include "mm/vmarea.h"
+#include "mm/uvm.h"
+#include "sched/sched.h"
 
 bool uaccess_ok(const void *p, size_t n, bool write)
 {

@@ -15,8 +15,8 @@
 #include <ucontext.h>
 
 #include "host_shim.h"
-#include "../../compat/sigframe.h"
-#include "../../compat/signal_impl.h"
+#include "compat/sigframe.h"
+#include "compat/signal_impl.h"
 
 #define SAME_OFFSET(ours, theirs) assert_int_equal(ours, theirs)
 

@@ -4,9 +4,9 @@
  * TSC-deadline mode when the CPU has it, else the APIC's own count-down
  * timer calibrated against the monotonic clock. sched.c decides when it fires.
  */
-#include "arch.h"
-#include "io.h"
-#include "../../mm/mm.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/io.h"
+#include "mm/mm.h"
 
 #define APIC_ID 0x20
 #define APIC_EOI 0xb0

@@ -6,7 +6,7 @@
 #ifndef JINY_ARCH_H
 #define JINY_ARCH_H
 
-#include "cpu.h"
+#include "arch/x86_64/cpu.h"
 
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;

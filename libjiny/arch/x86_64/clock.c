@@ -7,9 +7,9 @@
  * an assumed rate and say so, rather than hang.
  * The wall clock starts from the CMOS RTC at boot.
  */
-#include "arch.h"
-#include "io.h"
-#include "../../mm/mm.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/io.h"
+#include "mm/mm.h"
 
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 

@@ -7,7 +7,7 @@
 #ifndef JINY_ARCH_CPU_H
 #define JINY_ARCH_CPU_H
 
-#include "../../kern/kern.h"
+#include "kern/kern.h"
 
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081

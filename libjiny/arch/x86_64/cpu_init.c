@@ -5,8 +5,8 @@
  * the `syscall` instruction. Per-thread IST stacks are installed by the
  * scheduler through arch_set_thread_stacks() at every switch.
  */
-#include "arch.h"
-#include "../../mm/mm.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
 
 struct idt_gate {
 	uint16_t off0, sel;

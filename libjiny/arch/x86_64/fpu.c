@@ -4,7 +4,7 @@
  * XCR0; a thread's XSAVE area is saved when it is preempted and restored
  * when it runs again (sched.c). The kernel itself is built without SSE.
  */
-#include "arch.h"
+#include "arch/x86_64/arch.h"
 
 #define XCR0_X87 (1UL << 0)
 #define XCR0_SSE (1UL << 1)

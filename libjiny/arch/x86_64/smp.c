@@ -9,12 +9,12 @@
  * it spins on a lock (smp_poll), so a requester holding a lock cannot
  * deadlock against a CPU waiting for that lock with interrupts off.
  */
-#include "smp.h"
-#include "arch.h"
-#include "../../drivers/acpi.h"
-#include "../../kern/spinlock.h"
-#include "../../mm/mm.h"
-#include "../../sched/sched.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/arch.h"
+#include "drivers/acpi.h"
+#include "kern/spinlock.h"
+#include "mm/mm.h"
+#include "sched/sched.h"
 
 #define TRAMPOLINE_PA 0x8000
 #define AP_IDLE_STACK (16 * 1024)

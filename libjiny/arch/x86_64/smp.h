@@ -1,7 +1,7 @@
 /* smp.h - other CPUs (arch/x86_64/smp.c): bring-up, IPIs, TLB shoot-down. */
 #ifndef JINY_SMP_H
 #define JINY_SMP_H
-#include "cpu.h"
+#include "arch/x86_64/cpu.h"
 
 extern volatile int smp_online;  /* CPUs running the scheduler (parked ones included) */
 

@@ -10,13 +10,13 @@
  * with status 128 + that signal (139 for SIGSEGV), one in kernel code with
  * JINY_EXIT_PANIC (125).
  */
-#include "arch.h"
-#include "../../mm/mm.h"
-#include "../../sched/sched.h"
-#include "../../debug/backtrace.h"
-#include "../../mm/uvm.h"
-#include "../../../compat/proc.h"
-#include "../../../compat/signal.h"
+#include "arch/x86_64/arch.h"
+#include "mm/mm.h"
+#include "sched/sched.h"
+#include "debug/backtrace.h"
+#include "mm/uvm.h"
+#include "compat/proc.h"
+#include "compat/signal.h"
 
 static void (*irq_handlers[256])(struct trap_frame *);
 
