@@ -7,16 +7,14 @@
  * with the byte loop).
  */
 #include <string.h>
-#include <stdint.h>
-
-typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) jiny_u64;
+#include "jiny_unaligned.h"
 
 int memcmp(const void *vl, const void *vr, size_t n)
 {
 	const unsigned char *l = vl, *r = vr;
 
 	for (; n >= 8; n -= 8, l += 8, r += 8) {
-		uint64_t a = *(const jiny_u64 *)l, b = *(const jiny_u64 *)r;
+		uint64_t a = JINY_LD64(l), b = JINY_LD64(r);
 		if (a != b) {
 			a = __builtin_bswap64(a);
 			b = __builtin_bswap64(b);
