@@ -1,10 +1,11 @@
 /*
- * tst-string: musl's memcpy, memmove, memset, memcmp and strcspn, which
+ * tst-string: musl's memcpy, memmove, memset, memcmp, strcspn and strspn, which
  * Jiny's musl recipe replaces by word loops (third_party/musl/overlay/src/
  * string/): every length 0..300 and every alignment 0..15 of both
  * pointers, long copies (the loop and `rep movsq` paths), overlapping moves
- * both ways, memcmp's sign at every byte position, and strcspn with reject
- * sets of 0-5 bytes on strings that end just before an unreadable page,
+ * both ways, memcmp's sign at every byte position, strcspn with reject
+ * sets of 0-5 bytes on strings that end just before an unreadable page and
+ * strspn on short and long spans,
  * each against a byte-at-a-time reference.
  */
 // EXPECT: ^tst: tst-string: [0-9]+ checks, 0 failures$
@@ -165,6 +166,35 @@ static int spans(void)
 	return bad;
 }
 
+/* strspn against a byte loop: short and long spans, sets of 1-6 bytes. */
+static size_t ref_spn(const char *s, const char *c)
+{
+	size_t i = 0;
+	for (; s[i] && strchr(c, s[i]); i++)
+		;
+	return i;
+}
+
+static int accepts(void)
+{
+	static const char *const sets[] = { "", "0", "-+ #0", "0123456789", "ab", "\x80\xff\x01" };
+	static char s[64];
+	int bad = 0;
+	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++)
+		for (size_t run = 0; run < 40; run++)
+			for (int end = 0; end < 3; end++) {
+				size_t m = strlen(sets[k]);
+				for (size_t i = 0; i < run; i++)
+					s[i] = m ? sets[k][(i * 5 + run) % m] : 'x';
+				s[run] = end == 0 ? 0 : end == 1 ? 'z' : '\x7f';
+				s[run + 1] = sets[k][0]; /* after the end of the span */
+				s[run + 2] = 0;
+				if (strspn(s, sets[k]) != ref_spn(s, sets[k]))
+					bad++;
+			}
+	return bad;
+}
+
 static int sign(int x) { return (x > 0) - (x < 0); }
 
 /* memcmp: equal buffers, then one byte differing either way at each position. */
@@ -197,6 +227,8 @@ int main(void)
 	CHECK_EQ(compares(), 0);
 	CHECK_EQ(long_ones(), 0);
 	CHECK_EQ(spans(), 0);
+	CHECK_EQ(accepts(), 0);
+	CHECK_EQ(strspn("-08.3f", "-+ #0"), 2);
 	CHECK_EQ(strcspn("LIKE 'abc%'", "aA"), 6);
 	CHECK_EQ(strcspn("hello world, again", "aA"), 13);
 	/* memcmp compares as unsigned char */
