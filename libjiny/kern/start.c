@@ -9,10 +9,9 @@
 #include "kern/cmdline.h"
 #include "kern/initcall.h"
 #include "compat/proc.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "drivers/serial.h"
 #include "sched/sched.h"
-#include "arch/x86_64/smp.h"
 #include "kern/app.h"
 #include "kern/spinlock.h"
 

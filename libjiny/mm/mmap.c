@@ -10,7 +10,7 @@
 #include "mm/uvm.h"
 #include "sched/sched.h"
 #include "syscall/sys.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 
 
 #define BRK_MAX (1UL << 40) /* 1 TiB of address space for the brk heap */

@@ -13,7 +13,7 @@
 #include "sched/sched.h"
 #include "kern/errno.h"
 #include "kern/spinlock.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "syscall/sys.h"
 #include "compat/signal.h"
 

@@ -22,9 +22,7 @@
 #define JINY_SCHED_H
 
 #include "kern/kern.h"
-
-struct trap_frame;
-struct cpu;
+#include "arch/arch.h"
 
 enum thread_state { THREAD_RUNNING, THREAD_READY, THREAD_BLOCKED, THREAD_WAKING, THREAD_DEAD };
 enum { PRIO_HP, PRIO_NORMAL, PRIO_IDLE, NR_PRIO };
@@ -101,8 +99,6 @@ void thread_start(struct thread *t);        /* make a created thread runnable */
 /* A kernel stack of THREAD_KSTACK_SIZE (guard page below), recycled when its thread
  * (flags THREAD_KSTACK | THREAD_OWN_STACK) is freed; NULL when out of memory. */
 uint8_t *thread_kstack_alloc(void);
-/* Run fn(arg) on another stack (sp 16-aligned); fn must not return. */
-void arch_call_on_stack(void (*fn)(void *), void *arg, uintptr_t sp) __noreturn;
 void thread_exit(void) __noreturn;
 int thread_join(struct thread *t);          /* THREAD_JOINABLE only */
 struct thread *thread_find(int tid);        /* with threads_lock held: threads_lock()/unlock() */
@@ -118,12 +114,7 @@ bool sched_single_thread(void);
 uint64_t sched_app_cpu_ns(void);            /* their CPU time, exited ones included */
 
 /* The running thread, read in one instruction (safe against migration). */
-static inline struct thread *sched_current(void)
-{
-	struct thread *t;
-	__asm__ __volatile__("mov %%gs:8, %0" : "=r"(t)); /* struct cpu.current */
-	return t;
-}
+static inline struct thread *sched_current(void) { return this_cpu_current(); }
 int sched_cpu_id(void);                     /* this CPU, read in one instruction */
 
 void sched_yield(void);

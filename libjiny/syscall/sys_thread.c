@@ -9,7 +9,7 @@
 #include "compat/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 
 #define CLONE_VM 0x00000100
