@@ -14,8 +14,8 @@
  *           nothing); the mount table lists them all (/proc/mounts).
  *   file    an open file: vnode + dentry + flags + offset; shared by fds
  *           (dup) and counted.
- *   fdtable a task's descriptor table (today: the HP app's; a compat process
- *           gets its own with the compat issue) with close-on-exec bits.
+ *   fdtable a process's descriptor table with close-on-exec bits, in its
+ *           fs_context (the HP app's, or a compat process's own).
  *
  * Errors are negative errno values. Every object is reference-counted with
  * vnode_get/put, dentry_get/put, file_get/put. Locks: each vnode has a
@@ -283,7 +283,7 @@ struct fdtable {
 	int max;                     /* RLIMIT_NOFILE */
 };
 
-/* A task's file-system context: today the HP app's (vfs_task()); compat processes later. */
+/* A process's file-system context (vfs_task()): the HP app's, or a compat process's own. */
 struct fs_context {
 	struct fdtable fds;
 	struct dentry *cwd;
