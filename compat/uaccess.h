@@ -19,19 +19,10 @@
 #include "kern/kern.h"
 #include "kern/errno.h"
 #include "syscall/sys.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 
-#define EFLAGS_AC_BIT (1UL << 18)
-
-/* user_access_begin/end (stac/clac, only when the CPU has SMAP): arch/x86_64/cpu.h */
-
-/* EFLAGS.AC now (set inside a system-call handler). */
-static inline uint64_t user_access_state(void)
-{
-	uint64_t fl;
-	__asm__ __volatile__("pushfq; popq %0" : "=r"(fl));
-	return fl & EFLAGS_AC_BIT;
-}
+/* user_access_begin/end (stac/clac, only when the CPU has SMAP) and
+ * user_access_state (EFLAGS.AC now): arch/arch.h */
 
 static inline int copy_to_user(void *dst, const void *src, size_t n)
 {

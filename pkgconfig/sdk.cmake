@@ -5,7 +5,8 @@
 # Each generated file exists in two flavours from one template:
 #   build tree  ${JINY_SDK_DIR}/lib/{jiny.specs,pkgconfig/jiny.pc,cmake/jiny/}
 #               written at configure time, paths into ${JINY_SDK_DIR};
-#   installed   `cmake --install <build> --prefix P` writes them with P's paths.
+#   installed   `cmake --install <build> --prefix P` writes them with P's paths,
+#               generated in <build>/sdk-install-gen/lib, then copied into P.
 # Templates: ld/jiny.specs.in, pkgconfig/jiny.pc.in, pkgconfig/jiny-config.cmake.in.
 #
 # Defines:
@@ -95,12 +96,15 @@ foreach(t IN LISTS _jiny_tools)
   endif()
 endforeach()
 
+# The install script runs in whatever directory `cmake --install` is started
+# from (its CMAKE_CURRENT_BINARY_DIR): it writes its files under the build
+# tree, a path fixed here, never into that directory.
 set(_jiny_install_code "set(JINY_SRC \"${CMAKE_SOURCE_DIR}\")\n")
+string(APPEND _jiny_install_code "set(_lib \"${CMAKE_BINARY_DIR}/sdk-install-gen/lib\")\n")
 foreach(v IN LISTS _jiny_sdk_vars)
   string(APPEND _jiny_install_code "set(${v} \"${${v}}\")\n")
 endforeach()
 string(APPEND _jiny_install_code "${_jiny_sdk_generate}" [=[
-set(_lib "${CMAKE_CURRENT_BINARY_DIR}/sdk-install-gen/lib")
 jiny_sdk_generate("${CMAKE_INSTALL_PREFIX}" "${_lib}")
 file(INSTALL "${_lib}/jiny.specs" "${_lib}/jiny-musl-malloc.specs" DESTINATION "${CMAKE_INSTALL_PREFIX}/lib")
 file(INSTALL "${_lib}/pkgconfig/jiny.pc" DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/pkgconfig")

@@ -17,7 +17,7 @@
 #include "drivers/fwcfg.h"
 #include "kern/errno.h"
 #include "mm/mm.h"
-#include "arch/x86_64/io.h"
+#include "arch/arch.h"
 
 #define PORT_SELECTOR 0x510
 #define PORT_DATA 0x511

@@ -6,7 +6,7 @@
  * anything else is set up (no interrupts, no memory).
  */
 #include "drivers/serial.h"
-#include "arch/x86_64/io.h"
+#include "arch/arch.h"
 
 #define COM1 0x3f8
 #define REG_DATA 0
@@ -36,7 +36,7 @@ static void serial_putc_raw(char c)
 {
 	/* Bounded wait: a missing or wedged UART must not hang the kernel. */
 	for (int i = 0; i < 100000 && !(inb(COM1 + REG_LSR) & LSR_THRE); i++)
-		__asm__ __volatile__("pause");
+		cpu_relax();
 	outb(COM1 + REG_DATA, (uint8_t)c);
 }
 

@@ -43,7 +43,7 @@
 #include "fs/ldisc.h"
 #include "drivers/serial.h"
 #include "sched/sched.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "syscall/sys.h"
 #include "compat/proc.h"
 #include "compat/signal.h"

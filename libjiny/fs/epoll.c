@@ -27,7 +27,7 @@
 #include "fs/anon.h"
 #include "syscall/sys.h"
 #include "mm/mm.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "compat/signal.h"
 
 #define EPOLL_CLOEXEC O_CLOEXEC

@@ -1,12 +1,13 @@
 /*
  * lock.c - fcntl(2) record locks (F_GETLK, F_SETLK, F_SETLKW). POSIX locks
- * belong to a process; today the HP app is the only one, and a process
- * never conflicts with itself, so F_SETLKW never waits and F_GETLK always
- * answers F_UNLCK. The bookkeeping is real all the same: each vnode keeps
- * its sorted list of locked ranges (owner pid, type), setting a range
- * splits or replaces what it overlaps, and closing any fd of the file drops
- * the process's locks on it (POSIX), so that compat processes (each with
- * its own pid) only need the conflict check added. Guarded by vn->lock.
+ * belong to a process; here every lock is recorded as the HP app's (pid 1),
+ * a compat process's too, and a process never conflicts with itself, so
+ * F_SETLKW never waits and F_GETLK always answers F_UNLCK. The bookkeeping
+ * is real all the same: each vnode keeps its sorted list of locked ranges
+ * (owner pid, type), setting a range splits or replaces what it overlaps,
+ * and closing any fd of the file drops the locks on it (POSIX), so that
+ * locks per process only need the owner's real pid and the conflict check
+ * added. Guarded by vn->lock.
  */
 #include "fs/vfs.h"
 #include "mm/mm.h"

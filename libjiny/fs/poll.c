@@ -17,7 +17,7 @@
 #include "fs/poll.h"
 #include "sched/sched.h"
 #include "syscall/sys.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 #include "compat/signal.h"
 

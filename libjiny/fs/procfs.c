@@ -26,8 +26,7 @@
 #include "kern/cmdline.h"
 #include "kern/initcall.h"
 #include "sched/sched.h"
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 #include "mm/uvm.h"
 #include "compat/proc.h"
 

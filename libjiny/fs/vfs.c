@@ -18,7 +18,7 @@
 #include "compat/proc.h"
 #include "sched/sched.h"
 #include "mm/mm.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "kern/initcall.h"
 
 static struct fs_type *fs_types;

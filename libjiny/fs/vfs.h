@@ -14,8 +14,8 @@
  *           nothing); the mount table lists them all (/proc/mounts).
  *   file    an open file: vnode + dentry + flags + offset; shared by fds
  *           (dup) and counted.
- *   fdtable a task's descriptor table (today: the HP app's; a compat process
- *           gets its own with the compat issue) with close-on-exec bits.
+ *   fdtable a process's descriptor table with close-on-exec bits, in its
+ *           fs_context (the HP app's, or a compat process's own).
  *
  * Errors are negative errno values. Every object is reference-counted with
  * vnode_get/put, dentry_get/put, file_get/put. Locks: each vnode has a
@@ -183,26 +183,39 @@ struct vattr {
 #define VA_MTIME 16u
 #define VA_CTIME 32u  /* set ctime to va->ctime_ns (else the fs sets it to now) */
 
+/*
+ * Locking: "made" fields are set while the vnode is made (vnode_alloc() and
+ * the file system's constructor, or mounting, before anyone else can see
+ * it) and never change after. vn->lock guards the others as marked; stat()
+ * and permission checks read attributes without it (each a word, never
+ * torn).
+ */
 struct vnode {
-	const struct vnode_ops *ops;
-	const struct file_ops *fops;
-	struct mount *mnt;
-	uint64_t ino;
-	unsigned mode;               /* S_IFMT | permission bits */
-	uint32_t uid, gid;
-	uint32_t nlink;
-	uint32_t rdev;               /* devices: major << 8 | minor (Linux old encoding) */
-	uint64_t size;
-	uint64_t atime_ns, mtime_ns, ctime_ns;
+	const struct vnode_ops *ops; /* made */
+	const struct file_ops *fops; /* made */
+	struct mount *mnt;           /* made */
+	uint64_t ino;                /* made */
+	unsigned mode;               /* S_IFMT | permission bits; the type made, the bits
+				      * vn->lock (setattr; a write clears S_ISUID/S_ISGID) */
+	uint32_t uid, gid;           /* vn->lock (setattr) */
+	uint32_t nlink;              /* the vn->lock of the directory whose entry comes or goes
+				      * (a directory's own count: its own lock); two directories
+				      * linking one file do not exclude each other */
+	uint32_t rdev;               /* devices: major << 8 | minor (Linux old encoding); made */
+	uint64_t size;               /* vn->lock (a directory's: its entry count) */
+	uint64_t atime_ns, mtime_ns, ctime_ns; /* vn->lock where data or entries change; a
+				      * few stores hold another lock or none (getdents' atime,
+				      * the ctime of a link/unlink/rename target, pipes) */
 	int refcount;                /* atomic */
 	struct kmutex lock;
-	struct waitq poll_wq;        /* readiness changes (pipes, devices, eventfd) */
-	void *priv;                  /* file system data */
+	struct waitq poll_wq;        /* readiness changes (pipes, devices, eventfd); own lock */
+	void *priv;                  /* file system data; made, its contents the fs's business
+				      * (ramfs: vn->lock) */
 	/* Added by the VFS core: */
-	unsigned vflags;             /* VN_* */
+	unsigned vflags;             /* VN_*; made */
 	struct vfs_lock *locks;      /* fcntl record locks (fs/lock.c; vn->lock) */
-	struct pipe *fifo;           /* a FIFO's pipe while it is open (fs/pipe.c) */
-	uint64_t blocks;             /* 512-byte blocks allocated (st_blocks) */
+	struct pipe *fifo;           /* a FIFO's pipe while it is open (fs/pipe.c; vn->lock) */
+	uint64_t blocks;             /* 512-byte blocks allocated (st_blocks); vn->lock */
 };
 #define VN_NOCACHE 1u  /* a directory whose names are not cached (procfs): looked up each time */
 
@@ -270,7 +283,7 @@ struct fdtable {
 	int max;                     /* RLIMIT_NOFILE */
 };
 
-/* A task's file-system context: today the HP app's (vfs_task()); compat processes later. */
+/* A process's file-system context (vfs_task()): the HP app's, or a compat process's own. */
 struct fs_context {
 	struct fdtable fds;
 	struct dentry *cwd;

@@ -5,7 +5,7 @@
  */
 #include "kern/kern.h"
 #include "kern/errno.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 #include "sched/sched.h"
 #include <jiny/jiny.h>

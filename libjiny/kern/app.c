@@ -8,7 +8,7 @@
  */
 #include "kern/app.h"
 #include "kern/elf.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "sched/sched.h"
 #include "mm/mm.h"
 #include "fs/vfs.h"
@@ -31,14 +31,8 @@ static const struct cmdline *app_cmdline;
 static uint64_t random64(void)
 {
 	uint64_t v;
-	if (cpuid(1, 0).ecx & (1u << 30)) {
-		for (int i = 0; i < 10; i++) {
-			unsigned char ok;
-			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-			if (ok)
-				return v;
-		}
-	}
+	if (cpu_has_rdrand() && rdrand64(&v))
+		return v;
 	v = rdtsc();
 	v ^= v >> 33;
 	v *= 0xff51afd7ed558ccdULL;

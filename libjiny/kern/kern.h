@@ -35,7 +35,8 @@ typedef uint64_t paddr_t; /* physical address */
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 #define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
-#define barrier() __asm__ __volatile__("" ::: "memory")
+/* A compiler barrier (no instruction): GCC emits the same empty asm with a memory clobber. */
+#define barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
 #define PAGE_SIZE 4096UL
 #define PAGE_SHIFT 12

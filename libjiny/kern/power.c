@@ -8,7 +8,7 @@
  * a last resort, halt.
  */
 #include "kern/kern.h"
-#include "arch/x86_64/io.h"
+#include "arch/arch.h"
 
 #define DEBUGCON_PORT 0xe9
 #define DEBUG_EXIT_PORT 0xf4
@@ -18,7 +18,7 @@ void kern_power_off(int status)
 	char buf[16];
 	int n = ksnprintf(buf, sizeof(buf), "exit %d\n", status & 0xff);
 
-	__asm__ __volatile__("cli");
+	irq_disable();
 	for (int i = 0; i < n; i++)
 		outb(DEBUGCON_PORT, (uint8_t)buf[i]);
 	outl(DEBUG_EXIT_PORT, (uint32_t)(status & 0xff));
@@ -26,5 +26,5 @@ void kern_power_off(int status)
 	outb(0xcf9, 0x06);
 	outb(0x64, 0xfe);
 	for (;;)
-		__asm__ __volatile__("hlt");
+		cpu_halt();
 }

@@ -6,7 +6,7 @@
  */
 #include "kern/kern.h"
 #include "drivers/serial.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 #include "kern/spinlock.h"
 
 static spinlock_t console_lock = SPINLOCK_INIT;

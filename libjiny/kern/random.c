@@ -7,8 +7,7 @@
  */
 #include "kern/random.h"
 #include "kern/spinlock.h"
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 
 static uint64_t s0, s1; /* lock */
 static spinlock_t lock = SPINLOCK_INIT;
@@ -23,24 +22,13 @@ static uint64_t prng_next(void)
 	return s1 + y;
 }
 
-static bool rdrand64(uint64_t *v)
-{
-	for (int i = 0; i < 10; i++) {
-		unsigned char ok;
-		__asm__ __volatile__("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
-		if (ok)
-			return true;
-	}
-	return false;
-}
-
 /* Filled in chunks: the lock is never held while touching the caller's
  * buffer (it may be an app page that faults in on demand). */
 void random_bytes(void *buf, size_t n)
 {
 	uint8_t *p = buf;
 	if (has_rdrand < 0)
-		has_rdrand = (cpuid(1, 0).ecx & (1u << 30)) != 0;
+		has_rdrand = cpu_has_rdrand();
 	for (size_t done = 0; done < n;) {
 		uint64_t chunk[8];
 		uint64_t f = spin_lock_irqsave(&lock);

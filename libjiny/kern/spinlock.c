@@ -11,10 +11,8 @@
  * stacks (it is suspended under us), so its backtrace is read from there.
  */
 #include "kern/spinlock.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "debug/backtrace.h"
-
-_Static_assert(offsetof(struct cpu, id) == SPIN_CPU_ID_OFFSET, "spinlock.h reads struct cpu's id");
 
 static void __noreturn self_deadlock(spinlock_t *l)
 {
@@ -41,7 +39,7 @@ void spin_lock_wait(spinlock_t *l, uint16_t me)
 	if (__atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == spin_cpu_tag())
 		self_deadlock(l);
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-		__asm__ __volatile__("pause");
+		cpu_relax();
 		smp_poll();
 	}
 }

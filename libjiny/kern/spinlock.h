@@ -17,6 +17,7 @@
 #define JINY_SPINLOCK_H
 
 #include "kern/kern.h"
+#include "arch/arch.h"
 
 typedef struct {
 	volatile uint16_t next, owner;
@@ -26,14 +27,8 @@ typedef struct {
 
 #define SPINLOCK_INIT {0, 0, 0, 0, 0}
 
-/* struct cpu's id, read through GS (arch/x86_64/cpu.h; spinlock.c checks the offset). */
-#define SPIN_CPU_ID_OFFSET 32
-static inline int32_t spin_cpu_tag(void)
-{
-	int32_t id;
-	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(id) : "i"(SPIN_CPU_ID_OFFSET));
-	return id + 1;
-}
+/* What l->cpu holds for this CPU. */
+static inline int32_t spin_cpu_tag(void) { return this_cpu_id() + 1; }
 
 /* Out of line (spinlock.c): wait for ticket 'me'; panics on a self-deadlock. */
 void spin_lock_wait(spinlock_t *l, uint16_t me);
@@ -43,8 +38,7 @@ void spin_debug_deadlock(void) __noreturn;
 /* Record the new holder (called with the lock just taken). */
 static inline __attribute__((always_inline)) void spin_mark(spinlock_t *l)
 {
-	uintptr_t pc;
-	__asm__ __volatile__("lea 0(%%rip), %0" : "=r"(pc));
+	uintptr_t pc = arch_code_address();
 	l->cpu = spin_cpu_tag();
 	l->pc = pc;
 	l->fp = (uintptr_t)__builtin_frame_address(0);
@@ -56,15 +50,13 @@ static inline bool spin_held_here(const spinlock_t *l)
 	return __atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == spin_cpu_tag();
 }
 
-void smp_poll(void); /* arch/x86_64/smp.c: serve pending cross-CPU requests */
-
 /* Without serving requests while waiting: only for smp.c's own mailboxes
  * (serving one from inside another would take a second ticket on a lock). */
 static inline void spin_lock_raw(spinlock_t *l)
 {
 	uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
-		__asm__ __volatile__("pause");
+		cpu_relax();
 }
 
 static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
@@ -100,8 +92,7 @@ static inline bool spin_is_locked(spinlock_t *l)
 
 static inline __attribute__((always_inline)) uint64_t spin_lock_irqsave(spinlock_t *l)
 {
-	uint64_t f;
-	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(f)::"memory");
+	uint64_t f = irq_save();
 	spin_lock(l);
 	return f;
 }
@@ -109,8 +100,7 @@ static inline __attribute__((always_inline)) uint64_t spin_lock_irqsave(spinlock
 static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t f)
 {
 	spin_unlock(l);
-	if (f & (1UL << 9))
-		__asm__ __volatile__("sti" ::: "memory");
+	irq_restore(f);
 }
 
 #endif

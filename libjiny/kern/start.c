@@ -2,17 +2,18 @@
  * start.c - jiny_start(), the C entry point reached from boot/pvh.S, and the
  * start-up sequence of DESIGN.md 6: console -> start_info (memory map,
  * command line, modules) -> CPU tables -> page tables -> page frames and
- * kmalloc -> FPU, clock, APIC timer, scheduler -> initcalls -> the HP app's
- * main thread (kern/app.c); the boot context then becomes the idle thread.
+ * kmalloc -> FPU, clock, APIC timer, scheduler -> the other CPUs ->
+ * initcalls -> process 1 -> the init= program (compat/launch.c) and/or the
+ * HP app's main thread (kern/app.c); the boot context then becomes the idle
+ * thread.
  */
 #include "kern/boot.h"
 #include "kern/cmdline.h"
 #include "kern/initcall.h"
 #include "compat/proc.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "drivers/serial.h"
 #include "sched/sched.h"
-#include "arch/x86_64/smp.h"
 #include "kern/app.h"
 #include "kern/spinlock.h"
 

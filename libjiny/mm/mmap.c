@@ -1,16 +1,18 @@
 /*
- * mmap.c - the HP app's memory system calls with Linux semantics, over the
- * kernel virtual areas of vmarea.c: anonymous private/shared mmap (filled
+ * mmap.c - the memory system calls with Linux semantics. A compat process's
+ * go to its own address space (mm/uvm.c); the HP app's are served here, over
+ * the kernel virtual areas of vmarea.c: anonymous private/shared mmap (filled
  * with zeroed pages on first touch), munmap, mprotect, mremap (grows in place
  * or moves the page mappings, never copies), madvise(MADV_DONTNEED zeroes)
- * and brk, a demand-filled area of its own. File mappings come with the VFS.
+ * and brk, a demand-filled area of its own. The HP app cannot map files
+ * (-ENODEV); compat processes can.
  */
 #include "mm/vmarea.h"
 #include "mm/mman.h"
 #include "mm/uvm.h"
 #include "sched/sched.h"
 #include "syscall/sys.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 
 
 #define BRK_MAX (1UL << 40) /* 1 TiB of address space for the brk heap */

@@ -3,7 +3,7 @@
  * reached through the direct map. kmalloc's page source.
  */
 #include "mm/mm.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 #include "kern/spinlock.h"
 
 /* The allocators' locks; the saved flags live beside them (only the holder writes them). */

@@ -51,15 +51,19 @@ struct uvma {
 };
 
 struct mm {
-	uint64_t *pml4;       /* direct-map address */
-	paddr_t cr3;
-	spinlock_t lock;
-	struct uvma *areas;
-	uintptr_t brk_start, brk;
-	int users;            /* threads running on it (CLONE_VM shares) */
-	uint64_t top_gen;     /* kernel upper-half generation copied in */
-	size_t rss;           /* pages mapped */
-	bool bus_fault;       /* the last failed uvm_fault was past a file's end (SIGBUS) */
+	uint64_t *pml4;       /* direct-map address; fixed by uvm_create */
+	paddr_t cr3;          /* fixed by uvm_create */
+	spinlock_t lock;      /* the areas and the lower half of the page tables */
+	struct uvma *areas;   /* lock; a single-threaded process's own thread reads them
+			       * without it (uvm_check) */
+	uintptr_t brk_start, brk; /* brk_start: set by exec (or fork) before the mm runs;
+				   * brk: changed under lock */
+	int users;            /* threads running on it (CLONE_VM shares); atomic */
+	uint64_t top_gen;     /* kernel upper-half generation copied in; no lock: whoever
+			       * loads the mm copies the same entries (uvm_activate) */
+	size_t rss;           /* pages mapped; lock (procfs reads it without) */
+	bool bus_fault;       /* the last failed uvm_fault was past a file's end (SIGBUS);
+			       * no lock: set by the faulting thread, read by its trap handler */
 };
 
 void uvm_init(void);                      /* frame reference counts; after the page allocator */

@@ -13,7 +13,7 @@
  * installs each) and never freed from the kernel's tables.
  */
 #include "mm/mm.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 #include "kern/boot.h"
 
 static uint64_t *kernel_pml4;

@@ -1,9 +1,10 @@
 /*
  * futex.c - fast user-space mutex waits (Linux futex(2) semantics) for the
- * HP app's threads, which share one address space: a futex is known by its
- * virtual address. Waiters sit in one of 256 hashed buckets, each with its
- * spinlock; a waiter checks the value and queues itself under that lock, so
- * a wake-up between the check and the sleep cannot be lost.
+ * HP app's threads and those of compat processes: a futex is known by its
+ * address space and virtual address (t->mm, NULL for all the HP app's
+ * threads, and uaddr). Waiters sit in one of 256 hashed buckets, each with
+ * its spinlock; a waiter checks the value and queues itself under that
+ * lock, so a wake-up between the check and the sleep cannot be lost.
  *
  * A signal to a compat process interrupts a wait as on Linux: restarted
  * after a signal that ran no handler (or one with SA_RESTART, when there is
@@ -13,7 +14,7 @@
 #include "sched/sched.h"
 #include "kern/errno.h"
 #include "kern/spinlock.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "syscall/sys.h"
 #include "compat/signal.h"
 

@@ -9,27 +9,17 @@
 #ifndef JINY_PREEMPT_H
 #define JINY_PREEMPT_H
 
-#include "arch/x86_64/cpu.h"
+#include "arch/arch.h"
 #include "kern/spinlock.h"
 
 void preempt_schedule(void); /* sched.c: the switch that was put off */
 
-static inline void preempt_disable(void)
-{
-	__asm__ __volatile__("incl %%gs:%c0" ::"i"(offsetof(struct cpu, preempt_count)) : "memory");
-}
+static inline void preempt_disable(void) { this_cpu_preempt_inc(); }
 
 static inline void preempt_enable(void)
 {
-	int left;
-	bool resched;
-	__asm__ __volatile__("decl %%gs:%c1; mov %%gs:%c1, %0"
-			     : "=r"(left)
-			     : "i"(offsetof(struct cpu, preempt_count))
-			     : "memory");
-	__asm__ __volatile__("movb %%gs:%c1, %0"
-			     : "=q"(resched)
-			     : "i"(offsetof(struct cpu, need_resched)));
+	int left = this_cpu_preempt_dec();
+	bool resched = this_cpu_need_resched();
 	if (unlikely(!left && resched))
 		preempt_schedule();
 }

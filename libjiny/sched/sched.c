@@ -15,8 +15,7 @@
  */
 #include "sched/sched.h"
 #include "mm/uvm.h"
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/smp.h"
+#include "arch/arch.h"
 #include "kern/spinlock.h"
 #include "mm/vmarea.h"
 #include "syscall/sys.h"
@@ -43,12 +42,7 @@ static volatile int app_threads;  /* live THREAD_APP threads */
 static uint64_t app_dead_run_ns;  /* CPU time of the app's threads that exited */
 static volatile int live_threads; /* created and not yet exited (idle threads not counted) */
 
-int sched_cpu_id(void)
-{
-	int id;
-	__asm__ __volatile__("mov %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct cpu, id)));
-	return id;
-}
+int sched_cpu_id(void) { return this_cpu_id(); }
 
 void threads_lock(void) { threads_flags = spin_lock_irqsave(&threads_spin); }
 void threads_unlock(void) { spin_unlock_irqrestore(&threads_spin, threads_flags); }
@@ -312,8 +306,7 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 {
 	struct thread *prev = c->current;
 	uint64_t now = clock_ns();
-	uint16_t fcw;
-	uint32_t mxcsr;
+	struct fpu_ctl ctl;
 
 	prev->run_ns += now - prev->last_start_ns;
 	if (prev == rq->idle)
@@ -327,7 +320,7 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 		fpu_save(prev->fpu);
 		prev->fpu_full = true;
 	} else {
-		__asm__ __volatile__("fnstcw %0; stmxcsr %1" : "=m"(fcw), "=m"(mxcsr));
+		fpu_ctl_save(&ctl);
 	}
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE)) {
 		cpu_relax(); /* still being switched away from on another CPU */
@@ -348,12 +341,12 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 		uvm_activate(next->mm);
 	if (unlikely(next->uframe && !c->smap_on))
 		arch_smap_enable();
-	wrmsr(MSR_FS_BASE, next->fsbase);
+	arch_set_fsbase(next->fsbase);
 	timer_rearm(rq, now);
 
 	/* SMAP's AC flag belongs to the thread: a compat thread switched out inside a
 	 * system call has user access open, and must find it so (others don't care). */
-	bool ac = prev->uframe && (read_rflags() & RFLAGS_AC);
+	bool ac = prev->uframe && user_access_state();
 	arch_switch(&prev->rsp, next->rsp);
 
 	/* Running as 'prev' again, maybe on another CPU. */
@@ -368,7 +361,7 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 		fpu_restore(prev->fpu);
 		prev->fpu_full = false;
 	} else {
-		__asm__ __volatile__("fldcw %0; ldmxcsr %1" ::"m"(fcw), "m"(mxcsr));
+		fpu_ctl_restore(&ctl);
 	}
 }
 
@@ -712,7 +705,7 @@ void thread_set_fsbase(uint64_t base)
 {
 	uint64_t f = irq_save();
 	sched_current()->fsbase = base;
-	wrmsr(MSR_FS_BASE, base);
+	arch_set_fsbase(base);
 	irq_restore(f);
 }
 

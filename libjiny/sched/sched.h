@@ -22,9 +22,7 @@
 #define JINY_SCHED_H
 
 #include "kern/kern.h"
-
-struct trap_frame;
-struct cpu;
+#include "arch/arch.h"
 
 enum thread_state { THREAD_RUNNING, THREAD_READY, THREAD_BLOCKED, THREAD_WAKING, THREAD_DEAD };
 enum { PRIO_HP, PRIO_NORMAL, PRIO_IDLE, NR_PRIO };
@@ -34,51 +32,65 @@ enum { PRIO_HP, PRIO_NORMAL, PRIO_IDLE, NR_PRIO };
 #define THREAD_APP 4u        /* one of the HP app's threads (counted for exit) */
 #define THREAD_KSTACK 8u     /* its stack is a recycled kernel stack (thread_kstack_alloc) */
 
+/*
+ * Who may change each field:
+ *   rq       rq->lock of the run queue the thread is on (t->cpu's)
+ *   made     set before thread_start() and never changed after
+ *   own      set before thread_start(), then only by the thread itself
+ *            (interrupts off where the switch code reads it)
+ *   switch   the context-switch code of the CPU the thread runs on
+ *            (interrupts off, rq->lock held); statistics readers read it
+ *            without a lock
+ */
 struct thread {
-	uint64_t rsp;             /* saved by arch_switch() */
-	int tid;
-	char name[16];
-	volatile int state;       /* enum thread_state */
-	int prio;
-	unsigned flags;           /* THREAD_* */
-	int cpu;                  /* run queue it is on / CPU it last ran on */
-	volatile int on_cpu;      /* its registers are live on a CPU */
-	uint64_t affinity;        /* allowed CPUs, bit i = CPU i */
-	struct thread *next;      /* run queue, sleep list or migration link */
+	uint64_t rsp;             /* saved by arch_switch(); switch */
+	int tid;                  /* made (thread_list(), under threads_lock) */
+	char name[16];            /* own: execve, prctl(PR_SET_NAME) under p->lock */
+	volatile int state;       /* enum thread_state; rq, but the thread itself (interrupts
+				   * off) sets BLOCKED, RUNNING if its wait ends first, DEAD */
+	int prio;                 /* rq (thread_set_prio) */
+	unsigned flags;           /* THREAD_*; own */
+	int cpu;                  /* run queue it is on / CPU it last ran on; rq (others read it
+				   * once, lock that rq, and check again) */
+	volatile int on_cpu;      /* its registers are live on a CPU; atomic (switch) */
+	uint64_t affinity;        /* allowed CPUs, bit i = CPU i; stored without a lock
+				   * (thread_set_affinity), read by the scheduler under rq */
+	struct thread *next;      /* run queue, sleep list (rq) or migration link (switch) */
 	struct thread *all_next;  /* all threads (threads_lock) */
-	bool sleeping;            /* on its CPU's sleep list */
-	bool woken;               /* queued at the head after a wake-up */
-	uint64_t wake_ns;         /* ... until this monotonic time */
+	bool sleeping;            /* on its CPU's sleep list; rq */
+	bool woken;               /* queued at the head after a wake-up; rq */
+	uint64_t wake_ns;         /* ... until this monotonic time; rq */
 	uint8_t *stack;           /* stack bounds, for backtraces (owned if THREAD_OWN_STACK) */
-	size_t stack_size;
-	uint8_t *irq_stack;       /* IST_IRQ stack (16 KiB) */
-	uint8_t *exc_stack;       /* IST_EXC stack (16 KiB) */
-	void *fpu;                /* XSAVE area */
-	bool fpu_full;            /* fpu holds the whole state (preempted / new) */
-	uint64_t fsbase;          /* TLS pointer (arch_prctl, CLONE_SETTLS) */
-	uint64_t slice_end_ns;
-	uint64_t run_ns;          /* CPU time used */
-	uint64_t last_start_ns;   /* when it last got the CPU */
-	uint64_t switches, preemptions;
-	int *clear_child_tid;     /* set_tid_address / CLONE_CHILD_CLEARTID */
-	struct thread *joiner;    /* waiting in thread_join() */
-	uintptr_t unmap_base;     /* musl's __unmapself: unmapped once off its stack */
+	size_t stack_size;        /* ... both own */
+	uint8_t *irq_stack;       /* IST_IRQ stack (16 KiB); made */
+	uint8_t *exc_stack;       /* IST_EXC stack (16 KiB); made */
+	void *fpu;                /* XSAVE area; made (its contents: switch) */
+	bool fpu_full;            /* fpu holds the whole state (preempted / new); switch */
+	uint64_t fsbase;          /* TLS pointer (arch_prctl, CLONE_SETTLS); own */
+	uint64_t slice_end_ns;    /* switch */
+	uint64_t run_ns;          /* CPU time used; switch */
+	uint64_t last_start_ns;   /* when it last got the CPU; switch */
+	uint64_t switches, preemptions; /* switch */
+	int *clear_child_tid;     /* set_tid_address / CLONE_CHILD_CLEARTID; own */
+	struct thread *joiner;    /* waiting in thread_join(); set once, atomically */
+	uintptr_t unmap_base;     /* musl's __unmapself: unmapped once off its stack; own */
 	size_t unmap_len;
 	/* Processes (compat/proc.h): every thread has one; hp_proc for kernel and app threads. */
-	struct proc *proc;
-	struct mm *mm;            /* its address space (NULL: the kernel's); loaded at switch */
+	struct proc *proc;        /* own (cleared as it exits) */
+	struct mm *mm;            /* address space (NULL: the kernel's), loaded at switch; own */
 	struct thread *proc_next; /* the process's thread list (p->lock) */
-	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S) */
-	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top */
+	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S); own */
+	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top; own */
 	/* Signals (compat/signal.c). */
-	uint64_t sig_mask;        /* blocked, bit sig-1 */
-	uint64_t sig_pending;     /* sent to this thread (tgkill, faults) */
-	uint64_t sig_saved_mask;  /* rt_sigsuspend / pselect: restored after delivery */
-	bool sig_restore_mask;
-	struct { uint64_t sp; int flags; uint64_t size; } sig_altstack;
-	void *sig_priv;           /* signal.c's per-thread extras (queued siginfo), freed with it */
+	uint64_t sig_mask;        /* blocked, bit sig-1; own, under p->lock; read without it */
+	uint64_t sig_pending;     /* sent to this thread (tgkill, faults); p->lock */
+	uint64_t sig_saved_mask;  /* rt_sigsuspend / pselect: restored after delivery; own */
+	bool sig_restore_mask;    /* own */
+	struct { uint64_t sp; int flags; uint64_t size; } sig_altstack; /* own */
+	void *sig_priv;           /* signal.c's per-thread extras (queued siginfo), freed with it;
+				   * attached once, atomically; what it holds: p->lock */
 	/* Called once the dead thread is off its CPU and stack (a vfork child on its parent's stack). */
-	void (*reap_hook)(void *arg);
+	void (*reap_hook)(void *arg); /* own */
 	void *reap_arg;
 };
 
@@ -101,8 +113,6 @@ void thread_start(struct thread *t);        /* make a created thread runnable */
 /* A kernel stack of THREAD_KSTACK_SIZE (guard page below), recycled when its thread
  * (flags THREAD_KSTACK | THREAD_OWN_STACK) is freed; NULL when out of memory. */
 uint8_t *thread_kstack_alloc(void);
-/* Run fn(arg) on another stack (sp 16-aligned); fn must not return. */
-void arch_call_on_stack(void (*fn)(void *), void *arg, uintptr_t sp) __noreturn;
 void thread_exit(void) __noreturn;
 int thread_join(struct thread *t);          /* THREAD_JOINABLE only */
 struct thread *thread_find(int tid);        /* with threads_lock held: threads_lock()/unlock() */
@@ -118,12 +128,7 @@ bool sched_single_thread(void);
 uint64_t sched_app_cpu_ns(void);            /* their CPU time, exited ones included */
 
 /* The running thread, read in one instruction (safe against migration). */
-static inline struct thread *sched_current(void)
-{
-	struct thread *t;
-	__asm__ __volatile__("mov %%gs:8, %0" : "=r"(t)); /* struct cpu.current */
-	return t;
-}
+static inline struct thread *sched_current(void) { return this_cpu_current(); }
 int sched_cpu_id(void);                     /* this CPU, read in one instruction */
 
 void sched_yield(void);

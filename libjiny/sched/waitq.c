@@ -5,7 +5,7 @@
 #include "sched/waitq.h"
 #include "sched/sched.h"
 #include "kern/errno.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "compat/signal.h"
 
 void waitq_init(struct waitq *wq)

@@ -2,12 +2,14 @@
  * waitq.h - wait queues and a sleeping mutex (sched/waitq.c), the blocking
  * primitives of drivers and file systems.
  *
- *   struct waitq wq;                 waitq_init(&wq);
- *   waiter side:  r = WAITQ_WAIT_EVENT(&wq, cond, deadline_ns);  0 / -ETIMEDOUT
- *   waker side:   make cond true;  waitq_wake_all(&wq);   (or waitq_wake_one)
+ *   struct waitq wq;       waitq_init(&wq);
+ *   waiter side:  r = waitq_wait(&wq, cond_fn, arg, deadline_ns);  0 / -ETIMEDOUT
+ *   waker side:   make cond_fn(arg) true;  waitq_wake_all(&wq, 0);
+ *                 (or waitq_wake_one(&wq))
  *
- * A waiter queues itself, re-checks cond, and only then sleeps, all under the
- * queue's lock, so a wake-up between the check and the sleep is never lost.
+ * A waiter queues itself, re-checks cond_fn, and only then sleeps, all under
+ * the queue's lock, so a wake-up between the check and the sleep is never
+ * lost.
  * Wait entries may also be added by poll/epoll (struct waitq_entry with a
  * callback): waitq_wake_* calls the callback instead of waking a thread.
  */

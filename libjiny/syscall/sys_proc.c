@@ -8,7 +8,7 @@
 #include "compat/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 #include "kern/random.h"
 

@@ -1,15 +1,16 @@
 /*
- * sys_thread.c - the thread system calls of the HP app as musl uses them:
- * clone (reached as __jiny_clone from musl's __clone, a direct call: see
- * third_party/musl/overlay), exit of one thread (clear_child_tid + futex
- * wake), musl's __unmapself, set_tid_address, gettid, futex, sched_yield,
- * sched_{get,set}affinity, getcpu and set_robust_list.
+ * sys_thread.c - thread system calls. The HP app's clone as musl uses it
+ * (reached as __jiny_clone from musl's __clone, a direct call: see
+ * third_party/musl/overlay; a compat process's clone is compat/proc.c's)
+ * and musl's __unmapself; for every thread: exit of one thread
+ * (clear_child_tid + futex wake), set_tid_address, gettid, futex,
+ * sched_yield, sched_{get,set}affinity, getcpu and set_robust_list.
  */
 #include "syscall/sys.h"
 #include "compat/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 
 #define CLONE_VM 0x00000100

@@ -9,7 +9,7 @@
  */
 #include "syscall/sys.h"
 #include "sched/sched.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "compat/proc.h"
 #include "compat/signal.h"
 

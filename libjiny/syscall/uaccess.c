@@ -1,10 +1,11 @@
 /*
- * uaccess.c - checking pointers handed to system calls by the HP app. The
- * app runs in ring 0, so a bad pointer would fault inside the kernel: every
- * handler checks first and returns -EFAULT instead. Valid memory is the
- * image (kernel + app + libc) and the kernel virtual areas (stacks, mmap,
- * brk) with the needed permission; pages not yet touched are fine (they
- * fault in on demand).
+ * uaccess.c - checking pointers handed to system calls: every handler
+ * checks first and returns -EFAULT instead of faulting inside the kernel.
+ * A compat process's pointers must lie in its own areas with the needed
+ * permission (uvm_check, mm/uvm.c). For the HP app, which runs in ring 0,
+ * valid memory is the image (kernel + app + libc) and the kernel virtual
+ * areas (stacks, mmap, brk) with the needed permission; pages not yet
+ * touched are fine (they fault in on demand).
  */
 #include "syscall/sys.h"
 #include "mm/vmarea.h"

@@ -21,7 +21,7 @@
  *
  * ct_catch() runs a function that should fault: handlers for SIGSEGV, SIGBUS,
  * SIGFPE, SIGILL and SIGTRAP record siginfo and the interrupted RIP, then
- * siglongjmp() back. CT_NAME comes from the file name, CT_VARIANT from the
+ * siglongjmp() back. ct_name() comes from the file name, CT_VARIANT from the
  * build (-DCT_VARIANT="musl-pie", tests/compat/cc-variant.sh).
  */
 #ifndef JINY_COMPAT_CT_H

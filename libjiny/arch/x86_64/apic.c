@@ -1,8 +1,10 @@
 /*
- * apic.c - the boot CPU's local APIC (xAPIC, MMIO at its base MSR address):
- * the 8259 PICs masked, spurious vector, EOI, and the timer, one-shot only:
- * TSC-deadline mode when the CPU has it, else the APIC's own count-down
- * timer calibrated against the monotonic clock. sched.c decides when it fires.
+ * apic.c - the local APICs (xAPIC, MMIO at the base MSR's address): the
+ * 8259 PICs masked, each CPU's spurious vector (apic_init_cpu), EOI, IPIs
+ * (apic_send_ipi, and INIT-SIPI-SIPI to start an AP), and the timer,
+ * one-shot only: TSC-deadline mode when the CPU has it, else the APIC's own
+ * count-down timer calibrated against the monotonic clock. sched.c decides
+ * when it fires.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/io.h"

@@ -1,12 +1,16 @@
 /*
- * arch.h - the seam between generic kernel code and x86_64 (STYLE: no
- * #ifdef __x86_64__ outside arch/). Implemented in the .c files of arch/x86_64/ and
- * entry.S.
+ * arch.h - the x86_64 side of the seam described in arch/arch.h (which
+ * generic code includes instead of this file): the instructions of cpu.h,
+ * the device accessors of io.h, the other CPUs of smp.h, and what the .c
+ * files of arch/x86_64/ and entry.S implement: trap frames and vectors,
+ * CPU set-up, FPU state, the local APIC timer, the clocks, context switch.
  */
-#ifndef JINY_ARCH_H
-#define JINY_ARCH_H
+#ifndef JINY_ARCH_X86_64_ARCH_H
+#define JINY_ARCH_X86_64_ARCH_H
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/smp.h"
 
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -28,6 +32,8 @@ static inline bool arch_fsbase_ok(uint64_t base, bool user)
 		return base < 0x7ffffffff000UL;
 	return base < 0x0000800000000000UL || base >= 0xffff800000000000UL;
 }
+/* The running thread's TLS base (%fs), checked with arch_fsbase_ok(). */
+static inline void arch_set_fsbase(uint64_t base) { wrmsr(MSR_FS_BASE, base); }
 
 /* cpu_init.c: GDT, TSS, IDT, syscall MSRs, per-CPU block for the boot CPU. */
 void arch_cpu_init(void);
@@ -59,6 +65,20 @@ uint64_t fpu_xfeatures(void);            /* XCR0's components, 0 without XSAVE (
  * (x87 and SSE from the image, the other components from it only when
  * 'extended' and the image's XSTATE_BV says so, else their init state). */
 void fpu_sanitize(void *area, bool extended);
+/* What a voluntary switch keeps of the FPU (the ABI's callee-saved part):
+ * the x87 control word and MXCSR. */
+struct fpu_ctl {
+	uint16_t fcw;
+	uint32_t mxcsr;
+};
+static inline void fpu_ctl_save(struct fpu_ctl *c)
+{
+	__asm__ __volatile__("fnstcw %0; stmxcsr %1" : "=m"(c->fcw), "=m"(c->mxcsr));
+}
+static inline void fpu_ctl_restore(const struct fpu_ctl *c)
+{
+	__asm__ __volatile__("fldcw %0; ldmxcsr %1" ::"m"(c->fcw), "m"(c->mxcsr));
+}
 
 /* apic.c: local APIC timer (TSC-deadline or one-shot) and EOI. */
 void apic_init(void);               /* boot CPU: map, calibrate, then apic_init_cpu() */
@@ -82,12 +102,37 @@ uint64_t clock_ns_to_tsc(uint64_t ns);   /* absolute monotonic ns -> TSC value *
 void arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void arch_thread_start(void);
 void arch_enter_app(void *entry, void *stack) __noreturn;
+/* Run fn(arg) on another stack (sp 16-aligned); fn must not return. */
+void arch_call_on_stack(void (*fn)(void *), void *arg, uintptr_t sp) __noreturn;
 void syscall_entry(void);
 
-static inline void arch_halt(void) { __asm__ __volatile__("sti; hlt; cli" ::: "memory"); }
 static inline uint64_t arch_frame_pointer(void)
 {
 	return (uint64_t)__builtin_frame_address(0);
+}
+/* The address of the code it is inlined into (spin_mark: where a lock was taken). */
+static inline __attribute__((always_inline)) uintptr_t arch_code_address(void)
+{
+	uintptr_t pc;
+	__asm__ __volatile__("lea 0(%%rip), %0" : "=r"(pc));
+	return pc;
+}
+/*
+ * For panic(): f gets the registers as the caller of the function this is
+ * inlined into left them (the callee-saved ones, its frame, the return
+ * address), enough for trap_print_regs() and a backtrace from there.
+ */
+static inline __attribute__((always_inline)) void arch_caller_regs(struct trap_frame *f)
+{
+	__asm__ __volatile__("mov %%rbx, %0; mov %%r12, %1; mov %%r13, %2; mov %%r14, %3; "
+			     "mov %%r15, %4"
+			     : "=m"(f->rbx), "=m"(f->r12), "=m"(f->r13), "=m"(f->r14),
+			       "=m"(f->r15));
+	f->rbp = *(const uint64_t *)arch_frame_pointer();
+	f->rsp = (uint64_t)f;
+	f->rip = (uint64_t)__builtin_return_address(0);
+	f->rflags = read_rflags();
+	__asm__ __volatile__("mov %%cs, %0; mov %%ss, %1" : "=r"(f->cs), "=r"(f->ss));
 }
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * cpu.h - x86_64 instructions the kernel needs (CPUID, MSRs, control
- * registers, TSC, interrupt flag) and the per-CPU block reached through GS.
- * Only arch/ and the few files that are x86-specific by nature include it;
- * generic code uses the arch_* seam in arch.h.
+ * registers, TSC, interrupt flag, halt, RDRAND/RDSEED, SMAP's user-access
+ * window) and the per-CPU block reached through GS. Generic code reaches
+ * these through arch/arch.h, which names the part that is the seam; the
+ * rest (MSRs, control registers, the TSS) is for arch/ and the x86 paging
+ * code in mm/.
  */
 #ifndef JINY_ARCH_CPU_H
 #define JINY_ARCH_CPU_H
@@ -102,14 +104,65 @@ static inline void xsetbv(uint32_t idx, uint64_t v)
 }
 static inline void invlpg(uintptr_t va) { __asm__ __volatile__("invlpg (%0)" ::"r"(va) : "memory"); }
 static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
-static inline void irq_enable(void) { __asm__ __volatile__("sti" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
 static inline uint64_t read_rflags(void)
 {
 	uint64_t f;
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
 	return f;
 }
+
+/* Interrupts on this CPU. irq_save() disables them and returns the flags
+ * that irq_restore() needs to put them back as they were: the kernel's lock
+ * on one CPU, and the first half of spin_lock_irqsave(). */
+static inline void irq_enable(void) { __asm__ __volatile__("sti" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
+static inline uint64_t irq_save(void)
+{
+	uint64_t f;
+	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(f)::"memory");
+	return f;
+}
+static inline void irq_restore(uint64_t f)
+{
+	if (f & RFLAGS_IF)
+		irq_enable();
+}
+/* Wait for the next interrupt (for ever with interrupts off: power-off's last resort). */
+static inline void cpu_halt(void) { __asm__ __volatile__("hlt" ::: "memory"); }
+/* The idle loop's wait: interrupts on, wait for one, off again. */
+static inline void arch_halt(void) { __asm__ __volatile__("sti; hlt; cli" ::: "memory"); }
+
+/*
+ * Hardware random numbers: 64 bits from RDRAND (a DRBG the CPU reseeds),
+ * tried 10 times as Intel advises, or RDSEED (the entropy source itself,
+ * which runs dry sooner), tried 10 times with a pause between; false when
+ * it keeps failing. Ask cpu_has_rdrand() / cpu_has_rdseed() first (CPUID:
+ * once, it is slow under a hypervisor).
+ */
+static inline bool cpu_has_rdrand(void) { return (cpuid(1, 0).ecx & (1u << 30)) != 0; }
+static inline bool cpu_has_rdseed(void) { return (cpuid(7, 0).ebx & (1u << 18)) != 0; }
+static inline bool rdrand64(uint64_t *v)
+{
+	for (int i = 0; i < 10; i++) {
+		unsigned char ok;
+		__asm__ __volatile__("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+static inline bool rdseed64(uint64_t *v)
+{
+	for (int i = 0; i < 10; i++) {
+		unsigned char ok;
+		__asm__ __volatile__("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
 /* SMAP: kernel access to user pages only inside stac ... clac (cpu_init.c sets it up). */
 extern bool cpu_smap;        /* the CPU has SMAP: stac/clac exist */
 void arch_smap_enable(void); /* cpu_init.c: before a compat thread runs on this CPU */
@@ -123,18 +176,8 @@ static inline void user_access_end(void)
 	if (cpu_smap)
 		__asm__ __volatile__("clac" ::: "memory");
 }
-/* Interrupt-disabling critical sections: the kernel's lock on one CPU. */
-static inline uint64_t irq_save(void)
-{
-	uint64_t f = read_rflags();
-	irq_disable();
-	return f;
-}
-static inline void irq_restore(uint64_t f)
-{
-	if (f & RFLAGS_IF)
-		irq_enable();
-}
+/* Is the window open now (EFLAGS.AC, set inside a ring-3 system call's handler)? */
+static inline uint64_t user_access_state(void) { return read_rflags() & RFLAGS_AC; }
 
 /* The 64-bit TSS. ist[0] is IST1. */
 struct tss {
@@ -183,11 +226,51 @@ struct cpu {
 extern struct cpu *cpus[MAX_CPUS]; /* by id; cpus[0] is the boot CPU */
 extern int nr_cpus;                /* CPUs found (online or parked) */
 
+/*
+ * This CPU's block and the fields generic code reads on fast paths, each
+ * read or changed in one instruction through GS: right even when the thread
+ * is interrupted or moves to another CPU just before or after.
+ */
 static inline struct cpu *this_cpu(void)
 {
 	struct cpu *c;
 	__asm__ __volatile__("mov %%gs:0, %0" : "=r"(c));
 	return c;
+}
+static inline int this_cpu_id(void)
+{
+	int id;
+	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct cpu, id)));
+	return id;
+}
+static inline struct thread *this_cpu_current(void)
+{
+	struct thread *t;
+	__asm__ __volatile__("mov %%gs:%c1, %0" : "=r"(t) : "i"(offsetof(struct cpu, current)));
+	return t;
+}
+static inline bool this_cpu_need_resched(void)
+{
+	bool r;
+	__asm__ __volatile__("movb %%gs:%c1, %0"
+			     : "=q"(r)
+			     : "i"(offsetof(struct cpu, need_resched)));
+	return r;
+}
+/* preempt_count + 1 (preempt.h) */
+static inline void this_cpu_preempt_inc(void)
+{
+	__asm__ __volatile__("incl %%gs:%c0" ::"i"(offsetof(struct cpu, preempt_count)) : "memory");
+}
+/* preempt_count - 1; returns what is left */
+static inline int this_cpu_preempt_dec(void)
+{
+	int left;
+	__asm__ __volatile__("decl %%gs:%c1; mov %%gs:%c1, %0"
+			     : "=r"(left)
+			     : "i"(offsetof(struct cpu, preempt_count))
+			     : "memory");
+	return left;
 }
 
 #endif

@@ -1,9 +1,11 @@
 /*
- * cpu_init.c - descriptor tables and CPU state of the boot CPU (DESIGN.md 5):
- * GDT (kernel and user segments, TSS), the IDT (every gate on an IST stack),
- * per-CPU stacks for NMI/#DF/#MC, GS pointing at struct cpu, and the MSRs of
- * the `syscall` instruction. Per-thread IST stacks are installed by the
- * scheduler through arch_set_thread_stacks() at every switch.
+ * cpu_init.c - descriptor tables and CPU state (DESIGN.md 5) of the boot CPU
+ * (arch_cpu_init) and of each AP (arch_cpu_alloc, arch_cpu_init_ap, from
+ * smp.c): GDT (kernel and user segments, TSS), the IDT (every gate on an IST
+ * stack), per-CPU stacks for NMI/#DF/#MC, GS pointing at struct cpu, the
+ * MSRs of the `syscall` instruction, SMEP/SMAP and CR0.WP. Per-thread IST
+ * stacks are installed by the scheduler through arch_set_thread_stacks() at
+ * every switch.
  */
 #include "arch/x86_64/arch.h"
 #include "mm/mm.h"

@@ -1,12 +1,22 @@
 /*
- * entry.S - every way into the kernel from running code (DESIGN.md 4, 5):
+ * entry.S - every way into the kernel from running code (DESIGN.md 4, 5),
+ * and the few routines that change stacks:
  *   - 256 interrupt/exception stubs. Every IDT gate uses an IST stack, so no
  *     interrupt ever writes to the interrupted stack (the HP app's red zone
- *     is safe). They build a struct trap_frame and call trap_dispatch().
- *   - the `syscall` instruction executed in ring 0 (HP-app code not built
- *     against Jiny's musl): steps below the caller's 128-byte red zone, calls
- *     the dispatcher, returns with popfq; jmp *%rcx (no sysret in ring 0).
- *   - arch_switch(): the callee-saved half of a context switch.
+ *     is safe). They build a struct trap_frame and call trap_dispatch(); from
+ *     ring 3 the frame moves to the thread's kernel stack first and
+ *     trap_user() runs (trap.c); user_exit and arch_return_to_user() go back
+ *     to ring 3 with iretq.
+ *   - the `syscall` instruction, ring 0 told from ring 3 by its return
+ *     address. In ring 0 (HP-app code not built against Jiny's musl) it
+ *     steps below the caller's 128-byte red zone, calls the dispatcher and
+ *     returns with popfq; jmp *%rcx (no sysret in ring 0). From ring 3
+ *     (compat processes) it saves a struct trap_frame on the kernel stack,
+ *     calls syscall_user() and leaves with sysretq, or with iretq when
+ *     syscall_user() asks for it.
+ *   - arch_switch(): the callee-saved half of a context switch;
+ *     arch_thread_start (a new thread's first code), arch_call_on_stack()
+ *     and arch_enter_app() (the HP app's _start on its initial stack).
  */
 #define FRAME_CS 24   /* offset of CS above vector and error code */
 #define CPU_SCRATCH 16 /* struct cpu (cpu.h) */
@@ -229,7 +239,7 @@ arch_switch:
 	pop %rbp
 	ret
 
-/* First code of a new thread: r12 = fn, r13 = arg (set by arch_thread_init). */
+/* First code of a new thread: r12 = fn, r13 = arg (set by thread_frame() in sched.c). */
 	.p2align 4
 	.globl arch_thread_start
 	.hidden arch_thread_start

@@ -66,14 +66,12 @@ static void call_irq(struct trap_frame *f)
 static void post(int cpu, struct call *c)
 {
 	struct mailbox *mb = &mailboxes[cpu];
-	uint64_t fl;
-	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(fl)::"memory");
+	uint64_t fl = irq_save();
 	spin_lock_raw(&mb->lock);
 	c->next = mb->head;
 	mb->head = c;
 	spin_unlock(&mb->lock);
-	if (fl & RFLAGS_IF)
-		__asm__ __volatile__("sti" ::: "memory");
+	irq_restore(fl);
 	apic_send_ipi(cpus[cpu]->apic_id, VECTOR_CALL);
 }
 

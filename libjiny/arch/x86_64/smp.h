@@ -11,5 +11,7 @@ void smp_resched(int cpu);                 /* make 'cpu' look at its run queue *
 void tlb_shootdown(uintptr_t start, uintptr_t end);
 /* Run fn(arg) on 'cpu' (from its interrupt or lock-spin), wait for it. */
 void smp_call(int cpu, void (*fn)(void *), void *arg);
+/* Serve pending cross-CPU requests (spin-waits call it: spinlock.h). */
+void smp_poll(void);
 
 #endif
