@@ -254,6 +254,20 @@ static bool atomic_pos(struct file *f)
 	       (S_ISREG(f->vnode->mode) || S_ISDIR(f->vnode->mode));
 }
 
+/*
+ * A read or write at the shared offset under f->pos_lock. Out of line, so
+ * that vfs_read/vfs_write keep nothing across their devices' and pipes'
+ * calls and end in a tail call.
+ */
+static __attribute__((noinline)) ssize_t serialized_rw(struct file *f, void *buf, size_t n,
+							bool write)
+{
+	kmutex_lock(&f->pos_lock);
+	ssize_t r = write ? f->ops->write(f, buf, n, &f->pos) : f->ops->read(f, buf, n, &f->pos);
+	kmutex_unlock(&f->pos_lock);
+	return r;
+}
+
 ssize_t vfs_read(struct file *f, void *buf, size_t n)
 {
 	if (!readable(f))
@@ -263,10 +277,7 @@ ssize_t vfs_read(struct file *f, void *buf, size_t n)
 	n = MIN(n, MAX_RW_COUNT);
 	if (!atomic_pos(f))
 		return f->ops->read(f, buf, n, &f->pos);
-	kmutex_lock(&f->pos_lock);
-	ssize_t r = f->ops->read(f, buf, n, &f->pos);
-	kmutex_unlock(&f->pos_lock);
-	return r;
+	return serialized_rw(f, buf, n, false);
 }
 
 ssize_t vfs_write(struct file *f, const void *buf, size_t n)
@@ -278,10 +289,7 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t n)
 	n = MIN(n, MAX_RW_COUNT);
 	if (!atomic_pos(f))
 		return f->ops->write(f, buf, n, &f->pos);
-	kmutex_lock(&f->pos_lock);
-	ssize_t r = f->ops->write(f, buf, n, &f->pos);
-	kmutex_unlock(&f->pos_lock);
-	return r;
+	return serialized_rw(f, (void *)buf, n, true);
 }
 
 ssize_t vfs_pread(struct file *f, void *buf, size_t n, uint64_t pos)

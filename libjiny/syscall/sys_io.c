@@ -42,30 +42,43 @@ struct iovec {
 
 /*
  * read and write are the hottest calls: while the app has a single thread
- * they look the fd up without the table's lock or a reference (fd_peek).
+ * they look the fd up without the table's lock or a reference (fd_peek) and
+ * end in a tail call of the VFS, so nothing is kept across it; otherwise
+ * the file is counted and put (counted_rw).
  */
-long sys_read(int fd, void *buf, size_t n)
+static long counted_rw(int fd, void *buf, size_t n, bool write)
 {
-	bool single = fd_table_private();
-	struct file *f = single ? fd_peek(fd) : fd_get(fd);
+	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	long r = uaccess_ok(buf, n, true) ? vfs_read(f, buf, n) : -EFAULT;
-	if (!single)
-		file_put(f);
+	long r = !uaccess_ok(buf, n, !write) ? -EFAULT
+		 : write ? vfs_write(f, buf, n) : vfs_read(f, buf, n);
+	file_put(f);
 	return r;
+}
+
+long sys_read(int fd, void *buf, size_t n)
+{
+	if (!fd_table_private())
+		return counted_rw(fd, buf, n, false);
+	struct file *f = fd_peek(fd);
+	if (!f)
+		return -EBADF;
+	if (!uaccess_ok(buf, n, true))
+		return -EFAULT;
+	return vfs_read(f, buf, n);
 }
 
 long sys_write(int fd, const void *buf, size_t n)
 {
-	bool single = fd_table_private();
-	struct file *f = single ? fd_peek(fd) : fd_get(fd);
+	if (!fd_table_private())
+		return counted_rw(fd, (void *)buf, n, true);
+	struct file *f = fd_peek(fd);
 	if (!f)
 		return -EBADF;
-	long r = uaccess_ok(buf, n, false) ? vfs_write(f, buf, n) : -EFAULT;
-	if (!single)
-		file_put(f);
-	return r;
+	if (!uaccess_ok(buf, n, false))
+		return -EFAULT;
+	return vfs_write(f, buf, n);
 }
 
 long sys_pread64(int fd, void *buf, size_t n, long pos)
