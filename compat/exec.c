@@ -9,8 +9,8 @@
  * auxiliary vector Linux gives (AT_PHDR ... AT_EXECFN, AT_PLATFORM, AT_CLKTCK).
  * Only then is the old program dropped: every failure leaves it running.
  */
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 #include "compat/elf.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"

@@ -13,8 +13,8 @@
  *                        signal N killed it), like running it from a shell
  *   init_mode=beside     the HP app runs too and ends the VM as usual
  */
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 #include "mm/mm.h"
 #include "kern/cmdline.h"
 #include "kern/app.h"

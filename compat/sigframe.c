@@ -7,9 +7,9 @@
  * Linux's uapi structs (asm/sigcontext.h, asm-generic/ucontext.h); static
  * asserts pin their offsets.
  */
-#include "compat/signal_impl.h"
+#include "proc/signal_impl.h"
 #include "compat/sigframe.h"
-#include "compat/uaccess.h"
+#include "syscall/uaccess.h"
 #include "arch/x86_64/arch.h"
 #include "mm/mm.h"
 

@@ -8,7 +8,7 @@
 #ifndef JINY_COMPAT_SIGFRAME_H
 #define JINY_COMPAT_SIGFRAME_H
 
-#include "compat/proc.h"
+#include "proc/proc.h"
 
 struct stack_k { /* stack_t */
 	uint64_t ss_sp;

@@ -28,7 +28,7 @@
  * Job control: the tty has a session (the one it is the controlling
  * terminal of) and a foreground process group, both 1 - the HP app's - at
  * boot. ^C, ^\ and ^Z send SIGINT, SIGQUIT, SIGTSTP to the foreground group
- * (compat/signal.c). TIOCSCTTY (a session leader takes the tty; arg 1 steals
+ * (proc/signal.c). TIOCSCTTY (a session leader takes the tty; arg 1 steals
  * it from a live session), TIOCNOTTY, TIOCGSID, TIOCGPGRP/TIOCSPGRP (a group
  * of the caller's session) follow Linux, except that a process's own
  * controlling tty is not recorded: a process whose session is the tty's is
@@ -45,8 +45,8 @@
 #include "sched/sched.h"
 #include "arch/x86_64/arch.h"
 #include "syscall/sys.h"
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402

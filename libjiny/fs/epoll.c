@@ -28,7 +28,7 @@
 #include "syscall/sys.h"
 #include "mm/mm.h"
 #include "arch/x86_64/arch.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 #define EPOLL_CLOEXEC O_CLOEXEC
 #define EPOLL_CTL_ADD 1

@@ -9,7 +9,7 @@
 #include "fs/anon.h"
 #include "syscall/sys.h"
 #include "mm/mm.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 #define EFD_SEMAPHORE 1
 #define EFD_CLOEXEC O_CLOEXEC

@@ -11,7 +11,7 @@
 #include "mm/mm.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 
 struct file *file_alloc(struct vnode *vn, struct dentry *d, const struct file_ops *ops,
 			unsigned flags)
@@ -282,7 +282,7 @@ void vfs_open_std_fds(void)
 	}
 }
 
-/* ---- whole contexts, for processes (compat/proc.c) ---- */
+/* ---- whole contexts, for processes (proc/proc.c) ---- */
 
 /* A copy for a new process (fork): same open files (shared offsets), cwd, root, umask. */
 struct fs_context *fs_context_clone(struct fs_context *src)

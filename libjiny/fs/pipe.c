@@ -18,7 +18,7 @@
 #include "fs/vfs.h"
 #include "mm/mm.h"
 #include "sched/sched.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 #define PIPE_SIZE 65536
 #define PIPE_BUF 4096

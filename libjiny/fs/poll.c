@@ -19,7 +19,7 @@
 #include "syscall/sys.h"
 #include "arch/x86_64/arch.h"
 #include "mm/mm.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 static void poll_wake(struct waitq_entry *e, unsigned key)
 {

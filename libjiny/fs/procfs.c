@@ -11,7 +11,7 @@
  * links (proc_magic): their text is Linux's ("/abs/path", "... (deleted)",
  * "pipe:[INO]"), but a walk through one reaches the object itself.
  *
- * Processes come from compat/proc.c (proc_for_each, proc_get): every node
+ * Processes come from proc/proc.c (proc_for_each, proc_get): every node
  * below /proc/PID remembers the pid and looks the process up again when it
  * is used, so a node of a process that has gone answers ENOENT. Pid 1 is
  * the HP app, whose memory is the kernel's: its maps come from the image's
@@ -29,7 +29,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/uvm.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 
 #define USER_HZ 100
 #define NS_PER_TICK (1000000000ULL / USER_HZ)

@@ -15,7 +15,7 @@
  * which also serialises filling the cache for that directory.
  */
 #include "fs/vfs.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "mm/mm.h"
 #include "arch/x86_64/arch.h"

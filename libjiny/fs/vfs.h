@@ -403,7 +403,7 @@ struct dentry *vfs_ctx_cwd(struct fs_context *ctx);
 int fd_set_cloexec(int fd, bool on);
 /* fs/console.c: make the console the controlling tty of session sid, pgrp in front. */
 void console_set_session(int sid, int pgrp);
-/* Whole contexts for processes (compat/proc.c): copy at fork, close-on-exec, release at exit. */
+/* Whole contexts for processes (proc/proc.c): copy at fork, close-on-exec, release at exit. */
 struct fs_context *fs_context_clone(struct fs_context *src);
 void fs_context_close_on_exec(struct fs_context *c);
 void fs_context_release(struct fs_context *c);

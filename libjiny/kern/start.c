@@ -8,7 +8,7 @@
 #include "kern/boot.h"
 #include "kern/cmdline.h"
 #include "kern/initcall.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "arch/x86_64/arch.h"
 #include "drivers/serial.h"
 #include "sched/sched.h"

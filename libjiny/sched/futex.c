@@ -15,7 +15,7 @@
 #include "kern/spinlock.h"
 #include "arch/x86_64/arch.h"
 #include "syscall/sys.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 #define NR_BUCKETS 256
 

@@ -64,13 +64,13 @@ struct thread {
 	struct thread *joiner;    /* waiting in thread_join() */
 	uintptr_t unmap_base;     /* musl's __unmapself: unmapped once off its stack */
 	size_t unmap_len;
-	/* Processes (compat/proc.h): every thread has one; hp_proc for kernel and app threads. */
+	/* Processes (proc/proc.h): every thread has one; hp_proc for kernel and app threads. */
 	struct proc *proc;
 	struct mm *mm;            /* its address space (NULL: the kernel's); loaded at switch */
 	struct thread *proc_next; /* the process's thread list (p->lock) */
 	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S) */
 	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top */
-	/* Signals (compat/signal.c). */
+	/* Signals (proc/signal.c). */
 	uint64_t sig_mask;        /* blocked, bit sig-1 */
 	uint64_t sig_pending;     /* sent to this thread (tgkill, faults) */
 	uint64_t sig_saved_mask;  /* rt_sigsuspend / pselect: restored after delivery */

@@ -6,7 +6,7 @@
 #include "sched/sched.h"
 #include "kern/errno.h"
 #include "arch/x86_64/arch.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 void waitq_init(struct waitq *wq)
 {

@@ -145,7 +145,7 @@ long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
 long sys_uname(void *buf) SYS_EXPORT(uname);
 long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
 
-/* compat/sys_ids.c: ids, limits, accounting (per process) */
+/* proc/ids.c: ids, limits, accounting (per process) */
 struct rlimit_k;
 struct tms_k;
 struct rusage_k;
@@ -174,7 +174,7 @@ long sys_times(struct tms_k *buf) SYS_EXPORT(times);
 long sys_getrusage(int who, struct rusage_k *ru) SYS_EXPORT(getrusage);
 long sys_sysinfo(struct sysinfo_k *info) SYS_EXPORT(sysinfo);
 
-/* compat/signal.c: signals (the HP app's and compat processes') */
+/* proc/signal.c: signals (the HP app's and compat processes') */
 long sys_kill(int pid, int sig) SYS_EXPORT(kill);
 long sys_tkill(int tid, int sig) SYS_EXPORT(tkill);
 long sys_tgkill(int tgid, int tid, int sig) SYS_EXPORT(tgkill);
@@ -193,7 +193,7 @@ long sys_sigaltstack(const void *ss, void *old) SYS_EXPORT(sigaltstack);
 long sys_pause(void) SYS_EXPORT(pause);
 long sys_restart_syscall(void) SYS_EXPORT(restart_syscall);
 
-/* compat/proc.c, compat/exec.c: processes */
+/* proc/proc.c, compat/exec.c (execve): processes */
 struct siginfo_k;
 long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls)
 	SYS_EXPORT(clone);

@@ -1,11 +1,11 @@
 /*
  * sys_proc.c - process-level system calls of the HP app: exit, TLS
- * (arch_prctl), uname and randomness. Signals are compat/signal.c's; ids,
+ * (arch_prctl), uname and randomness. Signals are proc/signal.c's; ids,
  * limits and accounting (getuid, prlimit64, times, sysinfo...) are
- * compat/sys_ids.c's.
+ * proc/ids.c's.
  */
 #include "syscall/sys.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
 #include "arch/x86_64/arch.h"

@@ -6,7 +6,7 @@
  * sched_{get,set}affinity, getcpu and set_robust_list.
  */
 #include "syscall/sys.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
 #include "arch/x86_64/arch.h"

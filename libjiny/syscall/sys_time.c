@@ -10,8 +10,8 @@
 #include "syscall/sys.h"
 #include "sched/sched.h"
 #include "arch/x86_64/arch.h"
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1

@@ -1,6 +1,6 @@
 /*
- * test_sigframe.c - host checks of the compat signal ABI (compat/sigframe.h,
- * compat/proc.h, compat/signal_impl.h) against the host's own Linux x86_64
+ * test_sigframe.c - host checks of the signal ABI (compat/sigframe.h,
+ * proc/proc.h, proc/signal_impl.h) against the host's own Linux x86_64
  * headers: the rt_sigframe's ucontext/sigcontext/stack_t/siginfo layouts as
  * glibc's <ucontext.h> and <signal.h> see them, the signal numbers, and the
  * default-action sets of signal(7).
@@ -16,7 +16,7 @@
 
 #include "host_shim.h"
 #include "compat/sigframe.h"
-#include "compat/signal_impl.h"
+#include "proc/signal_impl.h"
 
 #define SAME_OFFSET(ours, theirs) assert_int_equal(ours, theirs)
 

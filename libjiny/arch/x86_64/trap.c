@@ -15,8 +15,8 @@
 #include "sched/sched.h"
 #include "debug/backtrace.h"
 #include "mm/uvm.h"
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 
 static void (*irq_handlers[256])(struct trap_frame *);
 

@@ -1,15 +1,15 @@
 /*
- * proc.c - processes of the compat layer (contract: proc.h): the process
- * table and tree, fork/vfork/clone, thread and process exit, zombies and
- * wait4/waitid, process groups and sessions, the system-call and
- * interrupt way back to ring 3 (user_return_work), and the HP app's
- * posix_spawn route (a CLONE_VM|CLONE_VFORK child that execs).
+ * proc.c - processes (contract: proc.h): the process table and tree,
+ * fork/vfork/clone, thread and process exit, zombies and wait4/waitid,
+ * process groups and sessions, the system-call and interrupt way back to
+ * ring 3 (user_return_work), and the HP app's posix_spawn route (a
+ * CLONE_VM|CLONE_VFORK child that execs).
  *
  * A process id is the thread id of its first thread, as on Linux, so
  * gettid() == getpid() in a single-threaded program and tgkill works.
  */
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"
 #include "mm/vmarea.h"
@@ -141,7 +141,7 @@ static struct proc *proc_alloc(struct proc *parent)
 	p->sid = parent->sid;
 	p->parent = parent;
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
-	proc_ids_fork(p, parent); /* credentials and limits (sys_ids.c) */
+	proc_ids_fork(p, parent); /* credentials and limits (ids.c) */
 	uint64_t f = spin_lock_irqsave(&parent->lock); /* an exec of another thread swaps it */
 	if ((p->exe = parent->exe))
 		dentry_get(p->exe);

@@ -26,7 +26,7 @@
  * and wait loops read it lock-free after marking themselves blocked, and a
  * sender wakes after queueing, so no wake-up is lost).
  */
-#include "compat/signal_impl.h"
+#include "proc/signal_impl.h"
 #include "kern/app.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/smp.h"

@@ -1,15 +1,19 @@
 /*
- * proc.h - processes of the compat layer (DESIGN.md 1, 4.3): ring-3 static
- * Linux programs, each in an address space of its own (struct mm, mm/uvm.c),
- * beside the HP app, which is process 1 and keeps the kernel's address space.
+ * proc.h - processes (DESIGN.md 1, 4.3): the HP app is process 1 and keeps
+ * the kernel's address space; the compat layer's ring-3 static Linux
+ * programs are the others, each in an address space of its own (struct mm,
+ * mm/uvm.c).
  *
- *   compat/proc.c    pids, the process tree, fork/vfork/clone, exit, wait4/
- *                    waitid, process groups and sessions, rlimits, ids
- *   compat/exec.c    execve: ELF (compat/elf.c) and #! scripts, the initial
- *                    stack with argv/envp/auxv, entering ring 3
- *   compat/signal.c  sigaction/masks/delivery frames/sigreturn, kill, default
- *                    actions, stop/continue (contract: signal.h)
- *   compat/launch.c  the init= kernel option, jiny_spawn()
+ *   proc/proc.c        pids, the process tree, fork/vfork/clone, exit, wait4/
+ *                      waitid, process groups and sessions, the system-call
+ *                      and interrupt way back to ring 3 (user_return_work)
+ *   proc/ids.c         ids, limits (rlimits), accounting (times, getrusage)
+ *   proc/signal.c      sending, delivery, default actions, stop/continue
+ *                      (contract: signal.h; also signal_sys.c)
+ *   compat/exec.c      execve: ELF (compat/elf.c) and #! scripts, the initial
+ *                      stack with argv/envp/auxv, entering ring 3
+ *   compat/sigframe.c  the signal frame, rt_sigreturn, sigaltstack
+ *   compat/launch.c    the init= kernel option, jiny_spawn()
  *
  * Every thread belongs to a process (t->proc); kernel threads and the HP
  * app's threads belong to proc 1 (hp_proc), whose mm is NULL (the kernel's
@@ -25,8 +29,8 @@
  * changed under it by exec and exit; their owner may read them without
  * it). Order: proc_lock before p->lock.
  */
-#ifndef JINY_COMPAT_PROC_H
-#define JINY_COMPAT_PROC_H
+#ifndef JINY_PROC_H
+#define JINY_PROC_H
 
 #include "kern/kern.h"
 #include "kern/spinlock.h"
@@ -94,7 +98,7 @@ struct proc {
 	bool stopped;
 	int stop_sig;
 	bool stop_unreported, cont_unreported;
-	/* Signals (compat/signal.c); p->lock. */
+	/* Signals (proc/signal.c); p->lock. */
 	struct k_sigaction sigact[NSIG_K];
 	uint64_t sig_pending;         /* sent to the process (kill), any thread may take it */
 	struct siginfo_k sig_info[NSIG_K]; /* the first queued instance of each signal */
@@ -107,8 +111,8 @@ struct proc {
 	struct proc *all_next;        /* every process (proc_lock) */
 	bool adopted;                 /* reparented to proc 1: reaped when it dies */
 	bool vfork_done;              /* the vfork child exec'd or exited */
-	struct rlimit_k rlim[RLIM_NLIMITS_K]; /* compat/sys_ids.c; copied by fork (proc_ids_fork) */
-	/* Credentials (compat/sys_ids.c): real, effective, saved and file-system
+	struct rlimit_k rlim[RLIM_NLIMITS_K]; /* proc/ids.c; copied by fork (proc_ids_fork) */
+	/* Credentials (proc/ids.c): real, effective, saved and file-system
 	 * ids and supplementary groups. Root semantics for the set*id calls; no
 	 * other code checks them. Written under p->lock, read without it. */
 	uint32_t uid, euid, suid, fsuid;
@@ -166,7 +170,7 @@ int proc_pgrp_session(int pgid);            /* sid of the group, or -ESRCH */
 unsigned long proc_rlimit_cur(int res);
 
 /*
- * compat/sys_ids.c: ids, limits, accounting.
+ * proc/ids.c: ids, limits, accounting.
  * proc_rlimits_init: Linux's default limits (proc_init, for hp_proc; it
  * does nothing when p has limits already). proc_ids_fork: a new process
  * (fork, clone, spawn) gets a copy of its parent's credentials and limits.

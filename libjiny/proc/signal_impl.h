@@ -1,15 +1,15 @@
 /*
- * signal_impl.h - what the three files of compat signals share (private;
- * the contract is signal.h):
- *   signal.c       sending, pending state, delivery, fork/exec, the HP app's rules
- *   sigframe.c     the x86_64 handler frame, rt_sigreturn, sigaltstack
- *   signal_sys.c   the system calls that set and wait for signals, kill & co.
+ * signal_impl.h - what the three files of signals share (private; the
+ * contract is signal.h):
+ *   proc/signal.c       sending, pending state, delivery, fork/exec, the HP app's rules
+ *   proc/signal_sys.c   the system calls that set and wait for signals, kill & co.
+ *   compat/sigframe.c   the x86_64 handler frame (Linux's), rt_sigreturn, sigaltstack
  * Locking as told at the head of signal.c.
  */
-#ifndef JINY_COMPAT_SIGNAL_IMPL_H
-#define JINY_COMPAT_SIGNAL_IMPL_H
+#ifndef JINY_PROC_SIGNAL_IMPL_H
+#define JINY_PROC_SIGNAL_IMPL_H
 
-#include "compat/signal.h"
+#include "proc/signal.h"
 #include "sched/sched.h"
 #include "kern/errno.h"
 
@@ -94,7 +94,7 @@ struct sig_pid_list {
 };
 int sig_send_list(struct sig_pid_list *l, int sig);
 
-/* sigframe.c */
+/* compat/sigframe.c, called by signal.c (delivery, thread set-up, exec) */
 bool sig_on_altstack(const struct thread *t, uint64_t sp);
 int sig_altstack_flags(const struct thread *t, uint64_t sp);
 void sig_altstack_reset(struct thread *t);

@@ -1,6 +1,6 @@
 /*
- * sys_ids.c - a process's identity, limits and accounting (struct proc,
- * compat/proc.h), for the HP app (pid 1) and the compat processes alike:
+ * ids.c - a process's identity, limits and accounting (struct proc,
+ * proc/proc.h), for the HP app (pid 1) and the compat processes alike:
  *
  *   ids       get/set of real, effective, saved and file-system uid/gid,
  *             supplementary groups. One user, root, but the calls keep
@@ -21,7 +21,7 @@
  * on the process under p->lock (ids) or without a lock (limits are words
  * written whole; a reader sees the old or the new value of each).
  */
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "syscall/sys.h"
 #include "sched/sched.h"
 #include "mm/mm.h"

@@ -1,9 +1,10 @@
 /*
- * signal.h - POSIX signals for compat processes (compat/signal.c, sigframe.c,
- * signal_sys.c; private parts in signal_impl.h, the frame in sigframe.h), Linux
- * x86_64 semantics and frame layout (struct rt_sigframe: return address =
- * sa_restorer, then ucontext with mcontext/gregs and a pointer to an XSAVE
- * fpstate, then siginfo), so unmodified static glibc and musl programs work.
+ * signal.h - POSIX signals of processes (proc/signal.c, proc/signal_sys.c
+ * and compat/sigframe.c; private parts in signal_impl.h, the frame in
+ * compat/sigframe.h), Linux x86_64 semantics and frame layout (struct
+ * rt_sigframe: return address = sa_restorer, then ucontext with
+ * mcontext/gregs and a pointer to an XSAVE fpstate, then siginfo), so
+ * unmodified static glibc and musl programs work.
  *
  * Per-thread state lives in struct thread (sig_mask, sig_pending,
  * sig_altstack, sig_saved_mask for rt_sigsuspend); per-process state in
@@ -23,10 +24,10 @@
  * frame was built or rt_sigreturn ran, since rcx/r11 then differ from
  * rip/rflags. rt_sigreturn sets f->error to -1 (no restart of the call).
  */
-#ifndef JINY_COMPAT_SIGNAL_H
-#define JINY_COMPAT_SIGNAL_H
+#ifndef JINY_PROC_SIGNAL_H
+#define JINY_PROC_SIGNAL_H
 
-#include "compat/proc.h"
+#include "proc/proc.h"
 
 #define ERESTARTSYS 512 /* kernel-internal: restart the call if SA_RESTART, else EINTR */
 #define ERESTARTNOINTR 513 /* always restart (a handler ran or not) */

@@ -6,8 +6,8 @@
  * handlers and masks are recorded, and what is sent to it follows
  * sig_hp_send() (signal.c).
  */
-#include "compat/signal_impl.h"
-#include "compat/uaccess.h"
+#include "proc/signal_impl.h"
+#include "syscall/uaccess.h"
 #include "arch/x86_64/arch.h"
 #include "mm/mm.h"
 #include "syscall/sys.h"
