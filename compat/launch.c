@@ -15,6 +15,7 @@
  */
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "compat/exec.h"
 #include "mm/mm.h"
 #include "kern/cmdline.h"
 #include "kern/app.h"
@@ -61,9 +62,6 @@ static void init_thread(void *arg)
 /* Called by start.c after the initcalls: true when init replaces the HP app. */
 bool compat_launch_init(const struct cmdline *kcl)
 {
-	extern int strace_on;
-	const char *st = cmdline_opt(kcl, "strace");
-	strace_on = !st ? 0 : !strcmp(st, "2") ? 2 : 1;
 	const char *init = cmdline_opt(kcl, "init");
 	if (!init)
 		return false;

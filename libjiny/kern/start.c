@@ -9,6 +9,7 @@
 #include "kern/cmdline.h"
 #include "kern/initcall.h"
 #include "proc/proc.h"
+#include "syscall/user.h"
 #include "arch/x86_64/arch.h"
 #include "drivers/serial.h"
 #include "sched/sched.h"
@@ -233,6 +234,7 @@ void jiny_start(paddr_t start_info)
 	if (kern_verbose)
 		print_stages();
 	proc_init();
+	syscall_user_options(&kernel_cmdline);
 	if (!compat_launch_init(&kernel_cmdline))
 		app_start(&kernel_cmdline);
 	sched_run_idle();

@@ -5,11 +5,12 @@
  * mm/uvm.c).
  *
  *   proc/proc.c        pids, the process tree, fork/vfork/clone, exit, wait4/
- *                      waitid, process groups and sessions, the system-call
- *                      and interrupt way back to ring 3 (user_return_work)
+ *                      waitid, process groups and sessions
  *   proc/ids.c         ids, limits (rlimits), accounting (times, getrusage)
  *   proc/signal.c      sending, delivery, default actions, stop/continue
  *                      (contract: signal.h; also signal_sys.c)
+ *   syscall/user.c     the system calls of ring-3 threads and the way back
+ *                      to ring 3 (contract: syscall/user.h)
  *   compat/exec.c      execve: ELF (compat/elf.c) and #! scripts, the initial
  *                      stack with argv/envp/auxv, entering ring 3
  *   compat/sigframe.c  the signal frame, rt_sigreturn, sigaltstack
@@ -198,38 +199,18 @@ struct thread *proc_thread_new(struct proc *p, struct mm *mm, const struct trap_
 void proc_discard_child(struct proc *child);               /* never started */
 
 /*
- * exec.c: replace the current process's program. From ring 3 (execve) the
- * frame is the thread's user frame; from a kernel-mode process (a vfork/
- * CLONE_VM child of the HP app) it enters ring 3 and does not return.
- * Returns -errno on failure (the old program continues).
+ * For the loader's execve (compat/exec.c). proc_vfork_release: a vfork
+ * child exec'd or ended, its parent goes on (arg: the child's struct proc;
+ * a thread reap hook too, for the app's posix_spawn child).
  */
-/* A vfork child exec'd or ended: its parent goes on (arg: the child's struct proc;
- * a thread reap hook too, for the app's posix_spawn child). */
 void proc_vfork_release(void *arg);
 bool proc_exec_single(void); /* execve: make the caller its process's only thread */
-long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel);
 
 /*
- * Create a new compat process running 'path' with argv/envp (kernel pointers),
- * child of the calling process, with a copy of its fd table; returns its pid
- * or -errno (ENOENT, ENOEXEC with a message naming the file and the reason...).
+ * Implemented by the loader (compat/launch.c): start init= after the
+ * initcalls (kern/start.c); true when it replaces the HP app.
  */
-#define SPAWN_TRUSTED 1u  /* kernel strings, not checked as the caller's pointers */
-#define SPAWN_SETSID 2u   /* the child leads a new session and process group */
-int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags);
-
-/* launch.c: start init= (after the initcalls); true when it replaces the HP app. */
 struct cmdline;
 bool compat_launch_init(const struct cmdline *kcl);
-
-/*
- * The way back to ring 3 (entry.S calls it with interrupts off and the user
- * frame on the thread's kernel stack): runs pending work - a reschedule, a
- * process exit, signal delivery, stops - and returns with interrupts off when
- * the frame can be restored.
- */
-void user_return_work(struct trap_frame *f);
-/* entry.S: restore f (the user frame at the top of the kernel stack) and iretq/sysret. */
-void arch_return_to_user(struct trap_frame *f) __noreturn;
 
 #endif

@@ -17,6 +17,7 @@
 #include "mm/uvm.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "syscall/user.h"
 
 static void (*irq_handlers[256])(struct trap_frame *);
 
