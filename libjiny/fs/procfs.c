@@ -30,6 +30,7 @@
 #include "arch/x86_64/cpu.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
+#include "kern/elf.h"
 
 #define USER_HZ 100
 #define NS_PER_TICK (1000000000ULL / USER_HZ)
@@ -675,28 +676,20 @@ static void gen_mounts(struct vfs_snapshot *s)
 	kfree(path);
 }
 
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 static void gen_maps(struct vfs_snapshot *s)
 {
 	extern char __image_start[];
-	const uint8_t *eh = (const uint8_t *)__image_start;
-	uint64_t phoff;
-	uint16_t phnum;
-	memcpy(&phoff, eh + 32, 8);
-	memcpy(&phnum, eh + 56, 2);
-	const struct elf64_phdr *ph = (const void *)(eh + phoff);
-	for (int i = 0; i < phnum; i++) {
-		if (ph[i].type != 1 /* PT_LOAD */ || !ph[i].memsz)
+	const struct elf64_ehdr *eh = (const void *)__image_start;
+	const struct elf64_phdr *ph = (const void *)(__image_start + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
 			continue;
-		uint64_t lo = ALIGN_DOWN(ph[i].vaddr, PAGE_SIZE);
-		uint64_t hi = ALIGN_UP(ph[i].vaddr + ph[i].memsz, PAGE_SIZE);
+		uint64_t lo = ALIGN_DOWN(ph[i].p_vaddr, PAGE_SIZE);
+		uint64_t hi = ALIGN_UP(ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
 		snap_printf(s, "%08lx-%08lx %c%c%cp %08lx 00:00 0 %s\n", (unsigned long)lo,
-			    (unsigned long)hi, ph[i].flags & 4 ? 'r' : '-', ph[i].flags & 2 ? 'w' : '-',
-			    ph[i].flags & 1 ? 'x' : '-', (unsigned long)ALIGN_DOWN(ph[i].offset, PAGE_SIZE),
+			    (unsigned long)hi, ph[i].p_flags & PF_R ? 'r' : '-',
+			    ph[i].p_flags & PF_W ? 'w' : '-', ph[i].p_flags & PF_X ? 'x' : '-',
+			    (unsigned long)ALIGN_DOWN(ph[i].p_offset, PAGE_SIZE),
 			    exe_path());
 	}
 	size_t cap = 64, n;
