@@ -51,7 +51,7 @@ static void init_thread(void *arg)
 		return; /* process 1 adopts it; the HP app ends the VM */
 	int st = 0;
 	long r;
-	while ((r = proc_wait(&hp_proc, pid, 4 /* WEXITED */, &st, NULL, NULL)) == -ERESTARTSYS)
+	while ((r = proc_wait(&hp_proc, pid, WEXITED_K, &st, NULL, NULL)) == -ERESTARTSYS)
 		;
 	int status = (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff;
 	if (st & 0x7f)

@@ -21,30 +21,6 @@
 #include "kern/app.h"
 #include "kern/errno.h"
 
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_VFORK 0x00004000
-#define CLONE_PARENT 0x00008000
-#define CLONE_THREAD 0x00010000
-#define CLONE_SETTLS 0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_PIDFD 0x00001000
-#define CLONE_NEWNS 0x00020000
-#define CLONE_DETACHED 0x00400000
-#define CLONE_NEWUSER 0x10000000
-#define CLONE_NEWPID 0x20000000
-
-#define WNOHANG 1
-#define WUNTRACED 2
-#define WEXITED 4
-#define WCONTINUED 8
-#define WNOWAIT 0x01000000
-
-
 struct proc hp_proc;
 static spinlock_t plock = SPINLOCK_INIT; /* proc_lock of proc.h */
 static int nprocs;                       /* compat processes alive or zombie */
@@ -77,7 +53,7 @@ static void proc_struct_init(struct proc *p)
 void proc_init(void)
 {
 	proc_struct_init(&hp_proc);
-	hp_proc.pid = hp_proc.pgid = hp_proc.sid = 1;
+	hp_proc.pid = hp_proc.pgid = hp_proc.sid = HP_PID;
 	strlcpy(hp_proc.comm, "app", sizeof(hp_proc.comm));
 	hp_proc.fs = vfs_app_context();
 	hp_proc.all_next = NULL;
@@ -128,7 +104,7 @@ unsigned long proc_rlimit_cur(int res)
 {
 	if (res < 0 || res >= RLIM_NLIMITS_K)
 		return ~0UL;
-	return proc_current()->rlim[res].cur;
+	return proc_current()->rlim[res].rlim_cur;
 }
 
 /* A new process, child of parent (not yet in the table): ids, limits, names. */
@@ -169,7 +145,7 @@ static void proc_link(struct proc *p)
 
 struct proc *proc_new_child(struct proc *parent, int *err)
 {
-	if ((unsigned long)READ_ONCE(nprocs) >= parent->rlim[RLIMIT_NPROC_K].cur) {
+	if ((unsigned long)READ_ONCE(nprocs) >= parent->rlim[RLIMIT_NPROC_K].rlim_cur) {
 		*err = -EAGAIN;
 		return NULL;
 	}
@@ -294,16 +270,16 @@ static void vfork_wait(struct proc *child, int tid, bool thread)
  * kernel_clone; the legacy clone's pidfd goes to parent_tid). */
 static bool clone_flags_valid(unsigned long flags)
 {
-	if ((flags & CLONE_FS) && (flags & (CLONE_NEWNS | CLONE_NEWUSER)))
+	if ((flags & CLONE_FS_K) && (flags & (CLONE_NEWNS_K | CLONE_NEWUSER_K)))
 		return false;
-	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+	if ((flags & CLONE_THREAD_K) && !(flags & CLONE_SIGHAND_K))
 		return false;
-	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+	if ((flags & CLONE_SIGHAND_K) && !(flags & CLONE_VM_K))
 		return false;
-	if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+	if ((flags & CLONE_THREAD_K) && (flags & (CLONE_NEWUSER_K | CLONE_NEWPID_K)))
 		return false;
-	if ((flags & CLONE_PIDFD) &&
-	    (flags & (CLONE_DETACHED | CLONE_THREAD | CLONE_PARENT_SETTID)))
+	if ((flags & CLONE_PIDFD_K) &&
+	    (flags & (CLONE_DETACHED_K | CLONE_THREAD_K | CLONE_PARENT_SETTID_K)))
 		return false;
 	return true;
 }
@@ -314,12 +290,12 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	struct thread *me = sched_current();
 	struct proc *p = me->proc;
 	struct trap_frame *pf = me->uframe;
-	bool thread = flags & CLONE_THREAD;
+	bool thread = flags & CLONE_THREAD_K;
 	if (!clone_flags_valid(flags))
 		return -EINVAL;
-	if ((flags & CLONE_SETTLS) && !arch_fsbase_ok(tls, true))
+	if ((flags & CLONE_SETTLS_K) && !arch_fsbase_ok(tls, true))
 		return -EPERM;
-	if ((flags & CLONE_PARENT_SETTID) && !uaccess_ok(ptid, sizeof(int), true))
+	if ((flags & CLONE_PARENT_SETTID_K) && !uaccess_ok(ptid, sizeof(int), true))
 		return -EFAULT;
 	struct proc *child = p;
 	struct mm *mm = p->mm;
@@ -327,7 +303,7 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 		int r;
 		if (!(child = proc_new_child(p, &r)))
 			return r;
-		if (flags & CLONE_VM)
+		if (flags & CLONE_VM_K)
 			uvm_get(mm);
 		else if (!(mm = uvm_fork(p->mm))) {
 			proc_discard_child(child);
@@ -348,21 +324,21 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 			proc_discard_child(child);
 		return -EAGAIN;
 	}
-	t->fsbase = (flags & CLONE_SETTLS) ? tls : me->fsbase;
+	t->fsbase = (flags & CLONE_SETTLS_K) ? tls : me->fsbase;
 	t->affinity = me->affinity;
 	signal_thread_init(t, me, flags);
-	if (flags & CLONE_CHILD_CLEARTID)
+	if (flags & CLONE_CHILD_CLEARTID_K)
 		t->clear_child_tid = ctid;
 	int tid = t->tid;
 	if (!thread) {
 		child->pid = tid;
-		if (flags & CLONE_PARENT) /* same parent as the caller */
+		if (flags & CLONE_PARENT_K) /* same parent as the caller */
 			child->parent = p->parent ? p->parent : &hp_proc;
 	}
 	thread_attach(child, t);
-	if (flags & CLONE_PARENT_SETTID)
+	if (flags & CLONE_PARENT_SETTID_K)
 		*ptid = tid;
-	if (flags & CLONE_CHILD_SETTID) {
+	if (flags & CLONE_CHILD_SETTID_K) {
 		if (mm == p->mm) {
 			if (uaccess_ok(ctid, sizeof(int), true))
 				*ctid = tid;
@@ -372,10 +348,10 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	}
 	if (!thread)
 		proc_link(child);
-	if (flags & CLONE_VFORK)
+	if (flags & CLONE_VFORK_K)
 		__atomic_add_fetch(&child->refcount, 1, __ATOMIC_RELAXED);
 	thread_start(t);
-	if (flags & CLONE_VFORK) {
+	if (flags & CLONE_VFORK_K) {
 		vfork_wait(child, tid, thread);
 		proc_put(child);
 	}
@@ -400,7 +376,7 @@ long sys_vfork(void)
 {
 	if (!current_is_user())
 		return -ENOSYS;
-	return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD_K, 0, NULL, NULL, 0);
+	return proc_clone(CLONE_VM_K | CLONE_VFORK_K | SIGCHLD_K, 0, NULL, NULL, 0);
 }
 
 /*
@@ -445,7 +421,7 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 	}
 	t->proc = child;
 	t->fsbase = me->fsbase;
-	signal_thread_init(t, me, CLONE_VM | CLONE_VFORK);
+	signal_thread_init(t, me, CLONE_VM_K | CLONE_VFORK_K);
 	t->reap_hook = proc_vfork_release; /* it runs on the parent's stack until it execs */
 	t->reap_arg = child;
 	child->pid = t->tid;
@@ -748,19 +724,19 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 			if (!wait_match(c, me, pid))
 				continue;
 			any = true;
-			if (c->state == PROC_ZOMBIE && (options & WEXITED)) {
+			if (c->state == PROC_ZOMBIE && (options & WEXITED_K)) {
 				st = c->exit_status;
 				cd = (st & 0x7f) ? ((st & 0x80) ? CLD_DUMPED_K : CLD_KILLED_K) : CLD_EXITED_K;
-				reap = !(options & WNOWAIT);
-			} else if (c->stopped && c->stop_unreported && (options & WUNTRACED)) {
+				reap = !(options & WNOWAIT_K);
+			} else if (c->stopped && c->stop_unreported && (options & WUNTRACED_K)) {
 				st = (c->stop_sig << 8) | 0x7f;
 				cd = CLD_STOPPED_K;
-				if (!(options & WNOWAIT))
+				if (!(options & WNOWAIT_K))
 					c->stop_unreported = false;
-			} else if (c->cont_unreported && (options & WCONTINUED)) {
+			} else if (c->cont_unreported && (options & WCONTINUED_K)) {
 				st = 0xffff;
 				cd = CLD_CONTINUED_K;
-				if (!(options & WNOWAIT))
+				if (!(options & WNOWAIT_K))
 					c->cont_unreported = false;
 			} else {
 				continue;
@@ -787,7 +763,7 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 		}
 		if (!any)
 			return -ECHILD;
-		if (options & WNOHANG)
+		if (options & WNOHANG_K)
 			return 0;
 		waitq_wait(&me->child_wq, wait_wake, &w, 0);
 		if (READ_ONCE(me->child_events) == w.seen && signal_pending())
@@ -795,14 +771,12 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 	}
 }
 
-struct rusage_k {
-	long utime_s, utime_us, stime_s, stime_us;
-	long rest[14];
-};
+/* __WNOTHREAD, __WALL, __WCLONE: accepted, and meaningless without clone children. */
+#define WAIT_LINUX_ONLY (WNOTHREAD_K | WALL_K | WCLONE_K)
 
 long sys_wait4(int pid, int *wstatus, int options, void *rusage)
 {
-	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | 0xe0000000 /* __WALL & co */))
+	if (options & ~(WNOHANG_K | WUNTRACED_K | WCONTINUED_K | WAIT_LINUX_ONLY))
 		return -EINVAL;
 	if (pid == -2147483647 - 1)
 		return -ESRCH;
@@ -812,42 +786,40 @@ long sys_wait4(int pid, int *wstatus, int options, void *rusage)
 	int st = 0;
 	uint64_t ns = 0;
 	/* wait4 always reports exits; WUNTRACED/WCONTINUED add stops and continues. */
-	long r = proc_wait(proc_current(), pid, (options & ~0xe0000000) | WEXITED, &st, NULL, &ns);
+	long r = proc_wait(proc_current(), pid, (options & ~WAIT_LINUX_ONLY) | WEXITED_K, &st, NULL,
+			   &ns);
 	if (r > 0) {
 		if (wstatus)
 			*wstatus = st;
 		if (rusage) {
 			struct rusage_k *ru = rusage;
 			memset(ru, 0, sizeof(*ru));
-			ru->utime_s = (long)(ns / 1000000000ULL);
-			ru->utime_us = (long)(ns % 1000000000ULL / 1000);
+			ru->ru_utime.tv_sec = (long)(ns / 1000000000ULL);
+			ru->ru_utime.tv_usec = (long)(ns % 1000000000ULL / 1000);
 		}
 	}
 	return r;
 }
 
-#define P_ALL 0
-#define P_PID 1
-#define P_PGID 2
-
 long sys_waitid(int idtype, int id, struct siginfo_k *info, int options, void *rusage)
 {
-	if (options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0xe0000000))
+	if (options & ~(WNOHANG_K | WUNTRACED_K | WEXITED_K | WCONTINUED_K | WNOWAIT_K |
+			WAIT_LINUX_ONLY))
 		return -EINVAL;
-	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
+	if (!(options & (WEXITED_K | WUNTRACED_K | WCONTINUED_K)))
 		return -EINVAL;
 	int pid;
 	switch (idtype) {
-	case P_ALL: pid = -1; break;
-	case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
-	case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+	case P_ALL_K: pid = -1; break;
+	case P_PID_K: if (id <= 0) return -EINVAL; pid = id; break;
+	case P_PGID_K: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
 	default: return -EINVAL;
 	}
 	if ((info && !uaccess_ok(info, sizeof(*info), true)) ||
 	    (rusage && !uaccess_ok(rusage, sizeof(struct rusage_k), true)))
 		return -EFAULT;
 	int st = 0, code = 0;
-	long r = proc_wait(proc_current(), pid, options & ~0xe0000000, &st, &code, NULL);
+	long r = proc_wait(proc_current(), pid, options & ~WAIT_LINUX_ONLY, &st, &code, NULL);
 	if (r < 0)
 		return r;
 	if (rusage)

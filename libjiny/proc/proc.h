@@ -36,6 +36,7 @@
 #include "kern/kern.h"
 #include "kern/spinlock.h"
 #include "sched/waitq.h"
+#include "abi/linux.h"
 
 struct mm;
 struct fs_context;
@@ -43,39 +44,12 @@ struct dentry;
 struct thread;
 struct trap_frame;
 
-#define NSIG_K 64               /* signals 1..64; bit (sig - 1) in a sigset */
-#define SIGBIT(s) (1ULL << ((s) - 1))
-
-struct k_sigaction { /* the kernel's struct sigaction on x86_64 */
-	unsigned long handler, flags, restorer;
-	uint64_t mask;
-};
-
-struct siginfo_k { /* siginfo_t, 128 bytes; the fields we fill */
-	int si_signo, si_errno, si_code, pad;
-	union {
-		struct { int pid; uint32_t uid; int status; int pad2; long utime, stime; } chld;
-		struct { int pid; uint32_t uid; } kill;
-		struct { uint64_t addr; } fault;
-		struct { int pid; uint32_t uid; uint64_t value; } rt;
-		char bytes[112];
-	} u;
-};
-
 struct sigq {
 	struct siginfo_k info;
 	struct sigq *next;
 };
 
-struct rlimit_k {
-	unsigned long cur, max;
-};
-#define RLIM_NLIMITS_K 16
-#define RLIMIT_NPROC_K 6
-#define RLIMIT_SIGPENDING_K 11
-#define RLIMIT_NOFILE_K 7
-#define RLIMIT_STACK_K 3
-
+#define HP_PID 1                 /* the HP app's process, hp_proc */
 #define PROC_NGROUPS 32          /* supplementary groups kept (setgroups: EINVAL above) */
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
@@ -100,7 +74,7 @@ struct proc {
 	int stop_sig;
 	bool stop_unreported, cont_unreported;
 	/* Signals (proc/signal.c); p->lock. */
-	struct k_sigaction sigact[NSIG_K];
+	struct sigaction_k sigact[NSIG_K];
 	uint64_t sig_pending;         /* sent to the process (kill), any thread may take it */
 	struct siginfo_k sig_info[NSIG_K]; /* the first queued instance of each signal */
 	struct sigq *rt_queue;        /* further instances of real-time signals, in order sent */

@@ -13,36 +13,19 @@
 #include "sched/sched.h"
 #include "kern/errno.h"
 
-#define SIG_DFL_K 0UL
-#define SIG_IGN_K 1UL
-
-#define SA_NOCLDSTOP_K 0x00000001UL
-#define SA_NOCLDWAIT_K 0x00000002UL
-#define SA_SIGINFO_K 0x00000004UL
-#define SA_RESTORER_K 0x04000000UL
-#define SA_ONSTACK_K 0x08000000UL
-#define SA_RESTART_K 0x10000000UL
-#define SA_NODEFER_K 0x40000000UL
-#define SA_RESETHAND_K 0x80000000UL
-
-#define SIG_BLOCK_K 0
-#define SIG_UNBLOCK_K 1
-#define SIG_SETMASK_K 2
-
-#define SS_ONSTACK_K 1
-#define SS_DISABLE_K 2
-#define SS_AUTODISARM_K (1U << 31)
-#define MINSIGSTKSZ_K 2048
-
 #define SIGCANCEL_K 33            /* musl's thread cancellation signal */
 
 /* Signals of signal(7) by default action; the rest (and 32..64) terminate. */
-#define SIGMASK_COREDUMP (SIGBIT(3) | SIGBIT(4) | SIGBIT(5) | SIGBIT(6) | SIGBIT(7) | \
-			  SIGBIT(8) | SIGBIT(11) | SIGBIT(24) | SIGBIT(25) | SIGBIT(31))
-#define SIGMASK_IGNORE (SIGBIT(SIGCHLD_K) | SIGBIT(SIGCONT_K) | SIGBIT(23) | SIGBIT(28))
+#define SIGMASK_COREDUMP (SIGBIT(SIGQUIT_K) | SIGBIT(SIGILL_K) | SIGBIT(SIGTRAP_K) |         \
+			  SIGBIT(SIGABRT_K) | SIGBIT(SIGBUS_K) | SIGBIT(SIGFPE_K) |          \
+			  SIGBIT(SIGSEGV_K) | SIGBIT(SIGXCPU_K) | SIGBIT(SIGXFSZ_K) |        \
+			  SIGBIT(SIGSYS_K))
+#define SIGMASK_IGNORE (SIGBIT(SIGCHLD_K) | SIGBIT(SIGCONT_K) | SIGBIT(SIGURG_K) | \
+			SIGBIT(SIGWINCH_K))
 #define SIGMASK_STOP (SIGBIT(SIGSTOP_K) | SIGBIT(SIGTSTP_K) | SIGBIT(SIGTTIN_K) | SIGBIT(SIGTTOU_K))
 /* Synchronous (fault) signals are taken before the others, as on Linux. */
-#define SIGMASK_SYNC (SIGBIT(4) | SIGBIT(5) | SIGBIT(7) | SIGBIT(8) | SIGBIT(11) | SIGBIT(31))
+#define SIGMASK_SYNC (SIGBIT(SIGILL_K) | SIGBIT(SIGTRAP_K) | SIGBIT(SIGBUS_K) | SIGBIT(SIGFPE_K) | \
+		      SIGBIT(SIGSEGV_K) | SIGBIT(SIGSYS_K))
 #define SIGMASK_UNBLOCKABLE (SIGBIT(SIGKILL_K) | SIGBIT(SIGSTOP_K))
 #define SIGMASK_ALL (~0ULL)
 
@@ -61,7 +44,7 @@ static inline struct proc *thread_proc(struct thread *t)
 
 static inline bool sig_valid(int sig) { return sig >= 1 && sig <= NSIG_K; }
 
-static inline bool sig_ignored_by(const struct k_sigaction *ka, int sig)
+static inline bool sig_ignored_by(const struct sigaction_k *ka, int sig)
 {
 	return ka->handler == SIG_IGN_K || (ka->handler == SIG_DFL_K && (SIGBIT(sig) & SIGMASK_IGNORE));
 }
@@ -98,7 +81,7 @@ int sig_send_list(struct sig_pid_list *l, int sig);
 bool sig_on_altstack(const struct thread *t, uint64_t sp);
 int sig_altstack_flags(const struct thread *t, uint64_t sp);
 void sig_altstack_reset(struct thread *t);
-int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig, const struct k_sigaction *ka,
+int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig, const struct sigaction_k *ka,
 		const struct siginfo_k *info);
 
 /* signal_sys.c: user memory in and out, for ring-3 callers and the HP app alike */
