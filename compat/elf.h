@@ -39,6 +39,7 @@
 #define JINY_COMPAT_ELF_H
 
 #include "kern/kern.h"
+#include "abi/linux.h"
 
 #define ELF_MAX_LOADS 16       /* non-empty PT_LOADs in a plan */
 #define ELF_MAX_PHNUM 128      /* program headers in a file */
@@ -51,10 +52,10 @@
 #define ELF_MAX_TLS_ALIGN (1ULL << 20)
 #define ELF_WHY_LEN 160        /* room for every reason elf_plan_parse() gives */
 
-/* elf_load.prot: the mmap protections (values of PROT_READ/WRITE/EXEC). */
-#define ELF_PROT_READ 1
-#define ELF_PROT_WRITE 2
-#define ELF_PROT_EXEC 4
+/* elf_load.prot: the mmap protections. */
+#define ELF_PROT_READ PROT_READ_K
+#define ELF_PROT_WRITE PROT_WRITE_K
+#define ELF_PROT_EXEC PROT_EXEC_K
 
 /*
  * One PT_LOAD, addresses NOT yet relocated by the PIE bias. The loader maps

@@ -9,28 +9,24 @@
  * auxiliary vector Linux gives (AT_PHDR ... AT_EXECFN, AT_PLATFORM, AT_CLKTCK).
  * Only then is the old program dropped: every failure leaves it running.
  */
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 #include "compat/elf.h"
+#include "compat/exec.h"
+#include "abi/linux.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"
 #include "mm/vmarea.h"
 #include "fs/vfs.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 #include "syscall/sys.h"
+#include "syscall/user.h"
 #include "kern/errno.h"
 #include "kern/random.h"
 
 #define ARG_MAX_K (2UL << 20)     /* bytes of argument and environment strings */
 #define ARGV_MAX 65536
 #define HDR_BYTES 4096
-
-enum {
-	AT_NULL_ = 0, AT_PHDR_ = 3, AT_PHENT_ = 4, AT_PHNUM_ = 5, AT_PAGESZ_ = 6, AT_BASE_ = 7,
-	AT_FLAGS_ = 8, AT_ENTRY_ = 9, AT_UID_ = 11, AT_EUID_ = 12, AT_GID_ = 13, AT_EGID_ = 14,
-	AT_PLATFORM_ = 15, AT_HWCAP_ = 16, AT_CLKTCK_ = 17, AT_SECURE_ = 23, AT_RANDOM_ = 25,
-	AT_HWCAP2_ = 26, AT_EXECFN_ = 31,
-};
 
 /* Strings of argv or envp, packed: the kernel's own copy. */
 struct strv {
@@ -114,12 +110,12 @@ struct exec_image {
 static int open_exec(const char *path, struct file **out)
 {
 	struct file *f;
-	int r = vfs_open(AT_FDCWD, path, O_RDONLY, 0, &f);
+	int r = vfs_open(AT_FDCWD_K, path, O_RDONLY_K, 0, &f);
 	if (r < 0)
 		return r;
 	struct vnode *vn = f->vnode;
 	if (!vn || !S_ISREG(vn->mode) || vfs_permission(vn, MAY_EXEC) < 0 ||
-	    (vn->mnt && (vn->mnt->flags & MS_NOEXEC))) {
+	    (vn->mnt && (vn->mnt->flags & MS_NOEXEC_K))) {
 		file_put(f);
 		return -EACCES;
 	}
@@ -208,22 +204,22 @@ static int build_stack(struct mm *mm, struct exec_image *img, const struct strv 
 #undef PUSH_BYTES
 	at = ALIGN_DOWN(at, 16);
 	uint64_t auxv[][2] = {
-		{ AT_PHDR_, pl->phdr_vaddr ? pl->phdr_vaddr + bias : 0 },
-		{ AT_PHENT_, pl->phentsize },
-		{ AT_PHNUM_, pl->phnum },
-		{ AT_PAGESZ_, PAGE_SIZE },
-		{ AT_BASE_, 0 },
-		{ AT_FLAGS_, 0 },
-		{ AT_ENTRY_, pl->entry + bias },
-		{ AT_UID_, 0 }, { AT_EUID_, 0 }, { AT_GID_, 0 }, { AT_EGID_, 0 },
-		{ AT_SECURE_, 0 },
-		{ AT_RANDOM_, u_random },
-		{ AT_HWCAP_, cpuid(1, 0).edx },
-		{ AT_HWCAP2_, 0 },
-		{ AT_CLKTCK_, 100 },
-		{ AT_PLATFORM_, u_platform },
-		{ AT_EXECFN_, u_execfn },
-		{ AT_NULL_, 0 },
+		{ AT_PHDR_K, pl->phdr_vaddr ? pl->phdr_vaddr + bias : 0 },
+		{ AT_PHENT_K, pl->phentsize },
+		{ AT_PHNUM_K, pl->phnum },
+		{ AT_PAGESZ_K, PAGE_SIZE },
+		{ AT_BASE_K, 0 },
+		{ AT_FLAGS_K, 0 },
+		{ AT_ENTRY_K, pl->entry + bias },
+		{ AT_UID_K, 0 }, { AT_EUID_K, 0 }, { AT_GID_K, 0 }, { AT_EGID_K, 0 },
+		{ AT_SECURE_K, 0 },
+		{ AT_RANDOM_K, u_random },
+		{ AT_HWCAP_K, cpuid(1, 0).edx },
+		{ AT_HWCAP2_K, 0 },
+		{ AT_CLKTCK_K, USER_HZ_K },
+		{ AT_PLATFORM_K, u_platform },
+		{ AT_EXECFN_K, u_execfn },
+		{ AT_NULL_K, 0 },
 	};
 	words = 1 + argv->n + 1 + envp->n + 1 + 2 * ARRAY_SIZE(auxv);
 	at = ALIGN_DOWN(at - words * 8, 16); /* rsp % 16 == 0 at the entry, argc at rsp */

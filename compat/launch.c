@@ -13,8 +13,9 @@
  *                        signal N killed it), like running it from a shell
  *   init_mode=beside     the HP app runs too and ends the VM as usual
  */
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
+#include "compat/exec.h"
 #include "mm/mm.h"
 #include "kern/cmdline.h"
 #include "kern/app.h"
@@ -50,7 +51,7 @@ static void init_thread(void *arg)
 		return; /* process 1 adopts it; the HP app ends the VM */
 	int st = 0;
 	long r;
-	while ((r = proc_wait(&hp_proc, pid, 4 /* WEXITED */, &st, NULL, NULL)) == -ERESTARTSYS)
+	while ((r = proc_wait(&hp_proc, pid, WEXITED_K, &st, NULL, NULL)) == -ERESTARTSYS)
 		;
 	int status = (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff;
 	if (st & 0x7f)
@@ -61,9 +62,6 @@ static void init_thread(void *arg)
 /* Called by start.c after the initcalls: true when init replaces the HP app. */
 bool compat_launch_init(const struct cmdline *kcl)
 {
-	extern int strace_on;
-	const char *st = cmdline_opt(kcl, "strace");
-	strace_on = !st ? 0 : !strcmp(st, "2") ? 2 : 1;
 	const char *init = cmdline_opt(kcl, "init");
 	if (!init)
 		return false;

@@ -4,13 +4,13 @@
  * alternate stack) for signal_deliver(), and rt_sigreturn undoes it, taking
  * back only what a user may set (the user selectors, user-changeable flags,
  * user addresses, a sanitized FPU image). Also sigaltstack. The layouts are
- * Linux's uapi structs (asm/sigcontext.h, asm-generic/ucontext.h); static
- * asserts pin their offsets.
+ * Linux's uapi structs (asm/sigcontext.h, asm-generic/ucontext.h), in
+ * abi/signal.h, where static asserts pin their offsets.
  */
-#include "compat/signal_impl.h"
-#include "compat/sigframe.h"
-#include "compat/uaccess.h"
-#include "arch/x86_64/arch.h"
+#include "proc/signal_impl.h"
+#include "abi/linux.h"
+#include "syscall/uaccess.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 
 #define EFLAGS_CF 0x1UL
@@ -58,7 +58,7 @@ void sig_altstack_reset(struct thread *t)
  * + 8 is 16-byte aligned (as after a call). -EFAULT leaves f unchanged.
  */
 int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig,
-		       const struct k_sigaction *ka, const struct siginfo_k *info)
+		       const struct sigaction_k *ka, const struct siginfo_k *info)
 {
 	if (!(ka->flags & SA_RESTORER_K))
 		return -EFAULT; /* x86_64 has no kernel-provided return path */
@@ -72,8 +72,8 @@ int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig,
 		entering = true;
 	}
 	bool xsave = fpu_xfeatures() != 0;
-	size_t xsize = xsave ? fpu_state_size() : FXSAVE_SIZE;
-	size_t math = xsave ? xsize + 4 : FXSAVE_SIZE; /* + FP_XSTATE_MAGIC2 */
+	size_t xsize = xsave ? fpu_state_size() : FXSAVE_SIZE_K;
+	size_t math = xsave ? xsize + 4 : FXSAVE_SIZE_K; /* + FP_XSTATE_MAGIC2 */
 	uint64_t fpstate = ALIGN_DOWN(sp - math, 64);
 	uint64_t frame = ALIGN_DOWN(fpstate - sizeof(struct rt_sigframe_k), 16) - 8;
 	if (sp > USER_TOP || frame > sp || frame < PAGE_SIZE)
@@ -84,14 +84,14 @@ int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig,
 
 	/* The interrupted code's FPU state, as Linux lays it out (fxsave + xsave extension). */
 	fpu_save(st->fpu);
-	struct fpx_sw_bytes sw = { 0 };
+	struct fpx_sw_bytes_k sw = { 0 };
 	if (xsave)
-		sw = (struct fpx_sw_bytes){ .magic1 = FP_XSTATE_MAGIC1,
-					    .extended_size = (uint32_t)xsize + 4,
-					    .xfeatures = fpu_xfeatures(),
-					    .xstate_size = (uint32_t)xsize };
-	memcpy(st->fpu + FPX_SW_OFFSET, &sw, sizeof(sw));
-	uint32_t magic2 = FP_XSTATE_MAGIC2;
+		sw = (struct fpx_sw_bytes_k){ .magic1 = FP_XSTATE_MAGIC1_K,
+					      .extended_size = (uint32_t)xsize + 4,
+					      .xfeatures = fpu_xfeatures(),
+					      .xstate_size = (uint32_t)xsize };
+	memcpy(st->fpu + FPX_SW_OFFSET_K, &sw, sizeof(sw));
+	uint32_t magic2 = FP_XSTATE_MAGIC2_K;
 	if (copy_to_user((void *)fpstate, st->fpu, xsize) ||
 	    (xsave && copy_to_user((void *)(fpstate + xsize), &magic2, 4)))
 		return -EFAULT;
@@ -99,7 +99,7 @@ int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig,
 	struct rt_sigframe_k fr;
 	memset(&fr, 0, sizeof(fr));
 	fr.pretcode = ka->restorer;
-	fr.uc.uc_flags = (xsave ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	fr.uc.uc_flags = (xsave ? UC_FP_XSTATE_K : 0) | UC_SIGCONTEXT_SS_K | UC_STRICT_RESTORE_SS_K;
 	fr.uc.uc_stack.ss_sp = t->sig_altstack.sp;
 	fr.uc.uc_stack.ss_flags = t->sig_altstack.size ? t->sig_altstack.flags : SS_DISABLE_K;
 	fr.uc.uc_stack.ss_size = t->sig_altstack.size;
@@ -170,18 +170,18 @@ static int restore_fpu(struct thread *t, uint64_t ufp)
 	fpu_state_init(buf);
 	bool extended = false;
 	if (ufp) {
-		if (!user_addr(ufp) || copy_from_user(buf, (void *)ufp, FXSAVE_SIZE))
+		if (!user_addr(ufp) || copy_from_user(buf, (void *)ufp, FXSAVE_SIZE_K))
 			return -EFAULT;
-		struct fpx_sw_bytes sw;
-		memcpy(&sw, buf + FPX_SW_OFFSET, sizeof(sw));
+		struct fpx_sw_bytes_k sw;
+		memcpy(&sw, buf + FPX_SW_OFFSET_K, sizeof(sw));
 		size_t xsize = fpu_state_size();
 		uint32_t magic2 = 0;
-		if (fpu_xfeatures() && sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size == xsize &&
-		    sw.extended_size == xsize + 4 && xsize > FXSAVE_SIZE + 64 &&
+		if (fpu_xfeatures() && sw.magic1 == FP_XSTATE_MAGIC1_K && sw.xstate_size == xsize &&
+		    sw.extended_size == xsize + 4 && xsize > FXSAVE_SIZE_K + 64 &&
 		    copy_from_user(&magic2, (void *)(ufp + xsize), 4) == 0 &&
-		    magic2 == FP_XSTATE_MAGIC2) {
-			if (copy_from_user(buf + FXSAVE_SIZE, (void *)(ufp + FXSAVE_SIZE),
-					   xsize - FXSAVE_SIZE))
+		    magic2 == FP_XSTATE_MAGIC2_K) {
+			if (copy_from_user(buf + FXSAVE_SIZE_K, (void *)(ufp + FXSAVE_SIZE_K),
+					   xsize - FXSAVE_SIZE_K))
 				return -EFAULT;
 			extended = true;
 		}

@@ -16,19 +16,6 @@
 #include "mm/mm.h"
 #include "kern/elf.h"
 
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define EM_X86_64 62
-#define SHT_SYMTAB 2
-#define SHT_STRTAB 3
-#define SHF_ALLOC 0x2
-#define SHF_EXECINSTR 0x4
-#define SHN_LORESERVE 0xff00
-#define STT_NOTYPE 0
-#define STT_FUNC 2
-#define STB_GLOBAL 1
-#define STB_WEAK 2
-
 #define SYM_SIZE_MAX ((1U << 28) - 1)
 #define CHUNK_SYMS 64    /* symbols read at a time */
 #define NAME_WIN 2048    /* string-table window; longer names are cut */

@@ -7,7 +7,7 @@
 int anon_fd(const char *name, const struct file_ops *ops, void *priv, unsigned flags,
 	    unsigned fd_flags)
 {
-	struct vnode *vn = vnode_alloc(NULL, S_IFREG | 0600);
+	struct vnode *vn = vnode_alloc(NULL, S_IFREG_K | 0600);
 	if (!vn)
 		return -ENOMEM;
 	vn->fops = ops;

@@ -28,7 +28,7 @@
  * Job control: the tty has a session (the one it is the controlling
  * terminal of) and a foreground process group, both 1 - the HP app's - at
  * boot. ^C, ^\ and ^Z send SIGINT, SIGQUIT, SIGTSTP to the foreground group
- * (compat/signal.c). TIOCSCTTY (a session leader takes the tty; arg 1 steals
+ * (proc/signal.c). TIOCSCTTY (a session leader takes the tty; arg 1 steals
  * it from a live session), TIOCNOTTY, TIOCGSID, TIOCGPGRP/TIOCSPGRP (a group
  * of the caller's session) follow Linux, except that a process's own
  * controlling tty is not recorded: a process whose session is the tty's is
@@ -45,39 +45,12 @@
 #include "sched/sched.h"
 #include "arch/arch.h"
 #include "syscall/sys.h"
-#include "compat/proc.h"
-#include "compat/signal.h"
-
-#define TCGETS 0x5401
-#define TCSETS 0x5402
-#define TCSETSW 0x5403
-#define TCSETSF 0x5404
-#define TCSBRK 0x5409
-#define TCXONC 0x540a
-#define TCFLSH 0x540b
-#define TIOCSCTTY 0x540e
-#define TIOCGPGRP 0x540f
-#define TIOCSPGRP 0x5410
-#define TIOCOUTQ 0x5411
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
-#define FIONREAD 0x541b
-#define TIOCNOTTY 0x5422
-#define TCSBRKP 0x5425
-#define TIOCGSID 0x5429
-
-#define TCIFLUSH 0
-#define TCOFLUSH 1
-#define TCIOFLUSH 2
-#define SIGWINCH_K 28
+#include "proc/proc.h"
+#include "proc/signal.h"
 
 #define FAST_POLL_NS 1000000ULL   /* 1 ms: someone waits, or input is coming */
 #define SLOW_POLL_NS 10000000ULL  /* 10 ms: idle, still catching ^C and type-ahead */
 #define BUSY_NS 100000000ULL      /* input within 100 ms counts as coming */
-
-struct winsize_k {
-	unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
-};
 
 static struct {
 	spinlock_t lock;              /* everything here; taken inside console_wq's lock */
@@ -127,7 +100,7 @@ static void console_pump(void)
 		if (!got)
 			break;
 		last_rx_ns = clock_ns();
-		waitq_wake_all(&console_wq, POLLIN | POLLRDNORM);
+		waitq_wake_all(&console_wq, POLLIN_K | POLLRDNORM_K);
 	}
 	__atomic_store_n(&pump_busy, false, __ATOMIC_RELEASE);
 }
@@ -202,7 +175,7 @@ static int background_read(void)
 	int pgid = READ_ONCE(p->pgid);
 	if (session != READ_ONCE(p->sid) || !fg || pgid == fg)
 		return 0;
-	if (p->sigact[SIGTTIN_K - 1].handler == 1 /* SIG_IGN */ ||
+	if (p->sigact[SIGTTIN_K - 1].handler == SIG_IGN_K ||
 	    (sched_current()->sig_mask & SIGBIT(SIGTTIN_K)))
 		return -EIO;
 	signal_send_pgrp(pgid, SIGTTIN_K);
@@ -253,7 +226,7 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 			if (!vmin && !deadline)
 				deadline = clock_ns() + vtime * 100000000ULL;
 		}
-		if (f->flags & O_NONBLOCK)
+		if (f->flags & O_NONBLOCK_K)
 			return got ? (ssize_t)got : -EAGAIN;
 		if (signal_pending())
 			return got ? (ssize_t)got : -ERESTARTSYS;
@@ -296,7 +269,7 @@ static unsigned console_poll(struct file *f, struct poll_table *pt)
 	uint64_t fl = spin_lock_irqsave(&tty.lock);
 	bool in = ldisc_poll_ready(&tty.ld);
 	spin_unlock_irqrestore(&tty.lock, fl);
-	return POLLOUT | POLLWRNORM | (in ? POLLIN | POLLRDNORM : 0);
+	return POLLOUT_K | POLLWRNORM_K | (in ? POLLIN_K | POLLRDNORM_K : 0);
 }
 
 /* ---- ioctl ---- */
@@ -305,12 +278,13 @@ static unsigned console_poll(struct file *f, struct poll_table *pt)
 static size_t ioctl_argsize(unsigned long req, bool *write)
 {
 	switch (req) {
-	case TCGETS: *write = true; return sizeof(struct termios_k);
-	case TCSETS: case TCSETSW: case TCSETSF: return sizeof(struct termios_k);
-	case TIOCGWINSZ: *write = true; return sizeof(struct winsize_k);
-	case TIOCSWINSZ: return sizeof(struct winsize_k);
-	case TIOCGPGRP: case TIOCGSID: case FIONREAD: case TIOCOUTQ: *write = true; return sizeof(int);
-	case TIOCSPGRP: return sizeof(int);
+	case TCGETS_K: *write = true; return sizeof(struct termios_k);
+	case TCSETS_K: case TCSETSW_K: case TCSETSF_K: return sizeof(struct termios_k);
+	case TIOCGWINSZ_K: *write = true; return sizeof(struct winsize_k);
+	case TIOCSWINSZ_K: return sizeof(struct winsize_k);
+	case TIOCGPGRP_K: case TIOCGSID_K: case FIONREAD_K: case TIOCOUTQ_K:
+		*write = true; return sizeof(int);
+	case TIOCSPGRP_K: return sizeof(int);
 	}
 	return 0;
 }
@@ -339,7 +313,7 @@ static long job_ioctl(unsigned long req, unsigned long arg)
 	uint64_t fl;
 
 	caller_ids(&pid, &pgid, &sid);
-	if (req == TIOCSCTTY) {
+	if (req == TIOCSCTTY_K) {
 		if (pid != sid)
 			return -EPERM;     /* not a session leader */
 		if (s == sid)
@@ -356,23 +330,23 @@ static long job_ioctl(unsigned long req, unsigned long arg)
 	if (!s || s != sid)
 		return -ENOTTY;            /* not the caller's controlling tty */
 	switch (req) {
-	case TIOCNOTTY:
+	case TIOCNOTTY_K:
 		if (pid == sid) {          /* the leader lets go (no SIGHUP sent) */
 			fl = spin_lock_irqsave(&tty.lock);
 			tty.session = tty.pgrp = 0;
 			spin_unlock_irqrestore(&tty.lock, fl);
 		}
 		return 0;
-	case TIOCGSID:
+	case TIOCGSID_K:
 		*(int *)arg = s;
 		return 0;
-	case TIOCGPGRP:
+	case TIOCGPGRP_K:
 		fl = spin_lock_irqsave(&tty.lock);
 		int fg = tty.pgrp;
 		spin_unlock_irqrestore(&tty.lock, fl);
 		*(int *)arg = fg;
 		return 0;
-	case TIOCSPGRP: {
+	case TIOCSPGRP_K: {
 		int want = *(int *)arg;
 		if (want < 0)
 			return -EINVAL;
@@ -399,34 +373,35 @@ static long console_ioctl(struct file *f, unsigned long req, unsigned long arg)
 	if (need && !uaccess_ok(p, need, out))
 		return -EFAULT;
 	switch (req) {
-	case TCGETS: {
+	case TCGETS_K: {
 		fl = spin_lock_irqsave(&tty.lock);
 		struct termios_k t = tty.ld.t;
 		spin_unlock_irqrestore(&tty.lock, fl);
 		memcpy(p, &t, sizeof(t));
 		return 0;
 	}
-	case TCSETS:
-	case TCSETSW:   /* output is written synchronously: nothing to drain */
-	case TCSETSF: {
+	case TCSETS_K:
+	case TCSETSW_K:   /* output is written synchronously: nothing to drain */
+	case TCSETSF_K: {
 		struct termios_k t;
 		memcpy(&t, p, sizeof(t));
 		fl = spin_lock_irqsave(&tty.lock);
-		if (req == TCSETSF)
+		if (req == TCSETSF_K)
 			flush_input_locked();
 		ldisc_set_termios(&tty.ld, &t);
 		spin_unlock_irqrestore(&tty.lock, fl);
-		waitq_wake_all(&console_wq, POLLIN | POLLRDNORM); /* VMIN/ICANON may make input readable */
+		/* VMIN/ICANON may make input readable */
+		waitq_wake_all(&console_wq, POLLIN_K | POLLRDNORM_K);
 		return 0;
 	}
-	case TIOCGWINSZ: {
+	case TIOCGWINSZ_K: {
 		fl = spin_lock_irqsave(&tty.lock);
 		struct winsize_k ws = tty.winsize;
 		spin_unlock_irqrestore(&tty.lock, fl);
 		memcpy(p, &ws, sizeof(ws));
 		return 0;
 	}
-	case TIOCSWINSZ: {
+	case TIOCSWINSZ_K: {
 		struct winsize_k ws;
 		memcpy(&ws, p, sizeof(ws));
 		fl = spin_lock_irqsave(&tty.lock);
@@ -438,7 +413,7 @@ static long console_ioctl(struct file *f, unsigned long req, unsigned long arg)
 			signal_send_pgrp(fg, SIGWINCH_K);
 		return 0;
 	}
-	case FIONREAD: {
+	case FIONREAD_K: {
 		console_pump();
 		fl = spin_lock_irqsave(&tty.lock);
 		size_t n = ldisc_avail(&tty.ld);
@@ -446,28 +421,28 @@ static long console_ioctl(struct file *f, unsigned long req, unsigned long arg)
 		*(int *)p = (int)n;
 		return 0;
 	}
-	case TIOCOUTQ:
+	case TIOCOUTQ_K:
 		*(int *)p = 0; /* nothing queued: writes are synchronous */
 		return 0;
-	case TCFLSH:
-		if (arg > TCIOFLUSH)
+	case TCFLSH_K:
+		if (arg > TCIOFLUSH_K)
 			return -EINVAL;
-		if (arg != TCOFLUSH) {
+		if (arg != TCOFLUSH_K) {
 			fl = spin_lock_irqsave(&tty.lock);
 			flush_input_locked();
 			spin_unlock_irqrestore(&tty.lock, fl);
 		}
 		return 0;
-	case TCXONC:   /* TCOOFF, TCOON, TCIOFF, TCION: accepted, no flow control */
+	case TCXONC_K:   /* TCOOFF, TCOON, TCIOFF, TCION: accepted, no flow control */
 		return arg <= 3 ? 0 : -EINVAL;
-	case TCSBRK:   /* tcdrain (arg 1) and tcsendbreak: nothing to wait for */
-	case TCSBRKP:
+	case TCSBRK_K:   /* tcdrain (arg 1) and tcsendbreak: nothing to wait for */
+	case TCSBRKP_K:
 		return 0;
-	case TIOCSCTTY:
-	case TIOCNOTTY:
-	case TIOCGSID:
-	case TIOCGPGRP:
-	case TIOCSPGRP:
+	case TIOCSCTTY_K:
+	case TIOCNOTTY_K:
+	case TIOCGSID_K:
+	case TIOCGPGRP_K:
+	case TIOCSPGRP_K:
 		return job_ioctl(req, arg);
 	}
 	return -ENOTTY;

@@ -74,7 +74,7 @@ static ssize_t random_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 
 static unsigned always_ready(struct file *f, struct poll_table *pt)
 {
-	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+	return POLLIN_K | POLLRDNORM_K | POLLOUT_K | POLLWRNORM_K;
 }
 
 /* seekable: lseek on them succeeds (and means nothing), as on Linux. */
@@ -97,7 +97,7 @@ static int devfs_mount(struct fs_type *t, const char *source, const char *data,
 	extern struct fs_type ramfs_type;
 	int r = ramfs_type.mount(t, source, data, root);
 	if (r >= 0 && !data)
-		(*root)->mode = S_IFDIR | 0755;
+		(*root)->mode = S_IFDIR_K | 0755;
 	return r;
 }
 
@@ -124,12 +124,12 @@ void devfs_populate(void)
 	int r = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes) && r >= 0; i++) {
 		ksnprintf(path, sizeof(path), "/dev/%s", dev_nodes[i].name);
-		r = vfs_mknod(AT_FDCWD, path, S_IFCHR | dev_nodes[i].mode, dev_nodes[i].rdev);
+		r = vfs_mknod(AT_FDCWD_K, path, S_IFCHR_K | dev_nodes[i].mode, dev_nodes[i].rdev);
 		if (r >= 0)
 			r = vfs_set_owner_times(path, 0, 0, vfs_now());
 		if (r >= 0) { /* exact mode, whatever the umask */
 			struct dentry *d;
-			if (vfs_walk(AT_FDCWD, path, 0, &d, NULL, NULL) >= 0) {
+			if (vfs_walk(AT_FDCWD_K, path, 0, &d, NULL, NULL) >= 0) {
 				struct vattr va = { .mode = dev_nodes[i].mode };
 				vfs_setattr(d->vnode, &va, VA_MODE);
 				dentry_put(d);
@@ -137,13 +137,13 @@ void devfs_populate(void)
 		}
 	}
 	if (r >= 0)
-		r = vfs_symlink("/proc/self/fd", AT_FDCWD, "/dev/fd");
+		r = vfs_symlink("/proc/self/fd", AT_FDCWD_K, "/dev/fd");
 	if (r >= 0)
-		r = vfs_symlink("/proc/self/fd/0", AT_FDCWD, "/dev/stdin");
+		r = vfs_symlink("/proc/self/fd/0", AT_FDCWD_K, "/dev/stdin");
 	if (r >= 0)
-		r = vfs_symlink("/proc/self/fd/1", AT_FDCWD, "/dev/stdout");
+		r = vfs_symlink("/proc/self/fd/1", AT_FDCWD_K, "/dev/stdout");
 	if (r >= 0)
-		r = vfs_symlink("/proc/self/fd/2", AT_FDCWD, "/dev/stderr");
+		r = vfs_symlink("/proc/self/fd/2", AT_FDCWD_K, "/dev/stderr");
 	if (r >= 0)
 		r = vfs_mkdir_p("/dev/shm", 01777);
 	if (r < 0)

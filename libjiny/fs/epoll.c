@@ -28,23 +28,10 @@
 #include "syscall/sys.h"
 #include "mm/mm.h"
 #include "arch/arch.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
-#define EPOLL_CLOEXEC O_CLOEXEC
-#define EPOLL_CTL_ADD 1
-#define EPOLL_CTL_DEL 2
-#define EPOLL_CTL_MOD 3
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP (1u << 29)
-#define EPOLLONESHOT (1u << 30)
-#define EPOLLET (1u << 31)
 #define EP_MAX_WQ 4
 #define EP_MAX_CHAIN 5 /* epoll instances in one chain of watching (Linux: "depth greater than 5") */
-
-struct epoll_event_k {
-	uint32_t events;
-	uint64_t data;
-} __packed;
 
 struct eventpoll;
 
@@ -105,12 +92,12 @@ static void ep_callback(struct waitq_entry *e, unsigned key)
 {
 	struct epitem *it = e->priv;
 	struct eventpoll *ep = it->ep;
-	if (key && !(key & (it->events | POLLERR | POLLHUP)))
+	if (key && !(key & (it->events | POLLERR_K | POLLHUP_K)))
 		return; /* not an event this item asked for */
 	spin_lock(&ep->lock);
 	ready_add_locked(ep, it);
 	spin_unlock(&ep->lock);
-	waitq_wake_all(&ep->wq, POLLIN);
+	waitq_wake_all(&ep->wq, POLLIN_K);
 }
 
 static void ep_queue(struct poll_table *pt, struct waitq *wq)
@@ -128,7 +115,7 @@ static unsigned item_poll(struct epitem *it, bool register_it)
 {
 	struct poll_table pt = { ep_queue, it };
 	unsigned r = it->file->ops->poll(it->file, register_it ? &pt : NULL);
-	return r & (it->events | POLLERR | POLLHUP);
+	return r & (it->events | POLLERR_K | POLLHUP_K);
 }
 
 /* Take an item out of its file's list, its wait queues and free it (epoll_mutex held). */
@@ -162,7 +149,7 @@ static unsigned ep_poll(struct file *f, struct poll_table *pt)
 	struct eventpoll *ep = f->priv;
 	if (pt)
 		pt->queue(pt, &ep->wq);
-	return READ_ONCE(ep->ready) ? POLLIN | POLLRDNORM : 0;
+	return READ_ONCE(ep->ready) ? POLLIN_K | POLLRDNORM_K : 0;
 }
 
 static void ep_release(struct file *f)
@@ -273,14 +260,14 @@ static const struct file_ops epoll_ops = {
 
 long sys_epoll_create1(int flags)
 {
-	if (flags & ~EPOLL_CLOEXEC)
+	if (flags & ~EPOLL_CLOEXEC_K)
 		return -EINVAL;
 	struct eventpoll *ep = kzalloc(sizeof(*ep));
 	if (!ep)
 		return -ENOMEM;
 	ep->lock = (spinlock_t)SPINLOCK_INIT;
 	waitq_init(&ep->wq);
-	int fd = anon_fd("[eventpoll]", &epoll_ops, ep, O_RDWR, flags & EPOLL_CLOEXEC);
+	int fd = anon_fd("[eventpoll]", &epoll_ops, ep, O_RDWR_K, flags & EPOLL_CLOEXEC_K);
 	if (fd < 0)
 		kfree(ep);
 	return fd;
@@ -299,7 +286,7 @@ static struct eventpoll *ep_of(struct file *f)
 long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 {
 	struct epoll_event_k ev = { 0, 0 };
-	if (op != EPOLL_CTL_DEL) {
+	if (op != EPOLL_CTL_DEL_K) {
 		if (!uaccess_ok(event, sizeof(*event), false))
 			return -EFAULT;
 		ev = *event;
@@ -329,7 +316,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 		if (it->fd == fd && it->file == f)
 			break;
 	switch (op) {
-	case EPOLL_CTL_ADD:
+	case EPOLL_CTL_ADD_K:
 		if (it) {
 			ret = -EEXIST;
 			break;
@@ -348,7 +335,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 		it->file = f; /* no reference: the file's release removes the item */
 		it->fnext = f->ep_items;
 		f->ep_items = it;
-		it->events = ev.events | POLLERR | POLLHUP;
+		it->events = ev.events | POLLERR_K | POLLHUP_K;
 		it->data = ev.data;
 		it->next = ep->items;
 		ep->items = it;
@@ -356,25 +343,25 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 			uint64_t fl = spin_lock_irqsave(&ep->lock);
 			ready_add_locked(ep, it);
 			spin_unlock_irqrestore(&ep->lock, fl);
-			waitq_wake_all(&ep->wq, POLLIN);
+			waitq_wake_all(&ep->wq, POLLIN_K);
 		}
 		break;
-	case EPOLL_CTL_MOD:
+	case EPOLL_CTL_MOD_K:
 		if (!it) {
 			ret = -ENOENT;
 			break;
 		}
-		it->events = ev.events | POLLERR | POLLHUP;
+		it->events = ev.events | POLLERR_K | POLLHUP_K;
 		it->data = ev.data;
 		it->disabled = false;
 		if (item_poll(it, false)) {
 			uint64_t fl = spin_lock_irqsave(&ep->lock);
 			ready_add_locked(ep, it);
 			spin_unlock_irqrestore(&ep->lock, fl);
-			waitq_wake_all(&ep->wq, POLLIN);
+			waitq_wake_all(&ep->wq, POLLIN_K);
 		}
 		break;
-	case EPOLL_CTL_DEL:
+	case EPOLL_CTL_DEL_K:
 		if (!it) {
 			ret = -ENOENT;
 			break;
@@ -429,9 +416,9 @@ static int ep_harvest(struct eventpoll *ep, struct epoll_event_k *out, int max)
 		out[n].events = r;
 		out[n].data = it->data;
 		n++;
-		if (it->events & EPOLLONESHOT)
+		if (it->events & EPOLLONESHOT_K)
 			it->disabled = true;
-		else if (!(it->events & EPOLLET)) {
+		else if (!(it->events & EPOLLET_K)) {
 			it->rnext = keep;
 			keep = it;
 		}

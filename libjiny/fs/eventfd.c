@@ -9,11 +9,8 @@
 #include "fs/anon.h"
 #include "syscall/sys.h"
 #include "mm/mm.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
-#define EFD_SEMAPHORE 1
-#define EFD_CLOEXEC O_CLOEXEC
-#define EFD_NONBLOCK O_NONBLOCK
 #define EVENTFD_MAX 0xfffffffffffffffeULL
 
 struct eventfd {
@@ -46,11 +43,11 @@ static ssize_t efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 			e->count -= v;
 			spin_unlock_irqrestore(&e->wq.lock, fl);
 			memcpy(buf, &v, 8);
-			waitq_wake_all(&e->wq, POLLOUT);
+			waitq_wake_all(&e->wq, POLLOUT_K);
 			return 8;
 		}
 		spin_unlock_irqrestore(&e->wq.lock, fl);
-		if (f->flags & O_NONBLOCK)
+		if (f->flags & O_NONBLOCK_K)
 			return -EAGAIN;
 		if (waitq_wait_intr(&e->wq, can_read, e, 0) < 0)
 			return -ERESTARTSYS;
@@ -72,11 +69,11 @@ static ssize_t efd_write(struct file *f, const void *buf, size_t n, uint64_t *po
 			e->count += v;
 			spin_unlock_irqrestore(&e->wq.lock, fl);
 			if (v)
-				waitq_wake_all(&e->wq, POLLIN);
+				waitq_wake_all(&e->wq, POLLIN_K);
 			return 8;
 		}
 		spin_unlock_irqrestore(&e->wq.lock, fl);
-		if (f->flags & O_NONBLOCK)
+		if (f->flags & O_NONBLOCK_K)
 			return -EAGAIN;
 		struct write_wait w = { e, v };
 		if (waitq_wait_intr(&e->wq, can_write, &w, 0) < 0)
@@ -90,7 +87,7 @@ static unsigned efd_poll(struct file *f, struct poll_table *pt)
 	if (pt)
 		pt->queue(pt, &e->wq);
 	uint64_t c = READ_ONCE(e->count);
-	return (c ? POLLIN | POLLRDNORM : 0) | (c < EVENTFD_MAX ? POLLOUT | POLLWRNORM : 0);
+	return (c ? POLLIN_K | POLLRDNORM_K : 0) | (c < EVENTFD_MAX ? POLLOUT_K | POLLWRNORM_K : 0);
 }
 
 static void efd_release(struct file *f)
@@ -107,16 +104,16 @@ static const struct file_ops eventfd_ops = {
 
 long sys_eventfd2(unsigned initval, int flags)
 {
-	if (flags & ~(EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK))
+	if (flags & ~(EFD_SEMAPHORE_K | EFD_CLOEXEC_K | EFD_NONBLOCK_K))
 		return -EINVAL;
 	struct eventfd *e = kzalloc(sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->count = initval;
-	e->semaphore = flags & EFD_SEMAPHORE;
+	e->semaphore = flags & EFD_SEMAPHORE_K;
 	waitq_init(&e->wq);
-	return anon_fd("[eventfd]", &eventfd_ops, e, O_RDWR | (flags & O_NONBLOCK),
-		       flags & O_CLOEXEC);
+	return anon_fd("[eventfd]", &eventfd_ops, e, O_RDWR_K | (flags & O_NONBLOCK_K),
+		       flags & O_CLOEXEC_K);
 }
 
 long sys_eventfd(unsigned initval)

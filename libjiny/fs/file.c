@@ -11,7 +11,7 @@
 #include "mm/mm.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 
 struct file *file_alloc(struct vnode *vn, struct dentry *d, const struct file_ops *ops,
 			unsigned flags)
@@ -132,7 +132,7 @@ int fd_install_from(int minfd, struct file *f, unsigned flags)
 		for (int i = minfd; i < t->size && i < limit; i++) {
 			if (!t->files[i]) {
 				t->files[i] = f;
-				t->cloexec[i] = (flags & O_CLOEXEC) != 0;
+				t->cloexec[i] = (flags & O_CLOEXEC_K) != 0;
 				spin_unlock_irqrestore(&t->lock, fl);
 				return i;
 			}
@@ -163,7 +163,7 @@ int fd_install_at(int fd, struct file *f, unsigned flags)
 	uint64_t fl = spin_lock_irqsave(&t->lock);
 	struct file *old = t->files[fd];
 	t->files[fd] = f;
-	t->cloexec[fd] = (flags & O_CLOEXEC) != 0;
+	t->cloexec[fd] = (flags & O_CLOEXEC_K) != 0;
 	spin_unlock_irqrestore(&t->lock, fl);
 	if (old) {
 		if (old->vnode && old->vnode->locks)
@@ -270,7 +270,7 @@ void vfs_open_std_fds(void)
 			continue;
 		}
 		if (!f) {
-			int r = vfs_open(AT_FDCWD, "/dev/console", O_RDWR | O_NOCTTY, 0, &f);
+			int r = vfs_open(AT_FDCWD_K, "/dev/console", O_RDWR_K | O_NOCTTY_K, 0, &f);
 			if (r < 0) {
 				printk("vfs: cannot open /dev/console for fd %d (%d)\n", fd, r);
 				return;
@@ -282,7 +282,7 @@ void vfs_open_std_fds(void)
 	}
 }
 
-/* ---- whole contexts, for processes (compat/proc.c) ---- */
+/* ---- whole contexts, for processes (proc/proc.c) ---- */
 
 /* A copy for a new process (fork): same open files (shared offsets), cwd, root, umask. */
 struct fs_context *fs_context_clone(struct fs_context *src)

@@ -40,10 +40,10 @@ int vfs_open_dentry(struct dentry *d, unsigned flags, struct file **out)
 	struct vnode *vn = d->vnode;
 	if (!vn)
 		return -ENOENT;
-	if (flags & O_PATH) {
-		if ((flags & O_DIRECTORY) && !S_ISDIR(vn->mode))
+	if (flags & O_PATH_K) {
+		if ((flags & O_DIRECTORY_K) && !S_ISDIR(vn->mode))
 			return -ENOTDIR;
-		struct file *f = file_alloc(vn, d, &path_fops, O_PATH | (flags & O_DIRECTORY));
+		struct file *f = file_alloc(vn, d, &path_fops, O_PATH_K | (flags & O_DIRECTORY_K));
 		if (!f)
 			return -ENOMEM;
 		*out = f;
@@ -51,20 +51,21 @@ int vfs_open_dentry(struct dentry *d, unsigned flags, struct file **out)
 	}
 	if (S_ISLNK(vn->mode))
 		return -ELOOP;
-	if ((flags & O_DIRECTORY) && !S_ISDIR(vn->mode))
+	if ((flags & O_DIRECTORY_K) && !S_ISDIR(vn->mode))
 		return -ENOTDIR;
-	unsigned acc = flags & O_ACCMODE;
-	bool rd = acc == O_RDONLY || acc == O_RDWR, wr = acc == O_WRONLY || acc == O_RDWR;
-	if (acc == O_ACCMODE)
+	unsigned acc = flags & O_ACCMODE_K;
+	bool rd = acc == O_RDONLY_K || acc == O_RDWR_K, wr = acc == O_WRONLY_K || acc == O_RDWR_K;
+	if (acc == O_ACCMODE_K)
 		return -EINVAL;
-	if (S_ISDIR(vn->mode) && (wr || (flags & O_TRUNC)))
+	if (S_ISDIR(vn->mode) && (wr || (flags & O_TRUNC_K)))
 		return -EISDIR;
-	int r = vfs_permission(vn, (rd ? MAY_READ : 0) | (wr || (flags & O_TRUNC) ? MAY_WRITE : 0));
+	int r = vfs_permission(vn, (rd ? MAY_READ : 0) |
+				   (wr || (flags & O_TRUNC_K) ? MAY_WRITE : 0));
 	if (r < 0)
 		return r;
 	const struct file_ops *ops = vn->fops;
 	if (S_ISCHR(vn->mode)) {
-		if (vn->mnt && (vn->mnt->flags & MS_NODEV))
+		if (vn->mnt && (vn->mnt->flags & MS_NODEV_K))
 			return -EACCES;
 		ops = vfs_chrdev_fops(vn->rdev);
 	} else if (S_ISFIFO(vn->mode)) {
@@ -74,9 +75,9 @@ int vfs_open_dentry(struct dentry *d, unsigned flags, struct file **out)
 	}
 	if (!ops)
 		return -ENXIO;
-	struct file *f = file_alloc(vn, d, ops, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK |
-							 O_DSYNC | O_DIRECT | O_LARGEFILE |
-							 O_NOATIME | O_DIRECTORY));
+	struct file *f = file_alloc(vn, d, ops, flags & (O_ACCMODE_K | O_APPEND_K | O_NONBLOCK_K |
+							 O_DSYNC_K | O_DIRECT_K | O_LARGEFILE_K |
+							 O_NOATIME_K | O_DIRECTORY_K));
 	if (!f)
 		return -ENOMEM;
 	if (ops->open && (r = ops->open(vn, f)) < 0) {
@@ -85,7 +86,7 @@ int vfs_open_dentry(struct dentry *d, unsigned flags, struct file **out)
 		return r;
 	}
 	/* Like Linux, O_TRUNC truncates even with O_RDONLY (POSIX leaves it open). */
-	if ((flags & O_TRUNC) && S_ISREG(vn->mode) && vn->size && (r = vfs_truncate(vn, 0)) < 0) {
+	if ((flags & O_TRUNC_K) && S_ISREG(vn->mode) && vn->size && (r = vfs_truncate(vn, 0)) < 0) {
 		file_put(f);
 		return r;
 	}
@@ -127,7 +128,8 @@ static int open_create(struct dentry *start, const char *path, unsigned flags, u
 				r = -ENOENT;
 			else if ((r = vfs_permission(dv, MAY_WRITE | MAY_EXEC)) >= 0)
 				r = dv->ops->create ? dv->ops->create(dv, last, len,
-					S_IFREG | (mode & 07777 & ~vfs_task()->umask), 0, &vn) : -EPERM;
+					S_IFREG_K | (mode & 07777 & ~vfs_task()->umask), 0, &vn)
+						    : -EPERM;
 			if (r >= 0) {
 				d_instantiate(child, vn);
 				vfs_touch(dv, false, true);
@@ -142,14 +144,14 @@ static int open_create(struct dentry *start, const char *path, unsigned flags, u
 			break;
 		}
 		kmutex_unlock(&dv->lock);
-		if (flags & O_EXCL) {
+		if (flags & O_EXCL_K) {
 			dentry_put(child);
 			dentry_put(dir);
 			r = -EEXIST;
 			break;
 		}
 		child = d_follow_mounts(child);
-		if (S_ISLNK(child->vnode->mode) && !(flags & O_NOFOLLOW)) {
+		if (S_ISLNK(child->vnode->mode) && !(flags & O_NOFOLLOW_K)) {
 			r = ++links > VFS_SYMLINK_MAX ? -ELOOP : vfs_magic_follow(&child, true);
 			if (r <= 0) { /* a magic link (the object, or the link of a pathless one) */
 				dentry_put(dir);
@@ -196,21 +198,21 @@ int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct 
 {
 	struct dentry *start = NULL, *d;
 	int r;
-	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+	if ((flags & O_CREAT_K) && (flags & O_DIRECTORY_K))
 		return -EINVAL;
 	if ((r = vfs_dirfd_dentry(dirfd, &start)) < 0 && path[0] != '/')
 		return r;
 	if (r < 0)
 		start = NULL;
-	if ((flags & O_CREAT) && !(flags & O_PATH)) {
+	if ((flags & O_CREAT_K) && !(flags & O_PATH_K)) {
 		if (!start) {
 			start = vfs_task()->cwd;
 			dentry_get(start);
 		}
 		r = open_create(start, path, flags, mode, &d);
 	} else {
-		unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-		if (flags & O_DIRECTORY)
+		unsigned lf = (flags & O_NOFOLLOW_K) ? 0 : LOOKUP_FOLLOW;
+		if (flags & O_DIRECTORY_K)
 			lf |= LOOKUP_DIRECTORY;
 		r = vfs_walk_at(start, path, lf, &d, NULL, NULL);
 	}
@@ -219,7 +221,7 @@ int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct 
 	if (r < 0)
 		return r;
 	/* /proc/PID/fd/N of a pipe: the same open file (it has no path to open). */
-	struct file *mf = (flags & O_NOFOLLOW) ? NULL : vfs_magic_file(d);
+	struct file *mf = (flags & O_NOFOLLOW_K) ? NULL : vfs_magic_file(d);
 	if (mf) {
 		dentry_put(d);
 		*out = mf;
@@ -234,14 +236,14 @@ int vfs_open(int dirfd, const char *path, unsigned flags, unsigned mode, struct 
 
 static bool readable(struct file *f)
 {
-	unsigned a = f->flags & O_ACCMODE;
-	return !(f->flags & O_PATH) && (a == O_RDONLY || a == O_RDWR);
+	unsigned a = f->flags & O_ACCMODE_K;
+	return !(f->flags & O_PATH_K) && (a == O_RDONLY_K || a == O_RDWR_K);
 }
 
 static bool writable(struct file *f)
 {
-	unsigned a = f->flags & O_ACCMODE;
-	return !(f->flags & O_PATH) && (a == O_WRONLY || a == O_RDWR);
+	unsigned a = f->flags & O_ACCMODE_K;
+	return !(f->flags & O_PATH_K) && (a == O_WRONLY_K || a == O_RDWR_K);
 }
 
 /*
@@ -316,20 +318,20 @@ ssize_t vfs_pwrite(struct file *f, const void *buf, size_t n, uint64_t pos)
 
 int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 {
-	if (f->flags & O_PATH)
+	if (f->flags & O_PATH_K)
 		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
 	kmutex_lock(&f->pos_lock);
 	int64_t base, size = (int64_t)f->vnode->size, r;
 	switch (whence) {
-	case 0: base = 0; break;
-	case 1: base = (int64_t)f->pos; break;
-	case 2: base = size; break;
-	case 3: /* SEEK_DATA: all of a file is data (holes read as zeros) */
+	case SEEK_SET_K: base = 0; break;
+	case SEEK_CUR_K: base = (int64_t)f->pos; break;
+	case SEEK_END_K: base = size; break;
+	case SEEK_DATA_K: /* all of a file is data (holes read as zeros) */
 		r = off < 0 ? -EINVAL : off >= size ? -ENXIO : off;
 		goto out;
-	case 4: /* SEEK_HOLE: the end */
+	case SEEK_HOLE_K: /* the end */
 		r = off < 0 ? -EINVAL : off >= size ? -ENXIO : size;
 		goto out;
 	default:
@@ -350,7 +352,7 @@ out:
 
 int vfs_getdents(struct file *f, struct vfs_dirent_sink *sink)
 {
-	if (f->flags & O_PATH)
+	if (f->flags & O_PATH_K)
 		return -EBADF;
 	if (!f->vnode || !S_ISDIR(f->vnode->mode) || !f->ops->readdir)
 		return -ENOTDIR;
@@ -430,11 +432,11 @@ static int mknod_mode(unsigned mode)
 
 int vfs_mknod(int dirfd, const char *path, unsigned mode, uint32_t rdev)
 {
-	unsigned type = mode & S_IFMT;
+	unsigned type = mode & S_IFMT_K;
 	if (!type)
-		type = S_IFREG;
-	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
-	    type != S_IFSOCK)
+		type = S_IFREG_K;
+	if (type != S_IFREG_K && type != S_IFCHR_K && type != S_IFBLK_K && type != S_IFIFO_K &&
+	    type != S_IFSOCK_K)
 		return -EINVAL;
 	struct create_ctx c = { 0 };
 	int r = create_begin(dirfd, path, false, &c);
@@ -442,7 +444,8 @@ int vfs_mknod(int dirfd, const char *path, unsigned mode, uint32_t rdev)
 		return r;
 	struct vnode *vn = NULL, *dv = c.dir->vnode;
 	r = dv->ops->create ? dv->ops->create(dv, c.last, c.len, type | mknod_mode(mode),
-					      type == S_IFCHR || type == S_IFBLK ? rdev : 0, &vn)
+					      type == S_IFCHR_K || type == S_IFBLK_K ? rdev : 0,
+					      &vn)
 			    : -EPERM;
 	create_end(&c, vn, r);
 	return r < 0 ? r : 0;
@@ -455,7 +458,8 @@ int vfs_mkdir(int dirfd, const char *path, unsigned mode)
 	if (r < 0)
 		return r;
 	struct vnode *vn = NULL, *dv = c.dir->vnode;
-	r = dv->ops->create ? dv->ops->create(dv, c.last, c.len, S_IFDIR | mknod_mode(mode), 0, &vn)
+	r = dv->ops->create ? dv->ops->create(dv, c.last, c.len, S_IFDIR_K | mknod_mode(mode), 0,
+					      &vn)
 			    : -EPERM;
 	create_end(&c, vn, r);
 	return r < 0 ? r : 0;
@@ -483,9 +487,9 @@ int vfs_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpat
 {
 	struct dentry *od;
 	int r;
-	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+	if (flags & ~(AT_SYMLINK_FOLLOW_K | AT_EMPTY_PATH_K))
 		return -EINVAL;
-	if ((flags & AT_EMPTY_PATH) && !oldpath[0]) {
+	if ((flags & AT_EMPTY_PATH_K) && !oldpath[0]) {
 		struct file *f = fd_get(olddirfd);
 		if (!f)
 			return -EBADF;
@@ -495,8 +499,9 @@ int vfs_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpat
 		file_put(f);
 		if (!od)
 			return -ENOENT;
-	} else if ((r = vfs_walk(olddirfd, oldpath, (flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0,
-				 &od, NULL, NULL)) < 0) {
+	} else if ((r = vfs_walk(olddirfd, oldpath,
+				 (flags & AT_SYMLINK_FOLLOW_K) ? LOOKUP_FOLLOW : 0, &od, NULL,
+				 NULL)) < 0) {
 		return r;
 	}
 	struct vnode *vn = od->vnode;
@@ -612,8 +617,8 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
 	const char *ol, *nl;
 	size_t olen, nlen;
 	int r;
-	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
-	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
+	if ((flags & ~(RENAME_NOREPLACE_K | RENAME_EXCHANGE_K)) ||
+	    ((flags & RENAME_NOREPLACE_K) && (flags & RENAME_EXCHANGE_K)))
 		return -EINVAL;
 	if ((r = vfs_walk(olddirfd, oldpath, LOOKUP_PARENT, &od, &ol, &olen)) < 0)
 		return r;
@@ -631,7 +636,7 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
 		goto out_put;
 	}
 	if (!nlen || is_dot_or_dotdot(nl, nlen)) {
-		r = (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
+		r = (flags & RENAME_NOREPLACE_K) ? -EEXIST : -EBUSY;
 		goto out_put;
 	}
 	kmutex_lock(&rename_mutex);
@@ -654,19 +659,19 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
 	}
 	struct vnode *ov = oc->vnode, *nv = nc->vnode;
 	r = -ENOENT;
-	if (!ov || ((flags & RENAME_EXCHANGE) && !nv))
+	if (!ov || ((flags & RENAME_EXCHANGE_K) && !nv))
 		goto out_unlock;
 	r = -ENOENT;
 	if (!odv->nlink || !ndv->nlink)
 		goto out_unlock;
 	bool odir = S_ISDIR(ov->mode), ndir = nv && S_ISDIR(nv->mode);
 	r = -EEXIST;
-	if ((flags & RENAME_NOREPLACE) && nv)
+	if ((flags & RENAME_NOREPLACE_K) && nv)
 		goto out_unlock;
 	r = -ENOTDIR;
-	if (!(flags & RENAME_EXCHANGE) && !odir && (ol[olen] == '/' || nl[nlen] == '/'))
+	if (!(flags & RENAME_EXCHANGE_K) && !odir && (ol[olen] == '/' || nl[nlen] == '/'))
 		goto out_unlock;
-	if (nv && !(flags & RENAME_EXCHANGE)) {
+	if (nv && !(flags & RENAME_EXCHANGE_K)) {
 		if (odir && !ndir)
 			goto out_unlock; /* ENOTDIR */
 		r = -EISDIR;
@@ -674,10 +679,11 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
 			goto out_unlock;
 	}
 	r = -EINVAL; /* a directory into itself or below */
-	if ((odir && d_is_ancestor(oc, nd)) || ((flags & RENAME_EXCHANGE) && ndir && d_is_ancestor(nc, od)))
+	if ((odir && d_is_ancestor(oc, nd)) ||
+	    ((flags & RENAME_EXCHANGE_K) && ndir && d_is_ancestor(nc, od)))
 		goto out_unlock;
 	r = -ENOTEMPTY;
-	if (!(flags & RENAME_EXCHANGE) && nv && d_is_ancestor(nc, od))
+	if (!(flags & RENAME_EXCHANGE_K) && nv && d_is_ancestor(nc, od))
 		goto out_unlock;
 	r = -EBUSY;
 	if (oc->mounted || nc->mounted)
@@ -689,7 +695,7 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
 	if ((r = vfs_permission(odv, MAY_WRITE | MAY_EXEC)) < 0 ||
 	    (r = vfs_permission(ndv, MAY_WRITE | MAY_EXEC)) < 0)
 		goto out_unlock;
-	if (flags & RENAME_EXCHANGE) {
+	if (flags & RENAME_EXCHANGE_K) {
 		r = odv->ops->exchange ? odv->ops->exchange(odv, ol, olen, ndv, nl, nlen) : -EINVAL;
 		if (r >= 0) { /* swap what the two dentries name */
 			vnode_get(ov);
@@ -755,11 +761,11 @@ int vfs_truncate(struct vnode *vn, uint64_t size)
 
 int vfs_setattr(struct vnode *vn, const struct vattr *va, unsigned which)
 {
-	if (vn->mnt && (vn->mnt->flags & MS_RDONLY))
+	if (vn->mnt && (vn->mnt->flags & MS_RDONLY_K))
 		return -EROFS;
 	kmutex_lock(&vn->lock);
 	if (which & VA_MODE)
-		vn->mode = (vn->mode & S_IFMT) | (va->mode & 07777);
+		vn->mode = (vn->mode & S_IFMT_K) | (va->mode & 07777);
 	if (which & VA_UID)
 		vn->uid = va->uid;
 	if (which & VA_GID)
@@ -792,7 +798,7 @@ int vfs_statfs(struct vnode *vn, struct kstatfs *st)
 		st->ffree = pfa_free_pages();
 	}
 	if (vn->mnt)
-		st->flags = vn->mnt->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+		st->flags = vn->mnt->flags & (MS_RDONLY_K | MS_NOSUID_K | MS_NODEV_K | MS_NOEXEC_K);
 	return 0;
 }
 
@@ -834,7 +840,7 @@ void vfs_path_free(char *p)
 static int set_mode(const char *path, unsigned mode, bool follow)
 {
 	struct dentry *d;
-	int r = vfs_walk(AT_FDCWD, path, follow ? LOOKUP_FOLLOW : 0, &d, NULL, NULL);
+	int r = vfs_walk(AT_FDCWD_K, path, follow ? LOOKUP_FOLLOW : 0, &d, NULL, NULL);
 	if (r < 0)
 		return r;
 	struct vattr va = { .mode = mode };
@@ -862,9 +868,9 @@ int vfs_mkdir_p(const char *path, unsigned mode)
 		char c = buf[i];
 		buf[i] = 0;
 		struct dentry *d;
-		r = vfs_mkdir(AT_FDCWD, buf, mode | 0700);
+		r = vfs_mkdir(AT_FDCWD_K, buf, mode | 0700);
 		if (r == -EEXIST) {
-			r = vfs_walk(AT_FDCWD, buf, LOOKUP_FOLLOW, &d, NULL, NULL);
+			r = vfs_walk(AT_FDCWD_K, buf, LOOKUP_FOLLOW, &d, NULL, NULL);
 			if (r >= 0) {
 				r = S_ISDIR(d->vnode->mode) ? 0 : -ENOTDIR;
 				dentry_put(d);
@@ -894,7 +900,7 @@ static int make_parent(const char *path)
 	memcpy(buf, path, n);
 	buf[n] = 0;
 	struct dentry *d;
-	int r = vfs_walk(AT_FDCWD, buf, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
+	int r = vfs_walk(AT_FDCWD_K, buf, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
 	if (r >= 0)
 		dentry_put(d);
 	else if (r == -ENOENT)
@@ -911,7 +917,8 @@ int vfs_create_file(const char *path, unsigned mode, const void *data, size_t le
 		return r;
 	unsigned um = vfs_task()->umask;
 	vfs_task()->umask = 0;
-	r = vfs_open(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode & 07777, &f);
+	r = vfs_open(AT_FDCWD_K, path, O_WRONLY_K | O_CREAT_K | O_TRUNC_K | O_NOFOLLOW_K,
+		     mode & 07777, &f);
 	vfs_task()->umask = um;
 	if (r < 0)
 		return r;
@@ -935,13 +942,13 @@ int vfs_create_file(const char *path, unsigned mode, const void *data, size_t le
 int vfs_symlink_at(const char *target, const char *path)
 {
 	int r = make_parent(path);
-	return r < 0 ? r : vfs_symlink(target, AT_FDCWD, path);
+	return r < 0 ? r : vfs_symlink(target, AT_FDCWD_K, path);
 }
 
 int vfs_set_owner_times(const char *path, uint32_t uid, uint32_t gid, uint64_t mtime_ns)
 {
 	struct dentry *d;
-	int r = vfs_walk(AT_FDCWD, path, 0, &d, NULL, NULL);
+	int r = vfs_walk(AT_FDCWD_K, path, 0, &d, NULL, NULL);
 	if (r < 0)
 		return r;
 	struct vattr va = { .uid = uid, .gid = gid, .atime_ns = mtime_ns, .mtime_ns = mtime_ns };

@@ -108,7 +108,7 @@ static int on_dir(void *ctx, const struct cpio_entry *e)
 	/* It may exist already ("/", or made for a deeper path): set its mode. */
 	if (initramfs_fchmodat) {
 		strlcpy(sys_path1, e->path, sizeof(sys_path1));
-		initramfs_fchmodat(AT_FDCWD, sys_path1, e->mode & 07777);
+		initramfs_fchmodat(AT_FDCWD_K, sys_path1, e->mode & 07777);
 	}
 	dt = kmalloc(sizeof(*dt) + n);
 	if (!dt)
@@ -142,7 +142,7 @@ static int make_parent(const char *path)
 	memcpy(sys_path2, path, n);
 	sys_path2[n] = 0;
 	struct dentry *d;
-	int r = vfs_walk(AT_FDCWD, sys_path2, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
+	int r = vfs_walk(AT_FDCWD_K, sys_path2, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
 	if (r >= 0) {
 		dentry_put(d);
 		return 0;
@@ -191,7 +191,7 @@ static int on_link(void *ctx, const struct cpio_entry *e)
 		return warn(u, e, "hard link (no linkat in this kernel)", -ENOSYS);
 	strlcpy(sys_path1, e->target, sizeof(sys_path1));
 	strlcpy(sys_path2, e->path, sizeof(sys_path2));
-	r = initramfs_linkat(AT_FDCWD, sys_path1, AT_FDCWD, sys_path2, 0);
+	r = initramfs_linkat(AT_FDCWD_K, sys_path1, AT_FDCWD_K, sys_path2, 0);
 	if (r < 0)
 		return warn(u, e, "hard link", r);
 	u->created++;
@@ -208,14 +208,14 @@ static int on_node(void *ctx, const struct cpio_entry *e)
 	if (!initramfs_mknodat)
 		return warn(u, e, "mknod (no mknodat in this kernel)", -ENOSYS);
 	strlcpy(sys_path1, e->path, sizeof(sys_path1));
-	r = initramfs_mknodat(AT_FDCWD, sys_path1, e->mode,
+	r = initramfs_mknodat(AT_FDCWD_K, sys_path1, e->mode,
 			      (e->rdev_major << 8) | (e->rdev_minor & 0xff) |
 			      ((e->rdev_minor & ~0xffu) << 12));
 	if (r < 0)
 		return warn(u, e, "mknod", r);
 	/* mknodat applied the umask: the archive's mode is the one to keep. */
 	if (initramfs_fchmodat)
-		initramfs_fchmodat(AT_FDCWD, sys_path1, e->mode & 07777);
+		initramfs_fchmodat(AT_FDCWD_K, sys_path1, e->mode & 07777);
 	u->created++;
 	return set_meta(u, e);
 }

@@ -33,7 +33,7 @@ void ldisc_default_termios(struct termios_k *t)
 	memset(t, 0, sizeof(*t));
 	t->c_iflag = ICRNL_K | IXON_K;
 	t->c_oflag = OPOST_K | ONLCR_K;
-	t->c_cflag = 0000017 | 0000060 | 0000200 | 0002000; /* B38400 CS8 CREAD HUPCL */
+	t->c_cflag = B38400_K | CS8_K | CREAD_K | HUPCL_K;
 	t->c_lflag = ISIG_K | ICANON_K | ECHO_K | ECHOE_K | ECHOK_K | ECHOCTL_K | ECHOKE_K |
 		     IEXTEN_K;
 	memcpy(t->c_cc, default_cc, sizeof(default_cc));

@@ -41,53 +41,12 @@
 #define JINY_LDISC_H
 
 #include "kern/kern.h"
+#include "abi/linux.h" /* termios_k and its flags */
 
-/* struct termios of the Linux x86_64 kernel ABI (TCGETS/TCSETS): 36 bytes.
- * libcs keep a larger struct of their own (musl: c_cc[32] and speeds); the
- * kernel reads and writes only this much of it. */
-#define NCCS_K 19
-struct termios_k {
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line;
-	uint8_t c_cc[NCCS_K];
-};
-
-/* c_cc indices */
-enum {
-	VINTR_K = 0, VQUIT_K = 1, VERASE_K = 2, VKILL_K = 3, VEOF_K = 4, VTIME_K = 5,
-	VMIN_K = 6, VSWTC_K = 7, VSTART_K = 8, VSTOP_K = 9, VSUSP_K = 10, VEOL_K = 11,
-	VREPRINT_K = 12, VDISCARD_K = 13, VWERASE_K = 14, VLNEXT_K = 15, VEOL2_K = 16,
-};
-/* c_iflag */
-#define ISTRIP_K 0000040
-#define INLCR_K 0000100
-#define IGNCR_K 0000200
-#define ICRNL_K 0000400
-#define IXON_K 0002000
-#define IMAXBEL_K 0020000
-#define IUTF8_K 0040000
-/* c_oflag */
-#define OPOST_K 0000001
-#define ONLCR_K 0000004
-#define OCRNL_K 0000010
-#define ONOCR_K 0000020
-#define ONLRET_K 0000040
-/* c_lflag */
-#define ISIG_K 0000001
-#define ICANON_K 0000002
-#define ECHO_K 0000010
-#define ECHOE_K 0000020
-#define ECHOK_K 0000040
-#define ECHONL_K 0000100
-#define NOFLSH_K 0000200
-#define ECHOCTL_K 0001000
-#define ECHOKE_K 0004000
-#define IEXTEN_K 0100000
-
-/* What ldisc_input() returns when a byte asks for a signal (Linux numbers). */
-#define LDISC_SIGINT 2
-#define LDISC_SIGQUIT 3
-#define LDISC_SIGTSTP 20
+/* What ldisc_input() returns when a byte asks for a signal. */
+#define LDISC_SIGINT SIGINT_K
+#define LDISC_SIGQUIT SIGQUIT_K
+#define LDISC_SIGTSTP SIGTSTP_K
 
 #define LDISC_BUF_SIZE 4096 /* input buffer, a power of two */
 /*

@@ -11,12 +11,9 @@
  */
 #include "fs/vfs.h"
 #include "mm/mm.h"
+#include "proc/proc.h"
 
-#define F_RDLCK 0
-#define F_WRLCK 1
-#define F_UNLCK 2
 #define OFF_MAX INT64_MAX
-#define HP_PID 1
 
 struct vfs_lock {
 	int64_t start, end;     /* inclusive range; end = OFF_MAX: to EOF and beyond */
@@ -56,13 +53,13 @@ static int lock_range(struct file *f, const struct flock_k *fl, int64_t *s, int6
 int vfs_lock_get(struct file *f, struct flock_k *fl)
 {
 	int64_t s, e;
-	if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK)
+	if (fl->l_type != F_RDLCK_K && fl->l_type != F_WRLCK_K)
 		return -EINVAL;
 	int r = lock_range(f, fl, &s, &e);
 	if (r < 0)
 		return r;
 	/* Locks of other processes would be reported here; ours never conflict. */
-	fl->l_type = F_UNLCK;
+	fl->l_type = F_UNLCK_K;
 	return 0;
 }
 
@@ -103,17 +100,18 @@ static int unlock_range(struct vnode *vn, int pid, int64_t s, int64_t e)
 int vfs_lock_set(struct file *f, const struct flock_k *fl, bool wait)
 {
 	struct vnode *vn = f->vnode;
-	unsigned acc = f->flags & O_ACCMODE;
+	unsigned acc = f->flags & O_ACCMODE_K;
 	int64_t s, e;
-	if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
+	if (fl->l_type != F_RDLCK_K && fl->l_type != F_WRLCK_K && fl->l_type != F_UNLCK_K)
 		return -EINVAL;
 	int r = lock_range(f, fl, &s, &e);
 	if (r < 0)
 		return r;
-	if ((fl->l_type == F_RDLCK && acc == O_WRONLY) || (fl->l_type == F_WRLCK && acc == O_RDONLY))
+	if ((fl->l_type == F_RDLCK_K && acc == O_WRONLY_K) ||
+	    (fl->l_type == F_WRLCK_K && acc == O_RDONLY_K))
 		return -EBADF;
 	struct vfs_lock *n = NULL;
-	if (fl->l_type != F_UNLCK && !(n = kmalloc(sizeof(*n))))
+	if (fl->l_type != F_UNLCK_K && !(n = kmalloc(sizeof(*n))))
 		return -ENOLCK;
 	kmutex_lock(&vn->lock);
 	r = unlock_range(vn, HP_PID, s, e);

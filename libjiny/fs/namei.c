@@ -19,7 +19,7 @@ struct dentry *d_parent_of(struct dentry *d, struct dentry *root);
 
 int vfs_dirfd_dentry(int dirfd, struct dentry **out)
 {
-	if (dirfd == AT_FDCWD) {
+	if (dirfd == AT_FDCWD_K) {
 		struct fs_context *ctx = vfs_task();
 		dentry_get(ctx->cwd);
 		*out = ctx->cwd;

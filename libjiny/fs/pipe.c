@@ -18,11 +18,9 @@
 #include "fs/vfs.h"
 #include "mm/mm.h"
 #include "sched/sched.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 #define PIPE_SIZE 65536
-#define PIPE_BUF 4096
-#define FIONREAD 0x541b
 
 struct pipe {
 	struct kmutex lock;
@@ -98,7 +96,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 			kmutex_unlock(&p->lock);
 			return 0;
 		}
-		if (f->flags & O_NONBLOCK) {
+		if (f->flags & O_NONBLOCK_K) {
 			kmutex_unlock(&p->lock);
 			return -EAGAIN;
 		}
@@ -116,7 +114,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 		p->head = 0;
 	kmutex_unlock(&p->lock);
 	vfs_touch(p->vn, true, false);
-	pipe_wake(p, false, true, POLLOUT | POLLWRNORM);
+	pipe_wake(p, false, true, POLLOUT_K | POLLWRNORM_K);
 	return (ssize_t)k;
 }
 
@@ -134,15 +132,15 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
 			break;
 		}
 		size_t space = PIPE_SIZE - p->len;
-		struct write_wait w = { p, n <= PIPE_BUF ? n - done : 1 };
+		struct write_wait w = { p, n <= PIPE_BUF_K ? n - done : 1 };
 		if (space < w.need) {
-			if (f->flags & O_NONBLOCK) {
+			if (f->flags & O_NONBLOCK_K) {
 				err = -EAGAIN;
 				break;
 			}
 			kmutex_unlock(&p->lock);
 			if (done)
-				pipe_wake(p, true, false, POLLIN | POLLRDNORM);
+				pipe_wake(p, true, false, POLLIN_K | POLLRDNORM_K);
 			if (waitq_wait_intr(&p->wr_wq, can_write, &w, 0) < 0) {
 				err = -ERESTARTSYS;
 				kmutex_lock(&p->lock);
@@ -161,7 +159,7 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
 	kmutex_unlock(&p->lock);
 	if (done) {
 		vfs_touch(p->vn, false, true);
-		pipe_wake(p, true, false, POLLIN | POLLRDNORM);
+		pipe_wake(p, true, false, POLLIN_K | POLLRDNORM_K);
 	}
 	if (err == -EPIPE && current_is_user())
 		signal_send_thread(sched_current(), SIGPIPE_K, NULL);
@@ -173,19 +171,19 @@ static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 	struct pipe *p = file_pipe(f);
 	if (pt && pt->queue)
 		pt->queue(pt, &p->vn->poll_wq);
-	unsigned acc = f->flags & O_ACCMODE, m = 0;
+	unsigned acc = f->flags & O_ACCMODE_K, m = 0;
 	kmutex_lock(&p->lock);
-	if (acc == O_RDONLY || acc == O_RDWR) {
+	if (acc == O_RDONLY_K || acc == O_RDWR_K) {
 		if (p->len)
-			m |= POLLIN | POLLRDNORM;
+			m |= POLLIN_K | POLLRDNORM_K;
 		if (!p->writers)
-			m |= POLLHUP;
+			m |= POLLHUP_K;
 	}
-	if (acc == O_WRONLY || acc == O_RDWR) {
-		if (PIPE_SIZE - p->len >= PIPE_BUF)
-			m |= POLLOUT | POLLWRNORM;
+	if (acc == O_WRONLY_K || acc == O_RDWR_K) {
+		if (PIPE_SIZE - p->len >= PIPE_BUF_K)
+			m |= POLLOUT_K | POLLWRNORM_K;
 		if (!p->readers)
-			m |= POLLERR;
+			m |= POLLERR_K;
 	}
 	kmutex_unlock(&p->lock);
 	return m;
@@ -193,7 +191,7 @@ static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 
 static long pipe_ioctl(struct file *f, unsigned long req, unsigned long arg)
 {
-	if (req != FIONREAD)
+	if (req != FIONREAD_K)
 		return -ENOTTY;
 	struct pipe *p = file_pipe(f);
 	*(int *)arg = (int)READ_ONCE(p->len);
@@ -204,17 +202,17 @@ static long pipe_ioctl(struct file *f, unsigned long req, unsigned long arg)
 static void pipe_end_closed(struct pipe *p, unsigned acc)
 {
 	kmutex_lock(&p->lock);
-	if (acc == O_RDONLY || acc == O_RDWR)
+	if (acc == O_RDONLY_K || acc == O_RDWR_K)
 		p->readers--;
-	if (acc == O_WRONLY || acc == O_RDWR)
+	if (acc == O_WRONLY_K || acc == O_RDWR_K)
 		p->writers--;
 	kmutex_unlock(&p->lock);
-	pipe_wake(p, true, true, POLLIN | POLLOUT | POLLHUP | POLLERR);
+	pipe_wake(p, true, true, POLLIN_K | POLLOUT_K | POLLHUP_K | POLLERR_K);
 }
 
 static void pipe_release(struct file *f)
 {
-	pipe_end_closed(file_pipe(f), f->flags & O_ACCMODE);
+	pipe_end_closed(file_pipe(f), f->flags & O_ACCMODE_K);
 }
 
 static void pipe_evict(struct vnode *vn)
@@ -235,7 +233,7 @@ static const struct file_ops pipe_fops = {
 
 int pipe_create(struct file **rd, struct file **wr, unsigned flags)
 {
-	struct vnode *vn = vfs_anon_vnode(S_IFIFO | 0600);
+	struct vnode *vn = vfs_anon_vnode(S_IFIFO_K | 0600);
 	if (!vn)
 		return -ENFILE;
 	struct pipe *p = pipe_new(vn);
@@ -246,8 +244,8 @@ int pipe_create(struct file **rd, struct file **wr, unsigned flags)
 	vn->priv = p;
 	vn->ops = &pipe_vops;
 	vn->fops = &pipe_fops;
-	*rd = file_alloc(vn, NULL, &pipe_fops, O_RDONLY | (flags & O_NONBLOCK));
-	*wr = file_alloc(vn, NULL, &pipe_fops, O_WRONLY | (flags & O_NONBLOCK));
+	*rd = file_alloc(vn, NULL, &pipe_fops, O_RDONLY_K | (flags & O_NONBLOCK_K));
+	*wr = file_alloc(vn, NULL, &pipe_fops, O_WRONLY_K | (flags & O_NONBLOCK_K));
 	vnode_put(vn); /* the files hold it */
 	if (!*rd || !*wr) {
 		/* Files without their ends counted: release must not count them down. */
@@ -276,7 +274,7 @@ static void fifo_release(struct file *f);
 
 int fifo_open(struct vnode *vn, struct file *f)
 {
-	unsigned acc = f->flags & O_ACCMODE;
+	unsigned acc = f->flags & O_ACCMODE_K;
 	kmutex_lock(&vn->lock);
 	struct pipe *p = vn->fifo;
 	if (!p) {
@@ -287,7 +285,7 @@ int fifo_open(struct vnode *vn, struct file *f)
 		vn->fifo = p;
 	}
 	kmutex_lock(&p->lock);
-	if (acc == O_WRONLY && (f->flags & O_NONBLOCK) && !p->readers) {
+	if (acc == O_WRONLY_K && (f->flags & O_NONBLOCK_K) && !p->readers) {
 		kmutex_unlock(&p->lock);
 		if (!p->readers && !p->writers) {
 			vn->fifo = NULL;
@@ -296,18 +294,19 @@ int fifo_open(struct vnode *vn, struct file *f)
 		kmutex_unlock(&vn->lock);
 		return -ENXIO;
 	}
-	if (acc == O_RDONLY || acc == O_RDWR)
+	if (acc == O_RDONLY_K || acc == O_RDWR_K)
 		p->readers++;
-	if (acc == O_WRONLY || acc == O_RDWR)
+	if (acc == O_WRONLY_K || acc == O_RDWR_K)
 		p->writers++;
 	kmutex_unlock(&p->lock);
 	kmutex_unlock(&vn->lock);
 	f->priv = p;
-	pipe_wake(p, true, true, POLLIN | POLLOUT);
+	pipe_wake(p, true, true, POLLIN_K | POLLOUT_K);
 	/* POSIX: an open for reading waits for a writer and vice versa (not O_RDWR). */
-	if (acc != O_RDWR && !(f->flags & O_NONBLOCK)) {
-		struct write_wait w = { p, acc == O_WRONLY };
-		if (waitq_wait_intr(acc == O_WRONLY ? &p->wr_wq : &p->rd_wq, fifo_has_peer, &w, 0) < 0) {
+	if (acc != O_RDWR_K && !(f->flags & O_NONBLOCK_K)) {
+		struct write_wait w = { p, acc == O_WRONLY_K };
+		if (waitq_wait_intr(acc == O_WRONLY_K ? &p->wr_wq : &p->rd_wq, fifo_has_peer,
+				    &w, 0) < 0) {
 			fifo_release(f); /* a failed open gets no release of its own */
 			return -ERESTARTSYS;
 		}
@@ -319,7 +318,7 @@ static void fifo_release(struct file *f)
 {
 	struct pipe *p = file_pipe(f);
 	struct vnode *vn = f->vnode;
-	pipe_end_closed(p, f->flags & O_ACCMODE);
+	pipe_end_closed(p, f->flags & O_ACCMODE_K);
 	kmutex_lock(&vn->lock);
 	kmutex_lock(&p->lock);
 	bool last = !p->readers && !p->writers;

@@ -19,7 +19,7 @@
 #include "syscall/sys.h"
 #include "arch/arch.h"
 #include "mm/mm.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 static void poll_wake(struct waitq_entry *e, unsigned key)
 {
@@ -91,7 +91,7 @@ int poll_wait_sleep(struct poll_wait *pw, uint64_t deadline_ns)
 unsigned poll_file(struct file *f, struct poll_wait *pw)
 {
 	if (!f->ops->poll)
-		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+		return POLLIN_K | POLLOUT_K | POLLRDNORM_K | POLLWRNORM_K;
 	if (!pw)
 		return f->ops->poll(f, NULL);
 	pw->polling = f;
@@ -109,18 +109,13 @@ static unsigned fd_poll(int fd, unsigned events, struct poll_wait *pw)
 {
 	struct file *f = fd_get(fd);
 	if (!f)
-		return POLLNVAL;
+		return POLLNVAL_K;
 	unsigned r = poll_file(f, pw);
 	file_put(f);
-	return r & (events | POLLERR | POLLHUP | POLLNVAL);
+	return r & (events | POLLERR_K | POLLHUP_K | POLLNVAL_K);
 }
 
-struct pollfd {
-	int fd;
-	short events, revents;
-};
-
-static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, bool forever)
+static long do_poll(struct pollfd_k *fds, unsigned long n, uint64_t deadline_ns, bool forever)
 {
 	struct poll_wait pw;
 	poll_wait_init(&pw);
@@ -156,18 +151,18 @@ static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline_ns, b
  * when no handler ran, forever as the call again, with a deadline through
  * restart_syscall so the time already waited counts (Linux's restart_block).
  */
-static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, bool forever);
+static long poll_until(struct pollfd_k *fds, unsigned long n, uint64_t deadline, bool forever);
 
 static long poll_restart(struct restart_block *rb)
 {
-	struct pollfd *fds = (struct pollfd *)rb->arg[0];
+	struct pollfd_k *fds = (struct pollfd_k *)rb->arg[0];
 	unsigned long n = rb->arg[1];
 	if (!uaccess_ok(fds, n * sizeof(*fds), true))
 		return -EFAULT;
 	return poll_until(fds, n, rb->arg[2], false);
 }
 
-static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, bool forever)
+static long poll_until(struct pollfd_k *fds, unsigned long n, uint64_t deadline, bool forever)
 {
 	long r = do_poll(fds, n, deadline, forever);
 	if (r != -EINTR)
@@ -182,7 +177,7 @@ static long poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, b
 	return -ERESTART_RESTARTBLOCK;
 }
 
-long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
+long sys_poll(struct pollfd_k *fds, unsigned long n, int timeout_ms)
 {
 	if (n > FD_MAX)
 		return -EINVAL;
@@ -193,9 +188,9 @@ long sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
 }
 
 /* Write the time left until deadline back into a user timespec (ppoll, pselect6). */
-static void ts_left(const struct timespec *ts, uint64_t deadline)
+static void ts_left(const struct timespec_k *ts, uint64_t deadline)
 {
-	struct timespec *w = (struct timespec *)ts;
+	struct timespec_k *w = (struct timespec_k *)ts;
 	if (!ts || !deadline || !uaccess_ok(w, sizeof(*w), true))
 		return;
 	uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
@@ -204,7 +199,7 @@ static void ts_left(const struct timespec *ts, uint64_t deadline)
 }
 
 /* A timespec timeout: *deadline (0 for a zero timeout), *forever for NULL. */
-static long ts_deadline(const struct timespec *ts, uint64_t *deadline, bool *forever)
+static long ts_deadline(const struct timespec_k *ts, uint64_t *deadline, bool *forever)
 {
 	*forever = !ts;
 	*deadline = 0;
@@ -221,7 +216,7 @@ static long ts_deadline(const struct timespec *ts, uint64_t *deadline, bool *for
 	return 0;
 }
 
-long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
+long sys_ppoll(struct pollfd_k *fds, unsigned long n, const struct timespec_k *ts,
 	       const void *sigmask, size_t sigsetsize)
 {
 	if (n > FD_MAX)
@@ -288,18 +283,19 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 			bool r = win[w] & bit, wr = wout[w] & bit, e = wex[w] & bit;
 			if (!r && !wr && !e)
 				continue;
-			unsigned ev = (r ? POLLIN | POLLRDNORM | POLLHUP | POLLERR : 0) |
-				      (wr ? POLLOUT | POLLWRNORM | POLLERR : 0) | (e ? POLLPRI : 0);
+			unsigned ev = (r ? POLLIN_K | POLLRDNORM_K | POLLHUP_K | POLLERR_K : 0) |
+				      (wr ? POLLOUT_K | POLLWRNORM_K | POLLERR_K : 0) |
+				      (e ? POLLPRI_K : 0);
 			unsigned got = fd_poll(fd, ev, first ? &pw : NULL);
-			if (got & POLLNVAL) {
+			if (got & POLLNVAL_K) {
 				ready = -EBADF;
 				goto out;
 			}
-			if (r && (got & (POLLIN | POLLRDNORM | POLLHUP | POLLERR)))
+			if (r && (got & (POLLIN_K | POLLRDNORM_K | POLLHUP_K | POLLERR_K)))
 				in[w] |= bit, ready++;
-			if (wr && (got & (POLLOUT | POLLWRNORM | POLLERR)))
+			if (wr && (got & (POLLOUT_K | POLLWRNORM_K | POLLERR_K)))
 				out[w] |= bit, ready++;
-			if (e && (got & POLLPRI))
+			if (e && (got & POLLPRI_K))
 				ex[w] |= bit, ready++;
 		}
 		if (ready || pw.error)
@@ -329,10 +325,6 @@ out:
 	return ready;
 }
 
-struct timeval_k {
-	long tv_sec, tv_usec;
-};
-
 long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct timeval_k *tv)
 {
 	uint64_t deadline = 0;
@@ -356,7 +348,7 @@ long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct time
 }
 
 long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
-		  const struct timespec *ts, const void *sig)
+		  const struct timespec_k *ts, const void *sig)
 {
 	uint64_t deadline;
 	bool forever;

@@ -11,7 +11,7 @@
  * links (proc_magic): their text is Linux's ("/abs/path", "... (deleted)",
  * "pipe:[INO]"), but a walk through one reaches the object itself.
  *
- * Processes come from compat/proc.c (proc_for_each, proc_get): every node
+ * Processes come from proc/proc.c (proc_for_each, proc_get): every node
  * below /proc/PID remembers the pid and looks the process up again when it
  * is used, so a node of a process that has gone answers ENOENT. Pid 1 is
  * the HP app, whose memory is the kernel's: its maps come from the image's
@@ -28,10 +28,10 @@
 #include "sched/sched.h"
 #include "arch/arch.h"
 #include "mm/uvm.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
+#include "kern/elf.h"
 
-#define USER_HZ 100
-#define NS_PER_TICK (1000000000ULL / USER_HZ)
+#define NS_PER_TICK (1000000000ULL / USER_HZ_K)
 #define CONSOLE_TTY_NR ((4 << 8) | 64) /* ttyS0 (major 4, minor 64), stat's encoding */
 #define PID_POS 0x1000                 /* readdir of /proc: pid entries from here */
 
@@ -48,17 +48,17 @@ struct pentry {
 };
 
 static const struct pentry root_entries[] = {
-	{ "self", P_SELF, S_IFLNK | 0777 },
-	{ "meminfo", P_MEMINFO, S_IFREG | 0444 }, { "cpuinfo", P_CPUINFO, S_IFREG | 0444 },
-	{ "uptime", P_UPTIME, S_IFREG | 0444 },  { "mounts", P_MOUNTS, S_IFLNK | 0777 },
-	{ "loadavg", P_LOADAVG, S_IFREG | 0444 }, { "stat", P_STAT, S_IFREG | 0444 },
+	{ "self", P_SELF, S_IFLNK_K | 0777 },
+	{ "meminfo", P_MEMINFO, S_IFREG_K | 0444 }, { "cpuinfo", P_CPUINFO, S_IFREG_K | 0444 },
+	{ "uptime", P_UPTIME, S_IFREG_K | 0444 },  { "mounts", P_MOUNTS, S_IFLNK_K | 0777 },
+	{ "loadavg", P_LOADAVG, S_IFREG_K | 0444 }, { "stat", P_STAT, S_IFREG_K | 0444 },
 };
 static const struct pentry pid_entries[] = {
-	{ "maps", P_MAPS, S_IFREG | 0444 },     { "status", P_STATUS, S_IFREG | 0444 },
-	{ "cmdline", P_CMDLINE, S_IFREG | 0444 }, { "exe", P_EXE, S_IFLNK | 0777 },
-	{ "fd", P_FDDIR, S_IFDIR | 0500 },      { "mounts", P_PID_MOUNTS, S_IFREG | 0444 },
-	{ "stat", P_PID_STAT, S_IFREG | 0444 },  { "comm", P_COMM, S_IFREG | 0444 },
-	{ "cwd", P_CWD, S_IFLNK | 0777 },        { "root", P_PID_ROOT, S_IFLNK | 0777 },
+	{ "maps", P_MAPS, S_IFREG_K | 0444 },     { "status", P_STATUS, S_IFREG_K | 0444 },
+	{ "cmdline", P_CMDLINE, S_IFREG_K | 0444 }, { "exe", P_EXE, S_IFLNK_K | 0777 },
+	{ "fd", P_FDDIR, S_IFDIR_K | 0500 },      { "mounts", P_PID_MOUNTS, S_IFREG_K | 0444 },
+	{ "stat", P_PID_STAT, S_IFREG_K | 0444 },  { "comm", P_COMM, S_IFREG_K | 0444 },
+	{ "cwd", P_CWD, S_IFLNK_K | 0777 },        { "root", P_PID_ROOT, S_IFLNK_K | 0777 },
 };
 
 struct pnode {
@@ -336,7 +336,7 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len, struct v
 		struct proc *p = r == -ENOENT && pid > 0 ? proc_get(pid) : NULL;
 		if (!p)
 			return r;
-		*out = proc_vnode(dir->mnt, P_PID, S_IFDIR | 0555, p, 0);
+		*out = proc_vnode(dir->mnt, P_PID, S_IFDIR_K | 0555, p, 0);
 		proc_put(p);
 		return *out ? 0 : -ENOMEM;
 	}
@@ -354,7 +354,7 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len, struct v
 		r = -ENOENT;
 		if (f) {
 			file_put(f);
-			*out = proc_vnode(dir->mnt, P_FD, S_IFLNK | 0700, p, fd);
+			*out = proc_vnode(dir->mnt, P_FD, S_IFLNK_K | 0700, p, fd);
 			r = *out ? 0 : -ENOMEM;
 		}
 	}
@@ -370,7 +370,7 @@ static int readdir_fds(struct file *f, struct vfs_dirent_sink *sink)
 		     fd = proc_fd_next(p, fd + 1)) {
 			char name[16];
 			int n = ksnprintf(name, sizeof(name), "%d", fd);
-			if (!sink->emit(sink, name, (size_t)n, proc_ino(P_FD, p->pid, fd), DT_LNK,
+			if (!sink->emit(sink, name, (size_t)n, proc_ino(P_FD, p->pid, fd), DT_LNK_K,
 					(uint64_t)fd + 3))
 				break;
 			sink->pos = (uint64_t)fd + 3;
@@ -395,7 +395,8 @@ static int readdir_pids(struct vfs_dirent_sink *sink)
 		char name[16];
 		int len = ksnprintf(name, sizeof(name), "%d", pids[i]);
 		uint64_t next = PID_POS + (uint64_t)pids[i] + 1;
-		if (!sink->emit(sink, name, (size_t)len, proc_ino(P_PID, pids[i], 0), DT_DIR, next))
+		if (!sink->emit(sink, name, (size_t)len, proc_ino(P_PID, pids[i], 0), DT_DIR_K,
+				next))
 			break;
 		sink->pos = next;
 	}
@@ -415,7 +416,7 @@ static int proc_readdir(struct file *f, struct vfs_dirent_sink *sink)
 	size_t n = k == P_ROOT ? ARRAY_SIZE(root_entries) : ARRAY_SIZE(pid_entries);
 	for (size_t i = sink->pos - 2; sink->pos < PID_POS && i < n; i++) {
 		if (!sink->emit(sink, t[i].name, strlen(t[i].name), proc_ino(t[i].kind, pid, 0),
-				(t[i].mode & S_IFMT) >> 12, i + 3))
+				(t[i].mode & S_IFMT_K) >> 12, i + 3))
 			return 0;
 		sink->pos = i + 3;
 	}
@@ -667,35 +668,27 @@ static void gen_mounts(struct vfs_snapshot *s)
 			if (vfs_d_path(m->root, path, VFS_PATH_MAX, false) < 0)
 				continue; /* detached, or outside our root */
 			snap_printf(s, "%s %s %s %s 0 0\n", m->source, path, m->type->name,
-				    (m->flags & MS_RDONLY) ? "ro" : "rw");
+				    (m->flags & MS_RDONLY_K) ? "ro" : "rw");
 		}
 	}
 	kfree(l);
 	kfree(path);
 }
 
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 static void gen_maps(struct vfs_snapshot *s)
 {
 	extern char __image_start[];
-	const uint8_t *eh = (const uint8_t *)__image_start;
-	uint64_t phoff;
-	uint16_t phnum;
-	memcpy(&phoff, eh + 32, 8);
-	memcpy(&phnum, eh + 56, 2);
-	const struct elf64_phdr *ph = (const void *)(eh + phoff);
-	for (int i = 0; i < phnum; i++) {
-		if (ph[i].type != 1 /* PT_LOAD */ || !ph[i].memsz)
+	const struct elf64_ehdr *eh = (const void *)__image_start;
+	const struct elf64_phdr *ph = (const void *)(__image_start + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
 			continue;
-		uint64_t lo = ALIGN_DOWN(ph[i].vaddr, PAGE_SIZE);
-		uint64_t hi = ALIGN_UP(ph[i].vaddr + ph[i].memsz, PAGE_SIZE);
+		uint64_t lo = ALIGN_DOWN(ph[i].p_vaddr, PAGE_SIZE);
+		uint64_t hi = ALIGN_UP(ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
 		snap_printf(s, "%08lx-%08lx %c%c%cp %08lx 00:00 0 %s\n", (unsigned long)lo,
-			    (unsigned long)hi, ph[i].flags & 4 ? 'r' : '-', ph[i].flags & 2 ? 'w' : '-',
-			    ph[i].flags & 1 ? 'x' : '-', (unsigned long)ALIGN_DOWN(ph[i].offset, PAGE_SIZE),
+			    (unsigned long)hi, ph[i].p_flags & PF_R ? 'r' : '-',
+			    ph[i].p_flags & PF_W ? 'w' : '-', ph[i].p_flags & PF_X ? 'x' : '-',
+			    (unsigned long)ALIGN_DOWN(ph[i].p_offset, PAGE_SIZE),
 			    exe_path());
 	}
 	size_t cap = 64, n;
@@ -884,7 +877,8 @@ static void gen_status(struct vfs_snapshot *s, struct proc *p)
 		snap_printf(s, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\n", kb, kb);
 		snap_printf(s, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n", rss, rss);
 	}
-	snap_printf(s, "Threads:\t%d\nSigQ:\t0/%lu\n", pi.nthreads, p->rlim[11].cur);
+	snap_printf(s, "Threads:\t%d\nSigQ:\t0/%lu\n", pi.nthreads,
+		    p->rlim[RLIMIT_SIGPENDING_K].rlim_cur);
 	snap_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
 		    (unsigned long)pi.sig_thread, (unsigned long)p->sig_pending,
 		    (unsigned long)pi.sig_blocked);
@@ -910,13 +904,14 @@ static void gen_pid_stat(struct vfs_snapshot *s, struct proc *p)
 		    (unsigned long)(pi.cpu_ns / NS_PER_TICK), 0UL,
 		    (long)(p->cutime_ns / NS_PER_TICK), (long)(p->cstime_ns / NS_PER_TICK),
 		    20L, 0L, pi.nthreads, 0L, (unsigned long)(p->start_ns / NS_PER_TICK),
-		    (unsigned long)pi.vsize, (unsigned long)pi.rss_pages, p->rlim[5].cur);
+		    (unsigned long)pi.vsize, (unsigned long)pi.rss_pages,
+		    p->rlim[RLIMIT_RSS_K].rlim_cur);
 	snap_printf(s, "%lu %lu %lu %lu %lu ", hp ? (unsigned long)__image_start : 0UL,
 		    hp ? (unsigned long)__etext : 0UL, 0UL, 0UL, 0UL);
 	snap_printf(s, "%lu %lu %lu %lu %lu %lu %lu %d %d %u %u %lu %lu %ld ",
 		    (unsigned long)(pi.sig_thread | p->sig_pending), (unsigned long)pi.sig_blocked,
 		    (unsigned long)pi.sig_ignored, (unsigned long)pi.sig_caught, 0UL, 0UL, 0UL,
-		    17 /* SIGCHLD */, pi.cpu, 0u, 0u, 0UL, 0UL, 0L);
+		    SIGCHLD_K, pi.cpu, 0u, 0u, 0UL, 0UL, 0L);
 	snap_printf(s, "%lu %lu %lu %lu %lu %lu %lu %d\n", 0UL, 0UL, 0UL, 0UL, 0UL, 0UL, 0UL,
 		    exit_code);
 }
@@ -1127,7 +1122,7 @@ static const struct file_ops proc_none_fops = { .seekable = false };
 
 static int proc_mount(struct fs_type *t, const char *source, const char *data, struct vnode **root)
 {
-	*root = proc_vnode(NULL, P_ROOT, S_IFDIR | 0555, NULL, 0);
+	*root = proc_vnode(NULL, P_ROOT, S_IFDIR_K | 0555, NULL, 0);
 	return *root ? 0 : -ENOMEM;
 }
 

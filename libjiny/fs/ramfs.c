@@ -210,7 +210,7 @@ static int ramfs_symlink(struct vnode *dir, const char *name, size_t len, const 
 		return -ENOSPC;
 	memcpy(t, target, tl + 1);
 	struct vnode *vn;
-	int r = ramfs_create(dir, name, len, S_IFLNK | 0777, 0, &vn);
+	int r = ramfs_create(dir, name, len, S_IFLNK_K | 0777, 0, &vn);
 	if (r < 0) {
 		kfree(t);
 		return r;
@@ -345,7 +345,7 @@ static int ramfs_readdir(struct file *f, struct vfs_dirent_sink *sink)
 	for (struct ramfs_dirent *e = RN(dir)->head; e; e = e->next) {
 		if (e->cookie < start)
 			continue;
-		unsigned type = (e->vn->mode & S_IFMT) >> 12;
+		unsigned type = (e->vn->mode & S_IFMT_K) >> 12;
 		if (!sink->emit(sink, e->name, e->len, e->vn->ino, type, e->cookie + 1))
 			break;
 		sink->pos = e->cookie + 1;
@@ -454,7 +454,7 @@ static ssize_t ramfs_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 		done += chunk;
 	}
 	*pos = off + done;
-	if (!(f->flags & O_NOATIME))
+	if (!(f->flags & O_NOATIME_K))
 		vn->atime_ns = vfs_now();
 	kmutex_unlock(&vn->lock);
 	return (ssize_t)done;
@@ -464,7 +464,7 @@ static ssize_t ramfs_write(struct file *f, const void *buf, size_t len, uint64_t
 {
 	struct vnode *vn = f->vnode;
 	kmutex_lock(&vn->lock);
-	uint64_t off = (f->flags & O_APPEND) ? vn->size : *pos;
+	uint64_t off = (f->flags & O_APPEND_K) ? vn->size : *pos;
 	if (!len) {
 		kmutex_unlock(&vn->lock);
 		return 0;
@@ -497,7 +497,7 @@ static ssize_t ramfs_write(struct file *f, const void *buf, size_t len, uint64_t
 		if (off + done > vn->size)
 			vn->size = off + done;
 		vn->mtime_ns = vn->ctime_ns = vfs_now();
-		vn->mode &= ~(unsigned)(S_ISUID | ((vn->mode & 010) ? S_ISGID : 0));
+		vn->mode &= ~(unsigned)(S_ISUID_K | ((vn->mode & 010) ? S_ISGID_K : 0));
 	}
 	kmutex_unlock(&vn->lock);
 	return done ? (ssize_t)done : err;
@@ -579,7 +579,7 @@ static const struct file_ops ramfs_none_fops = { .seekable = false };
 static int ramfs_mount(struct fs_type *t, const char *source, const char *data,
 		       struct vnode **root)
 {
-	struct vnode *vn = ramfs_new_vnode(NULL, S_IFDIR | 01777, 0);
+	struct vnode *vn = ramfs_new_vnode(NULL, S_IFDIR_K | 01777, 0);
 	if (!vn)
 		return -ENOMEM;
 	/* tmpfs's mode= option (octal), e.g. mount -t tmpfs -o mode=755 */
@@ -589,7 +589,7 @@ static int ramfs_mount(struct fs_type *t, const char *source, const char *data,
 			unsigned v = 0;
 			for (m += 5; *m >= '0' && *m <= '7'; m++)
 				v = v * 8 + (unsigned)(*m - '0');
-			vn->mode = S_IFDIR | (v & 07777);
+			vn->mode = S_IFDIR_K | (v & 07777);
 		}
 		while (*m && *m != ',')
 			m++;

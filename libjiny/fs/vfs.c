@@ -15,7 +15,7 @@
  * which also serialises filling the cache for that directory.
  */
 #include "fs/vfs.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "mm/mm.h"
 #include "arch/arch.h"
@@ -82,7 +82,7 @@ void vfs_touch(struct vnode *vn, bool atime, bool mtime_ctime)
 /* Root is the only user: Linux's rules for CAP_DAC_OVERRIDE/READ_SEARCH apply. */
 int vfs_permission(struct vnode *vn, int mask)
 {
-	if ((mask & MAY_WRITE) && vn->mnt && (vn->mnt->flags & MS_RDONLY) &&
+	if ((mask & MAY_WRITE) && vn->mnt && (vn->mnt->flags & MS_RDONLY_K) &&
 	    (S_ISREG(vn->mode) || S_ISDIR(vn->mode) || S_ISLNK(vn->mode)))
 		return -EROFS;
 	if (S_ISDIR(vn->mode))
@@ -517,10 +517,10 @@ int vfs_mount(const char *source, const char *target, const char *type, unsigned
 	if (!t)
 		return -ENODEV;
 	struct dentry *d;
-	int r = vfs_walk(AT_FDCWD, target, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
+	int r = vfs_walk(AT_FDCWD_K, target, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
 	if (r < 0)
 		return r;
-	r = mount_at(d, t, source ? source : type, data, flags & MS_RDONLY, NULL);
+	r = mount_at(d, t, source ? source : type, data, flags & MS_RDONLY_K, NULL);
 	dentry_put(d);
 	return r;
 }
@@ -540,7 +540,7 @@ static void check_child_mount(struct mount *c, void *ctx)
 int vfs_umount(const char *target, unsigned flags)
 {
 	struct dentry *d;
-	int r = vfs_walk(AT_FDCWD, target, LOOKUP_FOLLOW, &d, NULL, NULL);
+	int r = vfs_walk(AT_FDCWD_K, target, LOOKUP_FOLLOW, &d, NULL, NULL);
 	if (r < 0)
 		return r;
 	struct mount *m = d->mnt;
@@ -709,7 +709,7 @@ void snap_free(struct vfs_snapshot *s)
 bool vfs_emit_dots(struct file *f, struct vfs_dirent_sink *sink)
 {
 	if (sink->pos == 0) {
-		if (!sink->emit(sink, ".", 1, f->vnode->ino, DT_DIR, 1))
+		if (!sink->emit(sink, ".", 1, f->vnode->ino, DT_DIR_K, 1))
 			return false;
 		sink->pos = 1;
 	}
@@ -724,7 +724,7 @@ bool vfs_emit_dots(struct file *f, struct vfs_dirent_sink *sink)
 				ino = p->parent->vnode->ino;
 			dunlock(fl);
 		}
-		if (!sink->emit(sink, "..", 2, ino, DT_DIR, 2))
+		if (!sink->emit(sink, "..", 2, ino, DT_DIR_K, 2))
 			return false;
 		sink->pos = 2;
 	}
@@ -741,7 +741,7 @@ void vfs_init(void)
 	struct mount *m;
 	if (mount_at(NULL, &ramfs_type, "rootfs", NULL, 0, &m) < 0)
 		panic("vfs: cannot mount the root ramfs");
-	m->root->vnode->mode = S_IFDIR | 0755;
+	m->root->vnode->mode = S_IFDIR_K | 0755;
 	app_ctx.root = m->root;
 	app_ctx.cwd = m->root;
 	m->root->refcount += 2;

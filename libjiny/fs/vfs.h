@@ -29,67 +29,21 @@
 
 #include "kern/kern.h"
 #include "kern/errno.h"
+#include "abi/linux.h"
 #include "sched/waitq.h"
 
-/* File types and permission bits (Linux values). */
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-#define S_IFBLK 0060000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
-#define S_ISUID 04000
-#define S_ISGID 02000
-#define S_ISVTX 01000
-#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
-#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
-#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
-#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
-#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
-
-/* open(2) flags (Linux x86_64 values). */
-#define O_ACCMODE 03
-#define O_RDONLY 00
-#define O_WRONLY 01
-#define O_RDWR 02
-#define O_CREAT 0100
-#define O_EXCL 0200
-#define O_NOCTTY 0400
-#define O_TRUNC 01000
-#define O_APPEND 02000
-#define O_NONBLOCK 04000
-#define O_DSYNC 010000
-#define O_DIRECT 040000
-#define O_LARGEFILE 0100000
-#define O_DIRECTORY 0200000
-#define O_NOFOLLOW 0400000
-#define O_NOATIME 01000000
-#define O_CLOEXEC 02000000
-#define O_PATH 010000000
-#define AT_FDCWD -100
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_REMOVEDIR 0x200
-#define AT_SYMLINK_FOLLOW 0x400
-#define AT_EMPTY_PATH 0x1000
+/* File types of a mode (the S_IF*_K values of abi/fs.h). */
+#define S_ISDIR(m) (((m) & S_IFMT_K) == S_IFDIR_K)
+#define S_ISREG(m) (((m) & S_IFMT_K) == S_IFREG_K)
+#define S_ISLNK(m) (((m) & S_IFMT_K) == S_IFLNK_K)
+#define S_ISCHR(m) (((m) & S_IFMT_K) == S_IFCHR_K)
+#define S_ISFIFO(m) (((m) & S_IFMT_K) == S_IFIFO_K)
+#define S_ISBLK(m) (((m) & S_IFMT_K) == S_IFBLK_K)
+#define S_ISSOCK(m) (((m) & S_IFMT_K) == S_IFSOCK_K)
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
 #define VFS_SYMLINK_MAX 40 /* symlinks followed in one walk before ELOOP */
-
-/* poll(2) events. */
-#define POLLIN 0x001
-#define POLLPRI 0x002
-#define POLLOUT 0x004
-#define POLLERR 0x008
-#define POLLHUP 0x010
-#define POLLNVAL 0x020
-#define POLLRDNORM 0x040
-#define POLLWRNORM 0x100
-#define POLLRDHUP 0x2000
 
 struct vnode;
 struct dentry;
@@ -129,14 +83,6 @@ struct vfs_dirent_sink {
 	uint64_t pos; /* where to start; the file system reads it */
 	void *priv;
 };
-#define DT_UNKNOWN 0
-#define DT_FIFO 1
-#define DT_CHR 2
-#define DT_DIR 4
-#define DT_BLK 6
-#define DT_REG 8
-#define DT_LNK 10
-#define DT_SOCK 12
 
 /* Operations on a vnode, called by the VFS with dir->lock held for the directory ones. */
 struct vnode_ops {
@@ -254,10 +200,6 @@ struct mount {
 	int nopen;                   /* open files on it (umount: EBUSY); atomic */
 	void *priv;                  /* file system data (statfs numbers...) */
 };
-#define MS_RDONLY 1u
-#define MS_NOSUID 2u
-#define MS_NODEV 4u
-#define MS_NOEXEC 8u
 
 struct file {
 	const struct file_ops *ops;
@@ -377,8 +319,6 @@ int vfs_unlink(int dirfd, const char *path);
 int vfs_symlink(const char *target, int dirfd, const char *path);
 int vfs_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 	     unsigned flags /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */);
-#define RENAME_NOREPLACE 1u
-#define RENAME_EXCHANGE 2u
 int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 	       unsigned flags);
 ssize_t vfs_readlink(struct vnode *vn, char *buf, size_t n);
@@ -416,7 +356,7 @@ struct dentry *vfs_ctx_cwd(struct fs_context *ctx);
 int fd_set_cloexec(int fd, bool on);
 /* fs/console.c: make the console the controlling tty of session sid, pgrp in front. */
 void console_set_session(int sid, int pgrp);
-/* Whole contexts for processes (compat/proc.c): copy at fork, close-on-exec, release at exit. */
+/* Whole contexts for processes (proc/proc.c): copy at fork, close-on-exec, release at exit. */
 struct fs_context *fs_context_clone(struct fs_context *src);
 void fs_context_close_on_exec(struct fs_context *c);
 void fs_context_release(struct fs_context *c);
@@ -443,11 +383,6 @@ int vfs_path_from_user(const char *up, char **out);
 void vfs_path_free(char *p);
 
 /* fs/lock.c: fcntl record locks (POSIX: per process, released at any close). */
-struct flock_k {
-	int16_t l_type, l_whence;
-	int64_t l_start, l_len;
-	int32_t l_pid;
-};
 int vfs_lock_get(struct file *f, struct flock_k *fl);
 int vfs_lock_set(struct file *f, const struct flock_k *fl, bool wait);
 void vfs_lock_release_all(struct vnode *vn);

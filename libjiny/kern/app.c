@@ -8,6 +8,7 @@
  */
 #include "kern/app.h"
 #include "kern/elf.h"
+#include "abi/linux.h"
 #include "arch/arch.h"
 #include "sched/sched.h"
 #include "mm/mm.h"
@@ -15,13 +16,6 @@
 
 #define APP_STACK_SIZE (8UL << 20) /* like Linux's default RLIMIT_STACK */
 #define APP_START_STACK_SIZE (1UL << 20) /* filled on demand; holds argv/envp copies */
-
-enum {
-	AT_NULL_ = 0, AT_PHDR_ = 3, AT_PHENT_ = 4, AT_PHNUM_ = 5, AT_PAGESZ_ = 6,
-	AT_ENTRY_ = 9, AT_UID_ = 11, AT_EUID_ = 12, AT_GID_ = 13, AT_EGID_ = 14,
-	AT_PLATFORM_ = 15, AT_HWCAP_ = 16, AT_CLKTCK_ = 17, AT_SECURE_ = 23,
-	AT_RANDOM_ = 25, AT_HWCAP2_ = 26, AT_EXECFN_ = 31,
-};
 
 extern char _start[];            /* musl's crt1.o */
 extern char __image_start[];
@@ -81,20 +75,20 @@ static void app_main_thread(void *unused)
 	rnd[1] = random64();
 
 	uint64_t auxv[][2] = {
-		{ AT_PHDR_, (uint64_t)__image_start + eh->e_phoff },
-		{ AT_PHENT_, eh->e_phentsize },
-		{ AT_PHNUM_, eh->e_phnum },
-		{ AT_PAGESZ_, PAGE_SIZE },
-		{ AT_ENTRY_, (uint64_t)_start },
-		{ AT_UID_, 0 }, { AT_EUID_, 0 }, { AT_GID_, 0 }, { AT_EGID_, 0 },
-		{ AT_SECURE_, 0 },
-		{ AT_RANDOM_, (uint64_t)rnd },
-		{ AT_HWCAP_, cpuid(1, 0).edx },
-		{ AT_HWCAP2_, 0 },
-		{ AT_CLKTCK_, 100 },
-		{ AT_PLATFORM_, (uint64_t)platform },
-		{ AT_EXECFN_, (uint64_t)argv[0] },
-		{ AT_NULL_, 0 },
+		{ AT_PHDR_K, (uint64_t)__image_start + eh->e_phoff },
+		{ AT_PHENT_K, eh->e_phentsize },
+		{ AT_PHNUM_K, eh->e_phnum },
+		{ AT_PAGESZ_K, PAGE_SIZE },
+		{ AT_ENTRY_K, (uint64_t)_start },
+		{ AT_UID_K, 0 }, { AT_EUID_K, 0 }, { AT_GID_K, 0 }, { AT_EGID_K, 0 },
+		{ AT_SECURE_K, 0 },
+		{ AT_RANDOM_K, (uint64_t)rnd },
+		{ AT_HWCAP_K, cpuid(1, 0).edx },
+		{ AT_HWCAP2_K, 0 },
+		{ AT_CLKTCK_K, USER_HZ_K },
+		{ AT_PLATFORM_K, (uint64_t)platform },
+		{ AT_EXECFN_K, (uint64_t)argv[0] },
+		{ AT_NULL_K, 0 },
 	};
 	size_t words = 1 + (cl->argc + 1) + (cl->envc + 1) + 2 * ARRAY_SIZE(auxv);
 	sp = ALIGN_DOWN(sp - words * 8, 16); /* rsp % 16 == 0 at _start, argc at rsp */

@@ -2,7 +2,8 @@
  * elf.h - the parts of the ELF64 format the kernel reads (System V gABI):
  * the file header, program headers, section headers and symbols. Used by the
  * symbolizer (debug/symbols.c), for the image's own program headers
- * (kern/app.c) and by the compat loader's parser (compat/elf.c).
+ * (kern/app.c, fs/procfs.c's maps of the HP app) and by the compat loader's
+ * parser (compat/elf.c). The one home of ELF definitions.
  */
 #ifndef JINY_ELF_H
 #define JINY_ELF_H
@@ -71,11 +72,24 @@ struct elf64_shdr {
 	uint64_t sh_addralign, sh_entsize;
 };
 
+/* sh_type, sh_flags; section indices from SHN_LORESERVE on are special */
+#define SHT_SYMTAB 2
+#define SHT_STRTAB 3
+#define SHF_ALLOC 0x2
+#define SHF_EXECINSTR 0x4
+#define SHN_LORESERVE 0xff00
+
 struct elf64_sym {
 	uint32_t st_name;
 	uint8_t st_info, st_other;
 	uint16_t st_shndx;
 	uint64_t st_value, st_size;
 };
+
+/* st_info: type in the low nibble, binding in the high one */
+#define STT_NOTYPE 0
+#define STT_FUNC 2
+#define STB_GLOBAL 1
+#define STB_WEAK 2
 
 #endif

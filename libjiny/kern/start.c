@@ -10,7 +10,8 @@
 #include "kern/boot.h"
 #include "kern/cmdline.h"
 #include "kern/initcall.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
+#include "syscall/user.h"
 #include "arch/arch.h"
 #include "drivers/serial.h"
 #include "sched/sched.h"
@@ -234,6 +235,7 @@ void jiny_start(paddr_t start_info)
 	if (kern_verbose)
 		print_stages();
 	proc_init();
+	syscall_user_options(&kernel_cmdline);
 	if (!compat_launch_init(&kernel_cmdline))
 		app_start(&kernel_cmdline);
 	sched_run_idle();

@@ -8,7 +8,7 @@
  * (-ENODEV); compat processes can.
  */
 #include "mm/vmarea.h"
-#include "mm/mman.h"
+#include "abi/linux.h"
 #include "mm/uvm.h"
 #include "sched/sched.h"
 #include "syscall/sys.h"
@@ -21,12 +21,12 @@ static uintptr_t brk_start, brk_cur;
 
 static uint64_t prot_to_pte(int prot)
 {
-	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (!(prot & (PROT_READ_K | PROT_WRITE_K | PROT_EXEC_K)))
 		return 0; /* PROT_NONE: reserved, every access faults */
 	uint64_t pte = PTE_P;
-	if (prot & PROT_WRITE)
+	if (prot & PROT_WRITE_K)
 		pte |= PTE_W;
-	if (!(prot & PROT_EXEC))
+	if (!(prot & PROT_EXEC_K))
 		pte |= PTE_NX;
 	return pte;
 }
@@ -43,20 +43,20 @@ long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd
 		return uvm_mmap(t->mm, addr, len, prot, flags, fd, off);
 	if (!len || (addr & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
 		return -EINVAL;
-	int type = flags & MAP_TYPE;
-	if (type != MAP_PRIVATE && type != MAP_SHARED)
+	int type = flags & MAP_TYPE_K;
+	if (type != MAP_PRIVATE_K && type != MAP_SHARED_K)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
+	if (!(flags & MAP_ANONYMOUS_K))
 		return fd < 0 ? -EBADF : -ENODEV; /* file mappings: with the VFS */
 	if (len > KVA_END - KVA_BASE)
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	uint64_t pte = prot_to_pte(prot);
 	uintptr_t at;
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+	if (flags & (MAP_FIXED_K | MAP_FIXED_NOREPLACE_K)) {
 		if (!in_kva(addr, len))
 			return -ENOMEM;
-		if (flags & MAP_FIXED_NOREPLACE) {
+		if (flags & MAP_FIXED_NOREPLACE_K) {
 			uintptr_t s, e;
 			for (uintptr_t a = addr; a < addr + len; a += PAGE_SIZE)
 				if (vma_bounds(a, &s, &e))
@@ -75,7 +75,7 @@ long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags, int fd
 		if (!at)
 			return -ENOMEM;
 	}
-	if ((flags & MAP_POPULATE) && pte)
+	if ((flags & MAP_POPULATE_K) && pte)
 		vma_populate(at, at + len);
 	return (long)at;
 }
@@ -97,7 +97,7 @@ long sys_mprotect(unsigned long addr, unsigned long len, int prot)
 		return uvm_mprotect(t->mm, addr, len, prot);
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000 /* GROWSDOWN/UP */))
+	if (prot & ~(PROT_READ_K | PROT_WRITE_K | PROT_EXEC_K | PROT_GROWSDOWN_K | PROT_GROWSUP_K))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
@@ -118,17 +118,17 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 	struct thread *t = sched_current();
 	if (t->mm) /* a compat process */
 		return uvm_mremap(t->mm, addr, old_len, new_len, flags, new_addr);
-	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
+	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE_K | MREMAP_FIXED_K)))
 		return -EINVAL;
-	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+	if ((flags & MREMAP_FIXED_K) && !(flags & MREMAP_MAYMOVE_K))
 		return -EINVAL;
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
 	if (!in_kva(addr, old_len) || !in_kva(addr, new_len))
 		return -EFAULT;
-	if (flags & MREMAP_FIXED) /* rare; not needed by musl */
+	if (flags & MREMAP_FIXED_K) /* rare; not needed by musl */
 		return -EINVAL;
-	return vma_mremap(addr, old_len, new_len, flags & MREMAP_MAYMOVE);
+	return vma_mremap(addr, old_len, new_len, flags & MREMAP_MAYMOVE_K);
 }
 
 long sys_madvise(unsigned long addr, unsigned long len, int advice)
@@ -139,7 +139,7 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	if ((advice == MADV_DONTNEED || advice == MADV_FREE) && in_kva(addr, len))
+	if ((advice == MADV_DONTNEED_K || advice == MADV_FREE_K) && in_kva(addr, len))
 		return vma_discard(addr, addr + len); /* the next touch brings zeroed pages */
 	return 0;
 }

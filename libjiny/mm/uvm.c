@@ -5,7 +5,7 @@
  * calls (mmap/munmap/mprotect/mremap/madvise/brk) with Linux semantics.
  */
 #include "mm/uvm.h"
-#include "mm/mman.h"
+#include "abi/linux.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/smp.h"
 #include "kern/errno.h"
@@ -202,12 +202,12 @@ void uvm_put(struct mm *mm)
 
 static uint64_t prot_pte(int prot)
 {
-	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (!(prot & (PROT_READ_K | PROT_WRITE_K | PROT_EXEC_K)))
 		return 0;
 	uint64_t pte = PTE_P | PTE_U;
-	if (prot & PROT_WRITE)
+	if (prot & PROT_WRITE_K)
 		pte |= PTE_W;
-	if (!(prot & PROT_EXEC))
+	if (!(prot & PROT_EXEC_K))
 		pte |= PTE_NX;
 	return pte;
 }
@@ -657,9 +657,9 @@ size_t uvm_maps_text(struct mm *mm, char *buf, size_t cap)
 	for (struct uvma *v = mm->areas; v; v = v->next) {
 		char line[128];
 		int l = ksnprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c 00000000 00:00 0 %s\n",
-				  v->start, v->end, v->prot & PROT_READ ? 'r' : '-',
-				  v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
-				  v->flags & UVMA_SHARED ? 's' : 'p',
+				  v->start, v->end, v->prot & PROT_READ_K ? 'r' : '-',
+				  v->prot & PROT_WRITE_K ? 'w' : '-',
+				  v->prot & PROT_EXEC_K ? 'x' : '-', v->flags & UVMA_SHARED ? 's' : 'p',
 				  v->flags & UVMA_STACK ? "          [stack]"
 				  : v->flags & UVMA_BRK ? "          [heap]" : "");
 		if (l > 0 && n + (size_t)l <= cap) {
@@ -677,32 +677,33 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 {
 	if (!len || (off & (PAGE_SIZE - 1)) || off < 0)
 		return -EINVAL;
-	int type = flags & MAP_TYPE;
-	if (type != MAP_PRIVATE && type != MAP_SHARED && type != 3 /* SHARED_VALIDATE */)
+	int type = flags & MAP_TYPE_K;
+	if (type != MAP_PRIVATE_K && type != MAP_SHARED_K && type != MAP_SHARED_VALIDATE_K)
 		return -EINVAL;
 	if (len > USER_END)
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	bool anon = flags & MAP_ANONYMOUS;
+	bool anon = flags & MAP_ANONYMOUS_K;
 	if (!anon) {
 		struct file *fl = fd_get(fd);
 		if (!fl)
 			return -EBADF;
-		unsigned acc = fl->flags & O_ACCMODE;
+		unsigned acc = fl->flags & O_ACCMODE_K;
 		file_put(fl);
-		if (acc == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR))
+		if (acc == O_WRONLY_K ||
+		    (type != MAP_PRIVATE_K && (prot & PROT_WRITE_K) && acc != O_RDWR_K))
 			return -EACCES;
-		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
+		if (type != MAP_PRIVATE_K && (prot & PROT_WRITE_K))
 			return -ENODEV; /* writable shared file mappings: no page cache yet */
 	}
-	unsigned uflags = anon && type != MAP_PRIVATE ? UVMA_SHARED : 0;
+	unsigned uflags = anon && type != MAP_PRIVATE_K ? UVMA_SHARED : 0;
 	uintptr_t at;
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+	if (flags & (MAP_FIXED_K | MAP_FIXED_NOREPLACE_K)) {
 		if ((addr & (PAGE_SIZE - 1)))
 			return -EINVAL;
 		if (!uvm_range_ok(addr, len))
 			return -ENOMEM;
-		if (flags & MAP_FIXED_NOREPLACE) {
+		if (flags & MAP_FIXED_NOREPLACE_K) {
 			uint64_t f = mm_lock(mm);
 			bool busy = false;
 			for (struct uvma *v = mm->areas; v; v = v->next)
@@ -728,7 +729,7 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 		struct file *fl = fd_get(fd);
 		if (!fl)
 			return -EBADF;
-		if ((fl->flags & O_ACCMODE) == O_WRONLY || !fl->vnode || !fl->ops->seekable ||
+		if ((fl->flags & O_ACCMODE_K) == O_WRONLY_K || !fl->vnode || !fl->ops->seekable ||
 		    !fl->ops->read)
 			r = fl->vnode && S_ISDIR(fl->vnode->mode) ? -ENODEV : -EACCES;
 		else
@@ -739,7 +740,7 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 		return r;
 	/* Shared anonymous memory is filled now: fork shares frames that exist
 	 * (there is no shared backing object to fill them later from). */
-	if (((flags & MAP_POPULATE) && prot_pte(prot)) || (uflags & UVMA_SHARED)) {
+	if (((flags & MAP_POPULATE_K) && prot_pte(prot)) || (uflags & UVMA_SHARED)) {
 		uint64_t f = mm_lock(mm);
 		struct uvma *v = area_find(mm, at);
 		int fr = 0;
@@ -799,14 +800,14 @@ long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
 {
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000))
+	if (prot & ~(PROT_READ_K | PROT_WRITE_K | PROT_EXEC_K | PROT_GROWSDOWN_K | PROT_GROWSUP_K))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
 		return 0;
 	if (!uvm_range_ok(addr, len))
 		return -ENOMEM;
-	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	prot &= PROT_READ_K | PROT_WRITE_K | PROT_EXEC_K;
 	uintptr_t s = addr, e = addr + len;
 	uint64_t f = mm_lock(mm);
 	long r = 0;
@@ -868,9 +869,10 @@ static void move_leaf(uintptr_t va, uint64_t *pte, void *p)
 long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, int flags,
 		uintptr_t new_addr)
 {
-	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
+	if ((addr & (PAGE_SIZE - 1)) || !new_len || (flags & ~(MREMAP_MAYMOVE_K | MREMAP_FIXED_K)))
 		return -EINVAL;
-	if ((flags & MREMAP_FIXED) && (!(flags & MREMAP_MAYMOVE) || (new_addr & (PAGE_SIZE - 1))))
+	if ((flags & MREMAP_FIXED_K) &&
+	    (!(flags & MREMAP_MAYMOVE_K) || (new_addr & (PAGE_SIZE - 1))))
 		return -EINVAL;
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
@@ -885,7 +887,7 @@ long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, i
 		ret = -EFAULT;
 		goto out;
 	}
-	if (!(flags & MREMAP_FIXED)) {
+	if (!(flags & MREMAP_FIXED_K)) {
 		if (new_len <= old_len) {
 			ret = area_remove(mm, addr + new_len, addr + old_len);
 			ret = ret < 0 ? ret : (long)addr;
@@ -898,13 +900,13 @@ long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, i
 			ret = (long)addr;
 			goto out;
 		}
-		if (!(flags & MREMAP_MAYMOVE)) {
+		if (!(flags & MREMAP_MAYMOVE_K)) {
 			ret = -ENOMEM;
 			goto out;
 		}
 	}
 	uintptr_t at;
-	if (flags & MREMAP_FIXED) {
+	if (flags & MREMAP_FIXED_K) {
 		if (!uvm_range_ok(new_addr, new_len) ||
 		    (new_addr < addr + old_len && addr < new_addr + new_len)) {
 			ret = -EINVAL;
@@ -946,7 +948,7 @@ long uvm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
 		return 0;
 	if (!uvm_range_ok(addr, len))
 		return -ENOMEM;
-	if (advice != MADV_DONTNEED && advice != MADV_FREE)
+	if (advice != MADV_DONTNEED_K && advice != MADV_FREE_K)
 		return 0;
 	uint64_t f = mm_lock(mm);
 	long r = 0;
@@ -982,7 +984,8 @@ long uvm_brk(struct mm *mm, uintptr_t addr)
 		if (prev && (prev->flags & UVMA_BRK) && prev->end == old_end) {
 			prev->end = new_end;
 		} else {
-			struct uvma *v = area_new(old_end, new_end, PROT_READ | PROT_WRITE, UVMA_BRK);
+			struct uvma *v = area_new(old_end, new_end, PROT_READ_K | PROT_WRITE_K,
+						  UVMA_BRK);
 			if (!v) {
 				mm_unlock(mm, f);
 				return (long)mm->brk;

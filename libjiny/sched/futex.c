@@ -16,7 +16,7 @@
 #include "kern/spinlock.h"
 #include "arch/arch.h"
 #include "syscall/sys.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 #define NR_BUCKETS 256
 

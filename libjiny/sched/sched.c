@@ -638,7 +638,7 @@ static void thread_free(struct thread *t)
 	if (t->exc_stack)
 		page_free(t->exc_stack, 2);
 	kfree(t->fpu);
-	kfree(t->sig_priv); /* compat/signal.c's per-thread block */
+	kfree(t->sig_priv); /* proc/signal.c's per-thread block */
 	kfree(t);
 }
 

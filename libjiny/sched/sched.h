@@ -75,13 +75,13 @@ struct thread {
 	struct thread *joiner;    /* waiting in thread_join(); set once, atomically */
 	uintptr_t unmap_base;     /* musl's __unmapself: unmapped once off its stack; own */
 	size_t unmap_len;
-	/* Processes (compat/proc.h): every thread has one; hp_proc for kernel and app threads. */
+	/* Processes (proc/proc.h): every thread has one; hp_proc for kernel and app threads. */
 	struct proc *proc;        /* own (cleared as it exits) */
 	struct mm *mm;            /* address space (NULL: the kernel's), loaded at switch; own */
 	struct thread *proc_next; /* the process's thread list (p->lock) */
 	uint64_t kstack_top;      /* compat threads: top of the kernel stack (entry.S); own */
 	struct trap_frame *uframe; /* compat threads: user registers, just below kstack_top; own */
-	/* Signals (compat/signal.c). */
+	/* Signals (proc/signal.c). */
 	uint64_t sig_mask;        /* blocked, bit sig-1; own, under p->lock; read without it */
 	uint64_t sig_pending;     /* sent to this thread (tgkill, faults); p->lock */
 	uint64_t sig_saved_mask;  /* rt_sigsuspend / pselect: restored after delivery; own */

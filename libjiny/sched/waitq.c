@@ -6,7 +6,7 @@
 #include "sched/sched.h"
 #include "kern/errno.h"
 #include "arch/arch.h"
-#include "compat/signal.h"
+#include "proc/signal.h"
 
 void waitq_init(struct waitq *wq)
 {

@@ -50,13 +50,13 @@ void waitq_wake_one(struct waitq *wq);
 int waitq_wait(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns);
 /*
  * The same, and also -ERESTARTSYS when the thread has a signal to take
- * (compat/signal.h signal_pending(), looked at before every sleep; never
+ * (proc/signal.h signal_pending(), looked at before every sleep; never
  * for the HP app's threads): for waits that Linux lets a signal interrupt.
  * The caller returns -ERESTARTSYS, or whatever its Linux call returns then.
  */
 int waitq_wait_intr(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg, uint64_t deadline_ns);
 /* The same, but only a fatal signal (SIGKILL, the process exiting or another
- * thread exec'ing: compat/signal.h signal_fatal_pending()) ends it early:
+ * thread exec'ing: proc/signal.h signal_fatal_pending()) ends it early:
  * for waits Linux makes killable (a vfork parent's). */
 int waitq_wait_killable(struct waitq *wq, bool (*cond_fn)(void *arg), void *arg,
 			uint64_t deadline_ns);

@@ -10,34 +10,25 @@
 
 #include "kern/kern.h"
 #include "kern/errno.h"
+#include "abi/linux.h"
 
 #define SYS_EXPORT(name) __asm__("__jiny_sys_" #name) __export
 
-struct iovec;
-/* struct timespec of the Linux x86_64 ABI. */
-struct timespec {
-	long tv_sec, tv_nsec;
-};
 /* sys_time.c: a user timespec as nanoseconds; -EFAULT, or -EINVAL when negative
  * or tv_nsec >= 1e9. Values past TIMESPEC_FOREVER (~146 years) saturate there. */
 #define TIMESPEC_FOREVER (1ULL << 62)
-long timespec_get_ns(const struct timespec *ts, uint64_t *ns);
-struct pollfd;
-
-struct kstat_k;
-struct statx_k;
-struct statfs_k;
-struct timespec_k;
+long timespec_get_ns(const struct timespec_k *ts, uint64_t *ns);
 
 /* syscall/sys_io.c: calls on file descriptors */
 long sys_read(int fd, void *buf, size_t n) SYS_EXPORT(read);
 long sys_write(int fd, const void *buf, size_t n) SYS_EXPORT(write);
 long sys_pread64(int fd, void *buf, size_t n, long pos) SYS_EXPORT(pread64);
 long sys_pwrite64(int fd, const void *buf, size_t n, long pos) SYS_EXPORT(pwrite64);
-long sys_readv(int fd, const struct iovec *iov, int cnt) SYS_EXPORT(readv);
-long sys_writev(int fd, const struct iovec *iov, int cnt) SYS_EXPORT(writev);
-long sys_preadv(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h) SYS_EXPORT(preadv);
-long sys_pwritev(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h)
+long sys_readv(int fd, const struct iovec_k *iov, int cnt) SYS_EXPORT(readv);
+long sys_writev(int fd, const struct iovec_k *iov, int cnt) SYS_EXPORT(writev);
+long sys_preadv(int fd, const struct iovec_k *iov, int cnt, long pos_l, long pos_h)
+	SYS_EXPORT(preadv);
+long sys_pwritev(int fd, const struct iovec_k *iov, int cnt, long pos_l, long pos_h)
 	SYS_EXPORT(pwritev);
 long sys_close(int fd) SYS_EXPORT(close);
 long sys_lseek(int fd, long off, int whence) SYS_EXPORT(lseek);
@@ -54,16 +45,16 @@ long sys_flock(int fd, int op) SYS_EXPORT(flock);
 long sys_sendfile(int out_fd, int in_fd, long *offp, size_t count) SYS_EXPORT(sendfile);
 
 /* fs/poll.c (ppoll, select, pselect6 and epoll are declared with their files) */
-long sys_poll(struct pollfd *fds, unsigned long n, int timeout) SYS_EXPORT(poll);
+long sys_poll(struct pollfd_k *fds, unsigned long n, int timeout) SYS_EXPORT(poll);
 
 /* syscall/sys_fs.c: path-based calls */
 long sys_open(const char *path, int flags, unsigned mode) SYS_EXPORT(open);
 long sys_openat(int dirfd, const char *path, int flags, unsigned mode) SYS_EXPORT(openat);
 long sys_creat(const char *path, unsigned mode) SYS_EXPORT(creat);
-long sys_stat(const char *path, struct kstat_k *st) SYS_EXPORT(stat);
-long sys_lstat(const char *path, struct kstat_k *st) SYS_EXPORT(lstat);
-long sys_fstat(int fd, struct kstat_k *st) SYS_EXPORT(fstat);
-long sys_newfstatat(int dirfd, const char *path, struct kstat_k *st, int flags)
+long sys_stat(const char *path, struct stat_k *st) SYS_EXPORT(stat);
+long sys_lstat(const char *path, struct stat_k *st) SYS_EXPORT(lstat);
+long sys_fstat(int fd, struct stat_k *st) SYS_EXPORT(fstat);
+long sys_newfstatat(int dirfd, const char *path, struct stat_k *st, int flags)
 	SYS_EXPORT(newfstatat);
 long sys_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx_k *buf)
 	SYS_EXPORT(statx);
@@ -130,7 +121,7 @@ long sys_exit(int status) SYS_EXPORT(exit) __noreturn;
 long sys_set_tid_address(int *tidptr) SYS_EXPORT(set_tid_address);
 long sys_gettid(void) SYS_EXPORT(gettid);
 long sys_sched_yield(void) SYS_EXPORT(sched_yield);
-long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec_k *timeout,
 	       uint32_t *uaddr2, uint32_t val3) SYS_EXPORT(futex);
 long sys_sched_setaffinity(int tid, size_t len, const void *mask) SYS_EXPORT(sched_setaffinity);
 long sys_sched_getaffinity(int tid, size_t len, void *mask) SYS_EXPORT(sched_getaffinity);
@@ -145,11 +136,7 @@ long sys_arch_prctl(int code, unsigned long addr) SYS_EXPORT(arch_prctl);
 long sys_uname(void *buf) SYS_EXPORT(uname);
 long sys_getrandom(void *buf, size_t n, unsigned flags) SYS_EXPORT(getrandom);
 
-/* compat/sys_ids.c: ids, limits, accounting (per process) */
-struct rlimit_k;
-struct tms_k;
-struct rusage_k;
-struct sysinfo_k;
+/* proc/ids.c: ids, limits, accounting (per process) */
 long sys_getuid(void) SYS_EXPORT(getuid);
 long sys_geteuid(void) SYS_EXPORT(geteuid);
 long sys_getgid(void) SYS_EXPORT(getgid);
@@ -174,7 +161,7 @@ long sys_times(struct tms_k *buf) SYS_EXPORT(times);
 long sys_getrusage(int who, struct rusage_k *ru) SYS_EXPORT(getrusage);
 long sys_sysinfo(struct sysinfo_k *info) SYS_EXPORT(sysinfo);
 
-/* compat/signal.c: signals (the HP app's and compat processes') */
+/* proc/signal.c: signals (the HP app's and compat processes') */
 long sys_kill(int pid, int sig) SYS_EXPORT(kill);
 long sys_tkill(int tid, int sig) SYS_EXPORT(tkill);
 long sys_tgkill(int tgid, int tid, int sig) SYS_EXPORT(tgkill);
@@ -183,7 +170,7 @@ long sys_rt_sigprocmask(int how, const void *set, void *old, size_t setsize)
 	SYS_EXPORT(rt_sigprocmask);
 long sys_rt_sigreturn(void) SYS_EXPORT(rt_sigreturn);
 long sys_rt_sigpending(void *set, size_t setsize) SYS_EXPORT(rt_sigpending);
-long sys_rt_sigtimedwait(const void *set, void *info, const struct timespec *ts, size_t setsize)
+long sys_rt_sigtimedwait(const void *set, void *info, const struct timespec_k *ts, size_t setsize)
 	SYS_EXPORT(rt_sigtimedwait);
 long sys_rt_sigqueueinfo(int tgid, int sig, const void *info) SYS_EXPORT(rt_sigqueueinfo);
 long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info)
@@ -193,8 +180,7 @@ long sys_sigaltstack(const void *ss, void *old) SYS_EXPORT(sigaltstack);
 long sys_pause(void) SYS_EXPORT(pause);
 long sys_restart_syscall(void) SYS_EXPORT(restart_syscall);
 
-/* compat/proc.c, compat/exec.c: processes */
-struct siginfo_k;
+/* proc/proc.c, compat/exec.c (execve): processes */
 long sys_clone(unsigned long flags, unsigned long newsp, int *ptid, int *ctid, unsigned long tls)
 	SYS_EXPORT(clone);
 long sys_fork(void) SYS_EXPORT(fork);
@@ -212,23 +198,21 @@ long sys_getpgid(int pid) SYS_EXPORT(getpgid);
 long sys_getsid(int pid) SYS_EXPORT(getsid);
 
 /* syscall/sys_time.c */
-long sys_clock_gettime(int clk, struct timespec *ts) SYS_EXPORT(clock_gettime);
-long sys_clock_getres(int clk, struct timespec *ts) SYS_EXPORT(clock_getres);
+long sys_clock_gettime(int clk, struct timespec_k *ts) SYS_EXPORT(clock_gettime);
+long sys_clock_getres(int clk, struct timespec_k *ts) SYS_EXPORT(clock_getres);
 long sys_gettimeofday(void *tv, void *tz) SYS_EXPORT(gettimeofday);
 long sys_time(long *t) SYS_EXPORT(time);
-long sys_nanosleep(const struct timespec *req, struct timespec *rem) SYS_EXPORT(nanosleep);
-long sys_clock_nanosleep(int clk, int flags, const struct timespec *req, struct timespec *rem)
+long sys_nanosleep(const struct timespec_k *req, struct timespec_k *rem) SYS_EXPORT(nanosleep);
+long sys_clock_nanosleep(int clk, int flags, const struct timespec_k *req, struct timespec_k *rem)
 	SYS_EXPORT(clock_nanosleep);
 
 /* fs/poll.c, fs/epoll.c, fs/eventfd.c: readiness */
-struct timeval_k;
-struct epoll_event_k;
-long sys_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
+long sys_ppoll(struct pollfd_k *fds, unsigned long n, const struct timespec_k *ts,
 	       const void *sigmask, size_t sigsetsize) SYS_EXPORT(ppoll);
 long sys_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, struct timeval_k *tv)
 	SYS_EXPORT(select);
 long sys_pselect6(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex,
-		  const struct timespec *ts, const void *sig) SYS_EXPORT(pselect6);
+		  const struct timespec_k *ts, const void *sig) SYS_EXPORT(pselect6);
 long sys_epoll_create(int size) SYS_EXPORT(epoll_create);
 long sys_epoll_create1(int flags) SYS_EXPORT(epoll_create1);
 long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event) SYS_EXPORT(epoll_ctl);

@@ -10,48 +10,6 @@
 #include "fs/vfs.h"
 #include "mm/mm.h"
 
-#define AT_NO_AUTOMOUNT 0x800
-#define AT_STATX_SYNC_TYPE 0x6000
-#define UTIME_NOW ((1L << 30) - 1)
-#define UTIME_OMIT ((1L << 30) - 2)
-
-struct kstat_k { /* struct stat of the Linux x86_64 ABI */
-	uint64_t st_dev, st_ino, st_nlink;
-	uint32_t st_mode, st_uid, st_gid, pad0;
-	uint64_t st_rdev;
-	int64_t st_size, st_blksize, st_blocks;
-	int64_t st_atime_sec, st_atime_nsec, st_mtime_sec, st_mtime_nsec, st_ctime_sec,
-		st_ctime_nsec;
-	int64_t unused[3];
-};
-
-struct statx_ts {
-	int64_t tv_sec;
-	uint32_t tv_nsec;
-	int32_t pad;
-};
-struct statx_k {
-	uint32_t stx_mask, stx_blksize;
-	uint64_t stx_attributes;
-	uint32_t stx_nlink, stx_uid, stx_gid;
-	uint16_t stx_mode, pad1;
-	uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
-	struct statx_ts stx_atime, stx_btime, stx_ctime, stx_mtime;
-	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
-	uint64_t spare[14];
-};
-
-struct statfs_k {
-	int64_t f_type, f_bsize;
-	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
-	int32_t f_fsid[2];
-	int64_t f_namelen, f_frsize, f_flags, f_spare[4];
-};
-
-struct timespec_k {
-	int64_t tv_sec, tv_nsec;
-};
-
 /* ---- helpers ---- */
 
 static int get_path(const char *up, char **out)
@@ -67,9 +25,9 @@ static int resolve_at(int dirfd, const char *upath, int flags, bool follow_defau
 	int r = get_path(upath, &path);
 	if (r < 0)
 		return r;
-	if (!path[0] && (flags & AT_EMPTY_PATH)) {
+	if (!path[0] && (flags & AT_EMPTY_PATH_K)) {
 		vfs_path_free(path);
-		if (dirfd == AT_FDCWD) {
+		if (dirfd == AT_FDCWD_K) {
 			struct dentry *d = vfs_task()->cwd;
 			dentry_get(d);
 			*dout = d;
@@ -94,7 +52,8 @@ static int resolve_at(int dirfd, const char *upath, int flags, bool follow_defau
 		vnode_put(*vout);
 		return 0;
 	}
-	bool follow = follow_default ? !(flags & AT_SYMLINK_NOFOLLOW) : (flags & AT_SYMLINK_FOLLOW);
+	bool follow = follow_default ? !(flags & AT_SYMLINK_NOFOLLOW_K)
+				     : (flags & AT_SYMLINK_FOLLOW_K);
 	struct dentry *d;
 	r = vfs_walk(dirfd, path, follow ? LOOKUP_FOLLOW : 0, &d, NULL, NULL);
 	vfs_path_free(path);
@@ -136,7 +95,7 @@ long sys_openat(int dirfd, const char *upath, int flags, unsigned mode)
 	vfs_path_free(path);
 	if (r < 0)
 		return r;
-	r = fd_install(f, (unsigned)flags & O_CLOEXEC);
+	r = fd_install(f, (unsigned)flags & O_CLOEXEC_K);
 	if (r < 0)
 		file_put(f);
 	return r;
@@ -144,17 +103,17 @@ long sys_openat(int dirfd, const char *upath, int flags, unsigned mode)
 
 long sys_open(const char *path, int flags, unsigned mode)
 {
-	return sys_openat(AT_FDCWD, path, flags, mode);
+	return sys_openat(AT_FDCWD_K, path, flags, mode);
 }
 
 long sys_creat(const char *path, unsigned mode)
 {
-	return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return sys_openat(AT_FDCWD_K, path, O_CREAT_K | O_WRONLY_K | O_TRUNC_K, mode);
 }
 
 /* ---- stat ---- */
 
-static void fill_stat(struct vnode *vn, struct kstat_k *st)
+static void fill_stat(struct vnode *vn, struct stat_k *st)
 {
 	memset(st, 0, sizeof(*st));
 	vfs_fill_stat_dev(vn, &st->st_dev);
@@ -175,9 +134,9 @@ static void fill_stat(struct vnode *vn, struct kstat_k *st)
 	st->st_ctime_nsec = (int64_t)(vn->ctime_ns % 1000000000);
 }
 
-long sys_newfstatat(int dirfd, const char *path, struct kstat_k *ust, int flags)
+long sys_newfstatat(int dirfd, const char *path, struct stat_k *ust, int flags)
 {
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+	if (flags & ~(AT_SYMLINK_NOFOLLOW_K | AT_EMPTY_PATH_K | AT_NO_AUTOMOUNT_K))
 		return -EINVAL;
 	if (!uaccess_ok(ust, sizeof(*ust), true))
 		return -EFAULT;
@@ -186,47 +145,49 @@ long sys_newfstatat(int dirfd, const char *path, struct kstat_k *ust, int flags)
 	int r = resolve_at(dirfd, path, flags, true, &d, &vn);
 	if (r < 0)
 		return r;
-	struct kstat_k st;
+	struct stat_k st;
 	fill_stat(vn, &st);
 	resolve_put(r, d, vn);
 	memcpy(ust, &st, sizeof(st));
 	return 0;
 }
 
-long sys_stat(const char *path, struct kstat_k *st)
+long sys_stat(const char *path, struct stat_k *st)
 {
-	return sys_newfstatat(AT_FDCWD, path, st, 0);
+	return sys_newfstatat(AT_FDCWD_K, path, st, 0);
 }
 
-long sys_lstat(const char *path, struct kstat_k *st)
+long sys_lstat(const char *path, struct stat_k *st)
 {
-	return sys_newfstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+	return sys_newfstatat(AT_FDCWD_K, path, st, AT_SYMLINK_NOFOLLOW_K);
 }
 
-long sys_fstat(int fd, struct kstat_k *ust)
+long sys_fstat(int fd, struct stat_k *ust)
 {
 	if (!uaccess_ok(ust, sizeof(*ust), true))
 		return -EFAULT;
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	struct kstat_k st;
+	struct stat_k st;
 	fill_stat(f->vnode, &st);
 	file_put(f);
 	memcpy(ust, &st, sizeof(st));
 	return 0;
 }
 
-static struct statx_ts statx_time(uint64_t ns)
+static struct statx_timestamp_k statx_time(uint64_t ns)
 {
-	return (struct statx_ts){ (int64_t)(ns / 1000000000), (uint32_t)(ns % 1000000000), 0 };
+	return (struct statx_timestamp_k){ (int64_t)(ns / 1000000000),
+					   (uint32_t)(ns % 1000000000), 0 };
 }
 
 long sys_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx_k *ubuf)
 {
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+	if (flags & ~(AT_SYMLINK_NOFOLLOW_K | AT_EMPTY_PATH_K | AT_NO_AUTOMOUNT_K |
+		      AT_STATX_SYNC_TYPE_K))
 		return -EINVAL;
-	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (mask & 0x80000000u))
+	if ((flags & AT_STATX_SYNC_TYPE_K) == AT_STATX_SYNC_TYPE_K || (mask & STATX__RESERVED_K))
 		return -EINVAL;
 	if (!uaccess_ok(ubuf, sizeof(*ubuf), true))
 		return -EFAULT;
@@ -235,10 +196,10 @@ long sys_statx(int dirfd, const char *path, int flags, unsigned mask, struct sta
 	int r = resolve_at(dirfd, path, flags, true, &d, &vn);
 	if (r < 0)
 		return r;
-	struct kstat_k st;
+	struct stat_k st;
 	fill_stat(vn, &st);
 	struct statx_k x = {
-		.stx_mask = 0x7ff, /* STATX_BASIC_STATS */
+		.stx_mask = STATX_BASIC_STATS_K,
 		.stx_blksize = (uint32_t)st.st_blksize,
 		.stx_nlink = (uint32_t)st.st_nlink,
 		.stx_uid = st.st_uid,
@@ -264,16 +225,17 @@ long sys_statx(int dirfd, const char *path, int flags, unsigned mask, struct sta
 
 long sys_faccessat2(int dirfd, const char *path, int mode, int flags)
 {
-	if (mode & ~7)
+	if (mode & ~(R_OK_K | W_OK_K | X_OK_K))
 		return -EINVAL;
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x200 /* AT_EACCESS */))
+	if (flags & ~(AT_SYMLINK_NOFOLLOW_K | AT_EMPTY_PATH_K | AT_EACCESS_K))
 		return -EINVAL;
 	struct dentry *d;
 	struct vnode *vn;
 	int r = resolve_at(dirfd, path, flags, true, &d, &vn);
 	if (r < 0)
 		return r;
-	int mask = (mode & 4 ? MAY_READ : 0) | (mode & 2 ? MAY_WRITE : 0) | (mode & 1 ? MAY_EXEC : 0);
+	int mask = (mode & R_OK_K ? MAY_READ : 0) | (mode & W_OK_K ? MAY_WRITE : 0) |
+		   (mode & X_OK_K ? MAY_EXEC : 0);
 	long res = vfs_permission(vn, mask);
 	resolve_put(r, d, vn);
 	return res;
@@ -286,7 +248,7 @@ long sys_faccessat(int dirfd, const char *path, int mode)
 
 long sys_access(const char *path, int mode)
 {
-	return sys_faccessat2(AT_FDCWD, path, mode, 0);
+	return sys_faccessat2(AT_FDCWD_K, path, mode, 0);
 }
 
 /* ---- directories ---- */
@@ -302,7 +264,10 @@ static bool emit_dirent(struct vfs_dirent_sink *s, const char *name, size_t len,
 			unsigned type, uint64_t next_pos)
 {
 	struct dirent_buf *b = s->priv;
-	size_t reclen = b->old ? ALIGN_UP(8 + 8 + 2 + len + 2, 8UL) : ALIGN_UP(8 + 8 + 2 + 1 + len + 1, 8UL);
+	size_t name_at = b->old ? offsetof(struct linux_dirent_k, d_name)
+				: offsetof(struct linux_dirent64_k, d_name);
+	/* the name, its NUL and (old format) d_type after it, padded to 8 bytes */
+	size_t reclen = ALIGN_UP(name_at + len + (b->old ? 2 : 1), 8UL);
 	if (b->used + reclen > b->size) {
 		b->full = true;
 		return false;
@@ -310,18 +275,16 @@ static bool emit_dirent(struct vfs_dirent_sink *s, const char *name, size_t len,
 	char *p = b->buf + b->used;
 	uint64_t off = next_pos;
 	uint16_t rl = (uint16_t)reclen;
-	memcpy(p, &ino, 8);
-	memcpy(p + 8, &off, 8);
-	memcpy(p + 16, &rl, 2);
-	if (b->old) {
-		memcpy(p + 18, name, len);
-		memset(p + 18 + len, 0, reclen - 18 - len);
+	/* d_ino, d_off and d_reclen have the same places in both formats */
+	memcpy(p + offsetof(struct linux_dirent64_k, d_ino), &ino, 8);
+	memcpy(p + offsetof(struct linux_dirent64_k, d_off), &off, 8);
+	memcpy(p + offsetof(struct linux_dirent64_k, d_reclen), &rl, 2);
+	memcpy(p + name_at, name, len);
+	memset(p + name_at + len, 0, reclen - name_at - len);
+	if (b->old)
 		p[reclen - 1] = (char)type;
-	} else {
-		p[18] = (char)type;
-		memcpy(p + 19, name, len);
-		memset(p + 19 + len, 0, reclen - 19 - len);
-	}
+	else
+		p[offsetof(struct linux_dirent64_k, d_type)] = (char)type;
 	b->used += reclen;
 	s->pos = next_pos;
 	return true;
@@ -374,26 +337,26 @@ long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 
 long sys_mkdir(const char *upath, unsigned mode)
 {
-	return sys_mkdirat(AT_FDCWD, upath, mode);
+	return sys_mkdirat(AT_FDCWD_K, upath, mode);
 }
 
 long sys_rmdir(const char *upath)
 {
-	return PATH_CALL(upath, vfs_rmdir(AT_FDCWD, path));
+	return PATH_CALL(upath, vfs_rmdir(AT_FDCWD_K, path));
 }
 
 long sys_unlinkat(int dirfd, const char *upath, int flags)
 {
-	if (flags & ~AT_REMOVEDIR)
+	if (flags & ~AT_REMOVEDIR_K)
 		return -EINVAL;
-	if (flags & AT_REMOVEDIR)
+	if (flags & AT_REMOVEDIR_K)
 		return PATH_CALL(upath, vfs_rmdir(dirfd, path));
 	return PATH_CALL(upath, vfs_unlink(dirfd, path));
 }
 
 long sys_unlink(const char *upath)
 {
-	return sys_unlinkat(AT_FDCWD, upath, 0);
+	return sys_unlinkat(AT_FDCWD_K, upath, 0);
 }
 
 long sys_mknodat(int dirfd, const char *upath, unsigned mode, unsigned dev)
@@ -404,7 +367,7 @@ long sys_mknodat(int dirfd, const char *upath, unsigned mode, unsigned dev)
 
 long sys_mknod(const char *upath, unsigned mode, unsigned dev)
 {
-	return sys_mknodat(AT_FDCWD, upath, mode, dev);
+	return sys_mknodat(AT_FDCWD_K, upath, mode, dev);
 }
 
 long sys_symlinkat(const char *utarget, int dirfd, const char *upath)
@@ -420,7 +383,7 @@ long sys_symlinkat(const char *utarget, int dirfd, const char *upath)
 
 long sys_symlink(const char *target, const char *path)
 {
-	return sys_symlinkat(target, AT_FDCWD, path);
+	return sys_symlinkat(target, AT_FDCWD_K, path);
 }
 
 long sys_linkat(int olddirfd, const char *uold, int newdirfd, const char *unew, int flags)
@@ -436,7 +399,7 @@ long sys_linkat(int olddirfd, const char *uold, int newdirfd, const char *unew, 
 
 long sys_link(const char *old, const char *new)
 {
-	return sys_linkat(AT_FDCWD, old, AT_FDCWD, new, 0);
+	return sys_linkat(AT_FDCWD_K, old, AT_FDCWD_K, new, 0);
 }
 
 long sys_renameat2(int olddirfd, const char *uold, int newdirfd, const char *unew,
@@ -458,7 +421,7 @@ long sys_renameat(int olddirfd, const char *old, int newdirfd, const char *new)
 
 long sys_rename(const char *old, const char *new)
 {
-	return sys_renameat2(AT_FDCWD, old, AT_FDCWD, new, 0);
+	return sys_renameat2(AT_FDCWD_K, old, AT_FDCWD_K, new, 0);
 }
 
 long sys_readlinkat(int dirfd, const char *upath, char *ubuf, int size)
@@ -469,9 +432,9 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, int size)
 		return -EFAULT;
 	struct dentry *d;
 	struct vnode *vn;
-	if (dirfd == AT_FDCWD && uaccess_ok(upath, 1, false) && !upath[0])
+	if (dirfd == AT_FDCWD_K && uaccess_ok(upath, 1, false) && !upath[0])
 		return -ENOENT;
-	int r = resolve_at(dirfd, upath, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, true, &d, &vn);
+	int r = resolve_at(dirfd, upath, AT_EMPTY_PATH_K | AT_SYMLINK_NOFOLLOW_K, true, &d, &vn);
 	if (r < 0)
 		return r;
 	char *buf = NULL;
@@ -492,7 +455,7 @@ long sys_readlink(const char *path, char *buf, int size)
 	/* readlink(2) has no AT_EMPTY_PATH: "" is ENOENT. */
 	if (uaccess_ok(path, 1, false) && !path[0])
 		return -ENOENT;
-	return sys_readlinkat(AT_FDCWD, path, buf, size);
+	return sys_readlinkat(AT_FDCWD_K, path, buf, size);
 }
 
 /* ---- attributes ---- */
@@ -503,7 +466,7 @@ long sys_truncate(const char *upath, long len)
 		return -EINVAL;
 	struct dentry *d;
 	struct vnode *vn;
-	int r = resolve_at(AT_FDCWD, upath, 0, true, &d, &vn);
+	int r = resolve_at(AT_FDCWD_K, upath, 0, true, &d, &vn);
 	if (r < 0)
 		return r;
 	long res = vfs_truncate(vn, (uint64_t)len);
@@ -518,11 +481,11 @@ long sys_ftruncate(int fd, long len)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	unsigned a = f->flags & O_ACCMODE;
+	unsigned a = f->flags & O_ACCMODE_K;
 	long r;
-	if (f->flags & O_PATH)
+	if (f->flags & O_PATH_K)
 		r = -EBADF;
-	else if (!f->vnode || !S_ISREG(f->vnode->mode) || a == O_RDONLY)
+	else if (!f->vnode || !S_ISREG(f->vnode->mode) || a == O_RDONLY_K)
 		r = -EINVAL;
 	else
 		r = vfs_truncate(f->vnode, (uint64_t)len);
@@ -548,7 +511,7 @@ static long setattr_fd(int fd, const struct vattr *va, unsigned which)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	long r = (f->flags & O_PATH) ? -EBADF : vfs_setattr(f->vnode, va, which);
+	long r = (f->flags & O_PATH_K) ? -EBADF : vfs_setattr(f->vnode, va, which);
 	file_put(f);
 	return r;
 }
@@ -561,7 +524,7 @@ long sys_fchmodat(int dirfd, const char *path, unsigned mode)
 
 long sys_chmod(const char *path, unsigned mode)
 {
-	return sys_fchmodat(AT_FDCWD, path, mode);
+	return sys_fchmodat(AT_FDCWD_K, path, mode);
 }
 
 long sys_fchmod(int fd, unsigned mode)
@@ -577,7 +540,7 @@ static unsigned chown_which(uint32_t uid, uint32_t gid)
 
 long sys_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)
 {
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+	if (flags & ~(AT_SYMLINK_NOFOLLOW_K | AT_EMPTY_PATH_K))
 		return -EINVAL;
 	struct vattr va = { .uid = uid, .gid = gid };
 	return setattr_at(dirfd, path, flags, &va, chown_which(uid, gid));
@@ -585,12 +548,12 @@ long sys_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int f
 
 long sys_chown(const char *path, uint32_t uid, uint32_t gid)
 {
-	return sys_fchownat(AT_FDCWD, path, uid, gid, 0);
+	return sys_fchownat(AT_FDCWD_K, path, uid, gid, 0);
 }
 
 long sys_lchown(const char *path, uint32_t uid, uint32_t gid)
 {
-	return sys_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+	return sys_fchownat(AT_FDCWD_K, path, uid, gid, AT_SYMLINK_NOFOLLOW_K);
 }
 
 long sys_fchown(int fd, uint32_t uid, uint32_t gid)
@@ -601,7 +564,7 @@ long sys_fchown(int fd, uint32_t uid, uint32_t gid)
 
 long sys_utimensat(int dirfd, const char *upath, const struct timespec_k *times, int flags)
 {
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+	if (flags & ~(AT_SYMLINK_NOFOLLOW_K | AT_EMPTY_PATH_K))
 		return -EINVAL;
 	struct vattr va = { 0 };
 	unsigned which = VA_ATIME | VA_MTIME;
@@ -613,11 +576,11 @@ long sys_utimensat(int dirfd, const char *upath, const struct timespec_k *times,
 		for (int i = 0; i < 2; i++) {
 			int64_t s = times[i].tv_sec, ns = times[i].tv_nsec;
 			uint64_t *t = i ? &va.mtime_ns : &va.atime_ns;
-			if (ns == UTIME_OMIT) {
+			if (ns == UTIME_OMIT_K) {
 				which &= ~(i ? VA_MTIME : VA_ATIME);
 				continue;
 			}
-			if (ns == UTIME_NOW)
+			if (ns == UTIME_NOW_K)
 				continue;
 			if (ns < 0 || ns >= 1000000000)
 				return -EINVAL;
@@ -625,7 +588,7 @@ long sys_utimensat(int dirfd, const char *upath, const struct timespec_k *times,
 		}
 	}
 	if (!upath) /* futimens: the fd itself (a Linux extension musl uses) */
-		return dirfd == AT_FDCWD ? -EFAULT : setattr_fd(dirfd, &va, which);
+		return dirfd == AT_FDCWD_K ? -EFAULT : setattr_fd(dirfd, &va, which);
 	if (!which) { /* both omitted: only check that the file exists */
 		struct dentry *d;
 		struct vnode *vn;
@@ -652,7 +615,7 @@ long sys_chdir(const char *upath)
 	if (r < 0)
 		return r;
 	struct dentry *d;
-	r = vfs_walk(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
+	r = vfs_walk(AT_FDCWD_K, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d, NULL, NULL);
 	vfs_path_free(path);
 	if (r < 0)
 		return r;
@@ -718,7 +681,7 @@ long sys_statfs(const char *path, struct statfs_k *ubuf)
 		return -EFAULT;
 	struct dentry *d;
 	struct vnode *vn;
-	int r = resolve_at(AT_FDCWD, path, 0, true, &d, &vn);
+	int r = resolve_at(AT_FDCWD_K, path, 0, true, &d, &vn);
 	if (r < 0)
 		return r;
 	long res = put_statfs(vn, ubuf);
@@ -740,18 +703,13 @@ long sys_fstatfs(int fd, struct statfs_k *ubuf)
 
 /* ---- mount ---- */
 
-#define MS_REMOUNT 32
-#define MS_BIND 4096
-#define MS_MOVE 8192
-#define MS_SILENT 32768
-#define MS_MGC_VAL 0xc0ed0000UL
 
 long sys_mount(const char *usource, const char *utarget, const char *utype, unsigned long flags,
 	       const void *udata)
 {
-	if ((flags & 0xffff0000UL) == MS_MGC_VAL)
+	if ((flags & 0xffff0000UL) == MS_MGC_VAL_K)
 		flags &= 0xffff;
-	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE))
+	if (flags & (MS_REMOUNT_K | MS_BIND_K | MS_MOVE_K))
 		return -EINVAL; /* not supported (yet) */
 	char *source = NULL, *target = NULL, *type = NULL, *data = NULL;
 	long r = get_path(utarget, &target);
@@ -763,7 +721,8 @@ long sys_mount(const char *usource, const char *utarget, const char *utype, unsi
 		r = get_path(udata, &data); /* a string for the file systems we have */
 	if (r >= 0)
 		r = vfs_mount(source ? source : type, target, type,
-			      (unsigned)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)), data);
+			      (unsigned)(flags & (MS_RDONLY_K | MS_NOSUID_K | MS_NODEV_K |
+						  MS_NOEXEC_K)), data);
 	vfs_path_free(source);
 	vfs_path_free(target);
 	vfs_path_free(type);
@@ -782,7 +741,7 @@ long sys_umount2(const char *utarget, int flags)
 
 long sys_pipe2(int *ufds, int flags)
 {
-	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+	if (flags & ~(O_CLOEXEC_K | O_NONBLOCK_K | O_DIRECT_K))
 		return -EINVAL;
 	if (!uaccess_ok(ufds, 2 * sizeof(int), true))
 		return -EFAULT;
@@ -790,13 +749,13 @@ long sys_pipe2(int *ufds, int flags)
 	int r = pipe_create(&rd, &wr, (unsigned)flags);
 	if (r < 0)
 		return r;
-	int fr = fd_install(rd, (unsigned)flags & O_CLOEXEC);
+	int fr = fd_install(rd, (unsigned)flags & O_CLOEXEC_K);
 	if (fr < 0) {
 		file_put(rd);
 		file_put(wr);
 		return fr;
 	}
-	int fw = fd_install(wr, (unsigned)flags & O_CLOEXEC);
+	int fw = fd_install(wr, (unsigned)flags & O_CLOEXEC_K);
 	if (fw < 0) {
 		fd_close(fr);
 		file_put(wr);

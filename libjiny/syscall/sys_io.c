@@ -12,34 +12,6 @@
 #include "fs/vfs.h"
 #include "mm/mm.h"
 
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_SETOWN 8
-#define F_GETOWN 9
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#define F_DUPFD_CLOEXEC 1030
-#define F_SETPIPE_SZ 1031
-#define F_GETPIPE_SZ 1032
-#define FD_CLOEXEC 1
-#define FIONREAD 0x541b
-#define FIONBIO 0x5421
-#define FIONCLEX 0x5450
-#define FIOCLEX 0x5451
-#define IOV_MAX 1024
-
-struct iovec {
-	void *iov_base;
-	size_t iov_len;
-};
-
 /*
  * read and write are the hottest calls: while the app has a single thread
  * they look the fd up without the table's lock or a reference (fd_peek) and
@@ -103,9 +75,9 @@ long sys_pwrite64(int fd, const void *buf, size_t n, long pos)
 	return r;
 }
 
-static long iov_check(const struct iovec *iov, int cnt, bool write)
+static long iov_check(const struct iovec_k *iov, int cnt, bool write)
 {
-	if (cnt < 0 || cnt > IOV_MAX)
+	if (cnt < 0 || cnt > IOV_MAX_K)
 		return -EINVAL;
 	if (!uaccess_ok(iov, sizeof(*iov) * (size_t)cnt, false))
 		return -EFAULT;
@@ -121,7 +93,7 @@ static long iov_check(const struct iovec *iov, int cnt, bool write)
 }
 
 /* pos < 0: the file's offset. Stops at the first short transfer. */
-static long do_rw_vec(int fd, const struct iovec *iov, int cnt, long pos, bool write)
+static long do_rw_vec(int fd, const struct iovec_k *iov, int cnt, long pos, bool write)
 {
 	struct file *f = fd_get(fd);
 	if (!f)
@@ -135,7 +107,7 @@ static long do_rw_vec(int fd, const struct iovec *iov, int cnt, long pos, bool w
 		/* A stream (pipe, tty) returns what it has: after some data, read on only
 		 * while more is ready, as one read into the whole vector would (Linux). */
 		if (!write && done && pos < 0 && !f->ops->seekable && f->ops->poll &&
-		    !(f->ops->poll(f, NULL) & (POLLIN | POLLHUP)))
+		    !(f->ops->poll(f, NULL) & (POLLIN_K | POLLHUP_K)))
 			break;
 		if (pos >= 0)
 			n = write ? vfs_pwrite(f, iov[i].iov_base, len, (uint64_t)(pos + done))
@@ -151,29 +123,30 @@ static long do_rw_vec(int fd, const struct iovec *iov, int cnt, long pos, bool w
 			break;
 	}
 	/* An empty vector still needs a valid fd of the right mode. */
-	unsigned a = f->flags & O_ACCMODE;
-	if (r >= 0 && !done && ((f->flags & O_PATH) || (write ? a == O_RDONLY : a == O_WRONLY)))
+	unsigned a = f->flags & O_ACCMODE_K;
+	if (r >= 0 && !done &&
+	    ((f->flags & O_PATH_K) || (write ? a == O_RDONLY_K : a == O_WRONLY_K)))
 		r = -EBADF;
 	file_put(f);
 	return r < 0 ? r : done;
 }
 
-long sys_readv(int fd, const struct iovec *iov, int cnt)
+long sys_readv(int fd, const struct iovec_k *iov, int cnt)
 {
 	return do_rw_vec(fd, iov, cnt, -1, false);
 }
 
-long sys_writev(int fd, const struct iovec *iov, int cnt)
+long sys_writev(int fd, const struct iovec_k *iov, int cnt)
 {
 	return do_rw_vec(fd, iov, cnt, -1, true);
 }
 
-long sys_preadv(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h)
+long sys_preadv(int fd, const struct iovec_k *iov, int cnt, long pos_l, long pos_h)
 {
 	return pos_l < 0 ? -EINVAL : do_rw_vec(fd, iov, cnt, pos_l, false);
 }
 
-long sys_pwritev(int fd, const struct iovec *iov, int cnt, long pos_l, long pos_h)
+long sys_pwritev(int fd, const struct iovec_k *iov, int cnt, long pos_l, long pos_h)
 {
 	return pos_l < 0 ? -EINVAL : do_rw_vec(fd, iov, cnt, pos_l, true);
 }
@@ -206,7 +179,7 @@ long sys_dup(int fd)
 
 long sys_dup3(int old, int new, int flags)
 {
-	if (flags & ~O_CLOEXEC)
+	if (flags & ~O_CLOEXEC_K)
 		return -EINVAL;
 	if (old == new)
 		return -EINVAL;
@@ -234,43 +207,43 @@ long sys_dup2(int old, int new)
 static long do_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
 {
 	switch (cmd) {
-	case F_DUPFD:
-	case F_DUPFD_CLOEXEC: {
+	case F_DUPFD_K:
+	case F_DUPFD_CLOEXEC_K: {
 		if (arg >= (unsigned long)FD_MAX)
 			return -EINVAL;
 		file_get(f);
-		int r = fd_install_from((int)arg, f, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+		int r = fd_install_from((int)arg, f, cmd == F_DUPFD_CLOEXEC_K ? O_CLOEXEC_K : 0);
 		if (r < 0)
 			file_put(f);
 		return r == -EMFILE && arg ? -EINVAL : r;
 	}
-	case F_GETFD:
-		return fd_get_cloexec(fd) > 0 ? FD_CLOEXEC : 0;
-	case F_SETFD:
-		return fd_set_cloexec(fd, arg & FD_CLOEXEC);
-	case F_GETFL:
+	case F_GETFD_K:
+		return fd_get_cloexec(fd) > 0 ? FD_CLOEXEC_K : 0;
+	case F_SETFD_K:
+		return fd_set_cloexec(fd, arg & FD_CLOEXEC_K);
+	case F_GETFL_K:
 		return f->flags;
-	case F_SETFL: {
-		unsigned ch = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | 020000 /* O_ASYNC */;
-		if (f->flags & O_PATH)
+	case F_SETFL_K: {
+		unsigned ch = O_APPEND_K | O_NONBLOCK_K | O_DIRECT_K | O_NOATIME_K | O_ASYNC_K;
+		if (f->flags & O_PATH_K)
 			return -EBADF;
 		__atomic_store_n(&f->flags, (f->flags & ~ch) | ((unsigned)arg & ch), __ATOMIC_RELAXED);
 		return 0;
 	}
-	case F_GETLK:
-	case F_SETLK:
-	case F_SETLKW:
-	case F_OFD_GETLK:
-	case F_OFD_SETLK:
-	case F_OFD_SETLKW: {
+	case F_GETLK_K:
+	case F_SETLK_K:
+	case F_SETLKW_K:
+	case F_OFD_GETLK_K:
+	case F_OFD_SETLK_K:
+	case F_OFD_SETLKW_K: {
 		struct flock_k *fl = (void *)arg;
-		if (!uaccess_ok(fl, sizeof(*fl), cmd == F_GETLK || cmd == F_OFD_GETLK))
+		if (!uaccess_ok(fl, sizeof(*fl), cmd == F_GETLK_K || cmd == F_OFD_GETLK_K))
 			return -EFAULT;
-		if ((f->flags & O_PATH) || !f->vnode || !f->dentry)
+		if ((f->flags & O_PATH_K) || !f->vnode || !f->dentry)
 			return -EBADF;
-		if ((cmd >= F_OFD_GETLK && cmd <= F_OFD_SETLKW) && fl->l_pid)
+		if ((cmd >= F_OFD_GETLK_K && cmd <= F_OFD_SETLKW_K) && fl->l_pid)
 			return -EINVAL;
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		if (cmd == F_GETLK_K || cmd == F_OFD_GETLK_K) {
 			struct flock_k k = *fl;
 			int r = vfs_lock_get(f, &k);
 			if (r >= 0)
@@ -278,14 +251,14 @@ static long do_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
 			return r;
 		}
 		struct flock_k k = *fl;
-		return vfs_lock_set(f, &k, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
+		return vfs_lock_set(f, &k, cmd == F_SETLKW_K || cmd == F_OFD_SETLKW_K);
 	}
-	case F_SETOWN:
+	case F_SETOWN_K:
 		return 0;
-	case F_GETOWN:
+	case F_GETOWN_K:
 		return 0;
-	case F_GETPIPE_SZ:
-	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ_K:
+	case F_SETPIPE_SZ_K:
 		if (!f->vnode || !S_ISFIFO(f->vnode->mode))
 			return -EBADF;
 		return 65536;
@@ -310,23 +283,23 @@ long sys_ioctl(int fd, unsigned long req, unsigned long arg)
 		return -EBADF;
 	void *p = (void *)arg;
 	long r;
-	if (f->flags & O_PATH) {
+	if (f->flags & O_PATH_K) {
 		r = -EBADF;
-	} else if (req == FIOCLEX || req == FIONCLEX) {
-		r = fd_set_cloexec(fd, req == FIOCLEX);
-	} else if (req == FIONBIO) {
+	} else if (req == FIOCLEX_K || req == FIONCLEX_K) {
+		r = fd_set_cloexec(fd, req == FIOCLEX_K);
+	} else if (req == FIONBIO_K) {
 		if (!uaccess_ok(p, sizeof(int), false)) {
 			r = -EFAULT;
 		} else {
 			if (*(int *)p)
-				__atomic_or_fetch(&f->flags, O_NONBLOCK, __ATOMIC_RELAXED);
+				__atomic_or_fetch(&f->flags, O_NONBLOCK_K, __ATOMIC_RELAXED);
 			else
-				__atomic_and_fetch(&f->flags, ~O_NONBLOCK, __ATOMIC_RELAXED);
+				__atomic_and_fetch(&f->flags, ~O_NONBLOCK_K, __ATOMIC_RELAXED);
 			r = 0;
 		}
-	} else if (req == FIONREAD && !uaccess_ok(p, sizeof(int), true)) {
+	} else if (req == FIONREAD_K && !uaccess_ok(p, sizeof(int), true)) {
 		r = -EFAULT;
-	} else if (req == FIONREAD && f->vnode && S_ISREG(f->vnode->mode)) {
+	} else if (req == FIONREAD_K && f->vnode && S_ISREG(f->vnode->mode)) {
 		uint64_t size = f->vnode->size;
 		*(int *)p = size > f->pos ? (int)MIN(size - f->pos, (uint64_t)INT32_MAX) : 0;
 		r = 0;
@@ -344,7 +317,7 @@ long sys_fsync(int fd)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	long r = (f->flags & O_PATH) ? -EBADF : f->ops->fsync ? f->ops->fsync(f) : 0;
+	long r = (f->flags & O_PATH_K) ? -EBADF : f->ops->fsync ? f->ops->fsync(f) : 0;
 	file_put(f);
 	return r;
 }
@@ -378,9 +351,9 @@ long sys_flock(int fd, int op)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	int kind = op & ~4 /* LOCK_NB */;
-	long r = (kind == 1 || kind == 2 || kind == 8) ? 0 : -EINVAL;
-	if (f->flags & O_PATH)
+	int kind = op & ~LOCK_NB_K;
+	long r = (kind == LOCK_SH_K || kind == LOCK_EX_K || kind == LOCK_UN_K) ? 0 : -EINVAL;
+	if (f->flags & O_PATH_K)
 		r = -EBADF;
 	file_put(f); /* one process: its own flock()s never conflict */
 	return r;
@@ -391,8 +364,8 @@ long sys_sendfile(int out_fd, int in_fd, long *offp, size_t count)
 	struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
 	long r = 0;
 	char *buf = NULL;
-	if (!in || !out || (in->flags & O_ACCMODE) == O_WRONLY ||
-	    (out->flags & O_ACCMODE) == O_RDONLY || ((in->flags | out->flags) & O_PATH)) {
+	if (!in || !out || (in->flags & O_ACCMODE_K) == O_WRONLY_K ||
+	    (out->flags & O_ACCMODE_K) == O_RDONLY_K || ((in->flags | out->flags) & O_PATH_K)) {
 		r = -EBADF; /* as Linux: checked before anything is read */
 		goto done;
 	}

@@ -1,22 +1,17 @@
 /*
  * sys_proc.c - process-level system calls of the HP app: exit, TLS
- * (arch_prctl), uname and randomness. Signals are compat/signal.c's; ids,
+ * (arch_prctl), uname and randomness. Signals are proc/signal.c's; ids,
  * limits and accounting (getuid, prlimit64, times, sysinfo...) are
- * compat/sys_ids.c's.
+ * proc/ids.c's.
  */
 #include "syscall/sys.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
 #include "arch/arch.h"
 #include "mm/mm.h"
 #include "kern/random.h"
 
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
-#define HP_PID 1
 
 long sys_exit_group(int status)
 {
@@ -29,26 +24,22 @@ long sys_exit_group(int status)
 long sys_arch_prctl(int code, unsigned long addr)
 {
 	switch (code) {
-	case ARCH_SET_FS:
+	case ARCH_SET_FS_K:
 		if (!arch_fsbase_ok(addr, current_is_user()))
 			return -EPERM;
 		thread_set_fsbase(addr);
 		return 0;
-	case ARCH_GET_FS:
+	case ARCH_GET_FS_K:
 		if (!uaccess_ok((void *)addr, 8, true))
 			return -EFAULT;
 		*(uint64_t *)addr = sched_current()->fsbase;
 		return 0;
-	case ARCH_SET_GS:
-	case ARCH_GET_GS:
+	case ARCH_SET_GS_K:
+	case ARCH_GET_GS_K:
 		return -EPERM; /* GS holds the kernel's per-CPU data */
 	}
 	return -EINVAL;
 }
-
-struct utsname_k {
-	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
-};
 
 long sys_uname(void *buf)
 {
@@ -57,18 +48,18 @@ long sys_uname(void *buf)
 		return -EFAULT;
 	memset(u, 0, sizeof(*u));
 	/* "Linux": programs test it to pick the Linux code paths they need. */
-	strlcpy(u->sysname, "Linux", 65);
-	strlcpy(u->nodename, "jiny", 65);
-	strlcpy(u->release, "6.1.0-jiny", 65);
-	strlcpy(u->version, "Jiny " JINY_VERSION_STRING, 65);
-	strlcpy(u->machine, "x86_64", 65);
-	strlcpy(u->domainname, "(none)", 65);
+	strlcpy(u->sysname, "Linux", sizeof(u->sysname));
+	strlcpy(u->nodename, "jiny", sizeof(u->nodename));
+	strlcpy(u->release, "6.1.0-jiny", sizeof(u->release));
+	strlcpy(u->version, "Jiny " JINY_VERSION_STRING, sizeof(u->version));
+	strlcpy(u->machine, "x86_64", sizeof(u->machine));
+	strlcpy(u->domainname, "(none)", sizeof(u->domainname));
 	return 0;
 }
 
 long sys_getrandom(void *buf, size_t n, unsigned flags)
 {
-	if (flags & ~7u)
+	if (flags & ~(GRND_NONBLOCK_K | GRND_RANDOM_K | GRND_INSECURE_K))
 		return -EINVAL;
 	if (!uaccess_ok(buf, n, true))
 		return -EFAULT;

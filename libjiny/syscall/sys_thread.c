@@ -7,35 +7,14 @@
  * sched_yield, sched_{get,set}affinity, getcpu and set_robust_list.
  */
 #include "syscall/sys.h"
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "kern/app.h"
 #include "sched/sched.h"
 #include "arch/arch.h"
 #include "mm/mm.h"
 
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_VFORK 0x00004000
-#define CLONE_THREAD 0x00010000
-#define CLONE_SYSVSEM 0x00040000
-#define CLONE_SETTLS 0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_DETACHED 0x00400000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-
+#define CLONE_THREAD_FLAGS                                                                         \
+	(CLONE_VM_K | CLONE_FS_K | CLONE_FILES_K | CLONE_SIGHAND_K | CLONE_THREAD_K)
 
 struct clone_start {
 	int (*fn)(void *);
@@ -59,7 +38,8 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg, int *ptid,
 		  void *tls, int *ctid)
 {
-	if ((flags & (CLONE_VM | CLONE_VFORK | CLONE_THREAD)) == (CLONE_VM | CLONE_VFORK)) {
+	if ((flags & (CLONE_VM_K | CLONE_VFORK_K | CLONE_THREAD_K)) ==
+	    (CLONE_VM_K | CLONE_VFORK_K)) {
 		if (!fn || !uaccess_ok((char *)stack - 64, 64, true))
 			return -EINVAL;
 		return proc_kernel_vfork(fn, stack, arg); /* posix_spawn: a process that will exec */
@@ -71,11 +51,11 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 	}
 	if (!fn || !uaccess_ok((char *)stack - 64, 64, true))
 		return -EINVAL;
-	if ((flags & CLONE_PARENT_SETTID) && !uaccess_ok(ptid, sizeof(int), true))
+	if ((flags & CLONE_PARENT_SETTID_K) && !uaccess_ok(ptid, sizeof(int), true))
 		return -EFAULT;
-	if ((flags & CLONE_CHILD_CLEARTID) && !uaccess_ok(ctid, sizeof(int), true))
+	if ((flags & CLONE_CHILD_CLEARTID_K) && !uaccess_ok(ctid, sizeof(int), true))
 		return -EFAULT;
-	if ((flags & CLONE_SETTLS) && !arch_fsbase_ok((uint64_t)tls, false))
+	if ((flags & CLONE_SETTLS_K) && !arch_fsbase_ok((uint64_t)tls, false))
 		return -EPERM;
 	struct clone_start *s = kmalloc(sizeof(*s));
 	if (!s)
@@ -88,13 +68,13 @@ long __jiny_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg
 		return -EAGAIN;
 	}
 	t->flags |= THREAD_APP;
-	t->fsbase = (flags & CLONE_SETTLS) ? (uint64_t)tls : me->fsbase;
+	t->fsbase = (flags & CLONE_SETTLS_K) ? (uint64_t)tls : me->fsbase;
 	t->affinity = me->affinity;
-	if (flags & CLONE_CHILD_CLEARTID)
+	if (flags & CLONE_CHILD_CLEARTID_K)
 		t->clear_child_tid = ctid;
-	if (flags & CLONE_PARENT_SETTID)
+	if (flags & CLONE_PARENT_SETTID_K)
 		*ptid = t->tid;
-	if (flags & CLONE_CHILD_SETTID)
+	if (flags & CLONE_CHILD_SETTID_K)
 		*ctid = t->tid;
 	long tid = t->tid;
 	thread_start(t);
@@ -147,7 +127,7 @@ long sys_sched_yield(void)
 	return 0;
 }
 
-static long timeout_deadline(const struct timespec *ts, bool absolute, bool realtime,
+static long timeout_deadline(const struct timespec_k *ts, bool absolute, bool realtime,
 			     uint64_t *deadline)
 {
 	*deadline = 0;
@@ -171,11 +151,11 @@ static long timeout_deadline(const struct timespec *ts, bool absolute, bool real
 	return 0;
 }
 
-long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout,
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec_k *timeout,
 	       uint32_t *uaddr2, uint32_t val3)
 {
-	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG_K | FUTEX_CLOCK_REALTIME_K);
+	bool realtime = op & FUTEX_CLOCK_REALTIME_K;
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
 	if (!uaccess_ok(uaddr, sizeof(uint32_t), false))
@@ -183,33 +163,33 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *tim
 	uint64_t deadline;
 	long r;
 	switch (cmd) {
-	case FUTEX_WAIT:
+	case FUTEX_WAIT_K:
 		if (realtime)
 			return -ENOSYS; /* as Linux: only with WAIT_BITSET */
 		if ((r = timeout_deadline(timeout, false, false, &deadline)) < 0)
 			return r;
 		return futex_wait(uaddr, val, deadline, ~0u);
-	case FUTEX_WAIT_BITSET:
+	case FUTEX_WAIT_BITSET_K:
 		if (!val3)
 			return -EINVAL;
 		if ((r = timeout_deadline(timeout, true, realtime, &deadline)) < 0)
 			return r;
 		return futex_wait(uaddr, val, deadline, val3);
-	case FUTEX_WAKE:
+	case FUTEX_WAKE_K:
 		return futex_wake(uaddr, (int)MIN(val, (uint32_t)0x7fffffff), ~0u);
-	case FUTEX_WAKE_BITSET:
+	case FUTEX_WAKE_BITSET_K:
 		if (!val3)
 			return -EINVAL;
 		return futex_wake(uaddr, (int)MIN(val, (uint32_t)0x7fffffff), val3);
-	case FUTEX_REQUEUE:
-	case FUTEX_CMP_REQUEUE:
+	case FUTEX_REQUEUE_K:
+	case FUTEX_CMP_REQUEUE_K:
 		if ((uintptr_t)uaddr2 & 3)
 			return -EINVAL;
 		if (!uaccess_ok(uaddr2, sizeof(uint32_t), false))
 			return -EFAULT;
 		return futex_requeue(uaddr, (int)MIN(val, (uint32_t)0x7fffffff),
 				     (int)MIN((uint64_t)(uintptr_t)timeout, 0x7fffffffULL), uaddr2,
-				     cmd == FUTEX_CMP_REQUEUE, val3);
+				     cmd == FUTEX_CMP_REQUEUE_K, val3);
 	}
 	printk_once("jiny: futex op %d is not implemented: ENOSYS\n", cmd);
 	return -ENOSYS;

@@ -10,22 +10,8 @@
 #include "syscall/sys.h"
 #include "sched/sched.h"
 #include "arch/arch.h"
-#include "compat/proc.h"
-#include "compat/signal.h"
-
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-#define TIMER_ABSTIME 1
-
-struct timeval {
-	long tv_sec, tv_usec;
-};
+#include "proc/proc.h"
+#include "proc/signal.h"
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -39,27 +25,27 @@ static uint64_t thread_cpu_ns(void)
 static long clock_read(int clk, uint64_t *ns)
 {
 	switch (clk) {
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_K:
+	case CLOCK_REALTIME_COARSE_K:
 		*ns = clock_realtime_ns();
 		return 0;
-	case CLOCK_MONOTONIC:
-	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
+	case CLOCK_MONOTONIC_K:
+	case CLOCK_MONOTONIC_RAW_K:
+	case CLOCK_MONOTONIC_COARSE_K:
+	case CLOCK_BOOTTIME_K:
 		*ns = clock_ns();
 		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID: /* the caller's process: the HP app or a compat one */
+	case CLOCK_PROCESS_CPUTIME_ID_K: /* the caller's process: the HP app or a compat one */
 		*ns = proc_cpu_ns(proc_current());
 		return 0;
-	case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID_K:
 		*ns = thread_cpu_ns();
 		return 0;
 	}
 	return -EINVAL;
 }
 
-long sys_clock_gettime(int clk, struct timespec *ts)
+long sys_clock_gettime(int clk, struct timespec_k *ts)
 {
 	uint64_t ns;
 	long r = clock_read(clk, &ns);
@@ -72,7 +58,7 @@ long sys_clock_gettime(int clk, struct timespec *ts)
 	return 0;
 }
 
-long sys_clock_getres(int clk, struct timespec *ts)
+long sys_clock_getres(int clk, struct timespec_k *ts)
 {
 	uint64_t ns;
 	long r = clock_read(clk, &ns);
@@ -89,7 +75,7 @@ long sys_clock_getres(int clk, struct timespec *ts)
 
 long sys_gettimeofday(void *tvp, void *tz)
 {
-	struct timeval *tv = tvp;
+	struct timeval_k *tv = tvp;
 	if (tv) {
 		if (!uaccess_ok(tv, sizeof(*tv), true))
 			return -EFAULT;
@@ -116,11 +102,11 @@ long sys_time(long *t)
 	return now;
 }
 
-long timespec_get_ns(const struct timespec *ts, uint64_t *ns)
+long timespec_get_ns(const struct timespec_k *ts, uint64_t *ns)
 {
 	if (!uaccess_ok(ts, sizeof(*ts), false))
 		return -EFAULT;
-	struct timespec t = *ts;
+	struct timespec_k t = *ts;
 	if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000L)
 		return -EINVAL;
 	*ns = (uint64_t)t.tv_sec >= TIMESPEC_FOREVER / 1000000000ULL
@@ -135,7 +121,7 @@ static bool sleep_until_intr(uint64_t ns)
 	return ns <= clock_ns() || !signal_sleep(ns);
 }
 
-static void put_rem(struct timespec *rem, uint64_t deadline)
+static void put_rem(struct timespec_k *rem, uint64_t deadline)
 {
 	if (!rem || !uaccess_ok(rem, sizeof(*rem), true))
 		return;
@@ -148,7 +134,7 @@ static void put_rem(struct timespec *rem, uint64_t deadline)
 static long sleep_restart(struct restart_block *rb)
 {
 	uint64_t deadline = rb->arg[0];
-	struct timespec *rem = (struct timespec *)rb->arg[1];
+	struct timespec_k *rem = (struct timespec_k *)rb->arg[1];
 	if (sleep_until_intr(deadline)) {
 		if (rem && uaccess_ok(rem, sizeof(*rem), true))
 			rem->tv_sec = rem->tv_nsec = 0;
@@ -159,19 +145,20 @@ static long sleep_restart(struct restart_block *rb)
 	return -ERESTART_RESTARTBLOCK;
 }
 
-static long sleep_ns(int clk, int flags, const struct timespec *req, struct timespec *rem)
+static long sleep_ns(int clk, int flags, const struct timespec_k *req, struct timespec_k *rem)
 {
 	uint64_t t, now;
 	long r = timespec_get_ns(req, &t);
 	if (r < 0)
 		return r;
 	r = clock_read(clk, &now);
-	if (r < 0 || clk == CLOCK_THREAD_CPUTIME_ID)
+	if (r < 0 || clk == CLOCK_THREAD_CPUTIME_ID_K)
 		return -EINVAL;
 	uint64_t mono = clock_ns();
-	uint64_t deadline = (flags & TIMER_ABSTIME) ? (t > now ? mono + (t - now) : mono) : mono + t;
+	uint64_t deadline = (flags & TIMER_ABSTIME_K) ? (t > now ? mono + (t - now) : mono)
+						      : mono + t;
 	if (!sleep_until_intr(deadline)) {
-		if (flags & TIMER_ABSTIME)
+		if (flags & TIMER_ABSTIME_K)
 			return -ERESTARTNOHAND; /* the call again reaches the same absolute time */
 		put_rem(rem, deadline);
 		struct restart_block *rb = signal_restart_block();
@@ -182,17 +169,17 @@ static long sleep_ns(int clk, int flags, const struct timespec *req, struct time
 		rb->arg[1] = (uint64_t)rem;
 		return -ERESTART_RESTARTBLOCK;
 	}
-	if (rem && !(flags & TIMER_ABSTIME) && uaccess_ok(rem, sizeof(*rem), true))
+	if (rem && !(flags & TIMER_ABSTIME_K) && uaccess_ok(rem, sizeof(*rem), true))
 		rem->tv_sec = rem->tv_nsec = 0;
 	return 0;
 }
 
-long sys_nanosleep(const struct timespec *req, struct timespec *rem)
+long sys_nanosleep(const struct timespec_k *req, struct timespec_k *rem)
 {
-	return sleep_ns(CLOCK_MONOTONIC, 0, req, rem);
+	return sleep_ns(CLOCK_MONOTONIC_K, 0, req, rem);
 }
 
-long sys_clock_nanosleep(int clk, int flags, const struct timespec *req, struct timespec *rem)
+long sys_clock_nanosleep(int clk, int flags, const struct timespec_k *req, struct timespec_k *rem)
 {
 	long r = sleep_ns(clk, flags, req, rem);
 	return r; /* clock_nanosleep returns the error itself; musl negates */

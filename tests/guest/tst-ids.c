@@ -1,5 +1,5 @@
 /*
- * tst-ids: a process's identity, limits and accounting (compat/sys_ids.c)
+ * tst-ids: a process's identity, limits and accounting (proc/ids.c)
  * and how /proc shows them (fs/procfs.c), from the HP app, process 1:
  * getrlimit/setrlimit/prlimit64 round trips and errors, RLIMIT_NOFILE
  * bounding the fd table, times/getrusage/sysinfo growing with work, the

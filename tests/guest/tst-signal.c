@@ -1,6 +1,6 @@
 /*
  * tst-signal: the signal system calls as the HP app sees them (they moved
- * to compat/signal*.c): sigaction records handlers (SIGKILL/SIGSTOP
+ * to proc/signal*.c): sigaction records handlers (SIGKILL/SIGSTOP
  * refused, never in sa_mask), masks are per thread (a new thread inherits
  * its creator's), nothing is ever pending, sigaltstack checks its
  * arguments, sigtimedwait times out, kill/tgkill check existence and

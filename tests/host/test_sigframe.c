@@ -1,6 +1,6 @@
 /*
- * test_sigframe.c - host checks of the compat signal ABI (compat/sigframe.h,
- * compat/proc.h, compat/signal_impl.h) against the host's own Linux x86_64
+ * test_sigframe.c - host checks of the signal ABI (abi/signal.h,
+ * proc/signal_impl.h) against the host's own Linux x86_64
  * headers: the rt_sigframe's ucontext/sigcontext/stack_t/siginfo layouts as
  * glibc's <ucontext.h> and <signal.h> see them, the signal numbers, and the
  * default-action sets of signal(7).
@@ -15,8 +15,8 @@
 #include <ucontext.h>
 
 #include "host_shim.h"
-#include "compat/sigframe.h"
-#include "compat/signal_impl.h"
+#include "abi/linux.h"
+#include "proc/signal_impl.h"
 
 #define SAME_OFFSET(ours, theirs) assert_int_equal(ours, theirs)
 
@@ -60,7 +60,7 @@ static void test_sigcontext_gregs(void **state)
 	SAME_OFFSET(offsetof(struct sigcontext_k, fpstate), offsetof(mcontext_t, fpregs));
 	SAME_OFFSET(sizeof(struct sigcontext_k), sizeof(mcontext_t));
 	/* glibc's struct _libc_fpstate is the FXSAVE image: 512 bytes */
-	assert_int_equal(sizeof(struct _libc_fpstate), FXSAVE_SIZE);
+	assert_int_equal(sizeof(struct _libc_fpstate), FXSAVE_SIZE_K);
 }
 
 static void test_siginfo_layout(void **state)

@@ -129,7 +129,8 @@ arch_return_to_user:
  * syscall from ring 3: rcx (the return address) is a user address, never in
  * the image window or the upper half, which is how the entry tells the two
  * apart. Kernel stack, a full struct trap_frame (vector TRAP_SYSCALL, error =
- * the number), then syscall_user() runs the call and the way-out work.
+ * the number), then syscall_user() (syscall/user.c) runs the call and the
+ * way-out work, user_return_work().
  */
 syscall_from_user:
 	swapgs

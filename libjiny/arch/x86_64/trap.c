@@ -15,8 +15,9 @@
 #include "sched/sched.h"
 #include "debug/backtrace.h"
 #include "mm/uvm.h"
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
+#include "syscall/user.h"
 
 static void (*irq_handlers[256])(struct trap_frame *);
 
@@ -150,7 +151,8 @@ static bool kernel_fault_fixed(struct trap_frame *f)
 		proc_kill_from_kernel(t->proc, SIGSEGV_K);
 		/* Its other threads may still unmap for a moment: retry. */
 		for (int tries = 0; tries < 1000; tries++)
-			if (uvm_map_fixed(t->mm, pg, PAGE_SIZE, 3 /* RW */, 0) == 0 &&
+			if (uvm_map_fixed(t->mm, pg, PAGE_SIZE, PROT_READ_K | PROT_WRITE_K,
+					  0) == 0 &&
 			    uvm_fault(t->mm, va, f->error))
 				return true;
 	}

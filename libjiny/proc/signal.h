@@ -1,9 +1,10 @@
 /*
- * signal.h - POSIX signals for compat processes (compat/signal.c, sigframe.c,
- * signal_sys.c; private parts in signal_impl.h, the frame in sigframe.h), Linux
- * x86_64 semantics and frame layout (struct rt_sigframe: return address =
- * sa_restorer, then ucontext with mcontext/gregs and a pointer to an XSAVE
- * fpstate, then siginfo), so unmodified static glibc and musl programs work.
+ * signal.h - POSIX signals of processes (proc/signal.c, proc/signal_sys.c
+ * and compat/sigframe.c; private parts in signal_impl.h, the numbers and
+ * the frame's layout in abi/signal.h), Linux x86_64 semantics and frame
+ * layout (struct rt_sigframe: return address = sa_restorer, then ucontext
+ * with mcontext/gregs and a pointer to an XSAVE fpstate, then siginfo), so
+ * unmodified static glibc and musl programs work.
  *
  * Per-thread state lives in struct thread (sig_mask, sig_pending,
  * sig_altstack, sig_saved_mask for rt_sigsuspend); per-process state in
@@ -23,38 +24,16 @@
  * frame was built or rt_sigreturn ran, since rcx/r11 then differ from
  * rip/rflags. rt_sigreturn sets f->error to -1 (no restart of the call).
  */
-#ifndef JINY_COMPAT_SIGNAL_H
-#define JINY_COMPAT_SIGNAL_H
+#ifndef JINY_PROC_SIGNAL_H
+#define JINY_PROC_SIGNAL_H
 
-#include "compat/proc.h"
+#include "proc/proc.h"
 
 #define ERESTARTSYS 512 /* kernel-internal: restart the call if SA_RESTART, else EINTR */
 #define ERESTARTNOINTR 513 /* always restart (a handler ran or not) */
 #define ERESTARTNOHAND 514 /* restart only if no handler ran (pause-like calls: EINTR) */
 #define ERESTART_RESTARTBLOCK 516 /* no handler ran: restart_syscall(2) runs the thread's
 				     restart block (sleeps with a deadline); else EINTR */
-
-enum {
-	SIGHUP_K = 1, SIGINT_K = 2, SIGQUIT_K = 3, SIGILL_K = 4, SIGTRAP_K = 5, SIGABRT_K = 6,
-	SIGBUS_K = 7, SIGFPE_K = 8, SIGKILL_K = 9, SIGUSR1_K = 10, SIGSEGV_K = 11,
-	SIGUSR2_K = 12, SIGPIPE_K = 13, SIGALRM_K = 14, SIGTERM_K = 15, SIGCHLD_K = 17,
-	SIGCONT_K = 18, SIGSTOP_K = 19, SIGTSTP_K = 20, SIGTTIN_K = 21, SIGTTOU_K = 22,
-	SIGSYS_K = 31,
-};
-/* si_code values */
-#define SI_USER_K 0
-#define SI_KERNEL_K 0x80
-#define SI_TKILL_K (-6)
-#define SEGV_MAPERR_K 1
-#define SEGV_ACCERR_K 2
-#define BUS_ADRERR_K 2
-#define FPE_INTDIV_K 1
-#define ILL_ILLOPN_K 2
-#define CLD_EXITED_K 1
-#define CLD_KILLED_K 2
-#define CLD_DUMPED_K 3
-#define CLD_STOPPED_K 5
-#define CLD_CONTINUED_K 6
 
 /* Sleep until a signal to take arrives (true) or the deadline passes (false; 0 = none). */
 bool signal_sleep(uint64_t deadline);

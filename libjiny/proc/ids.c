@@ -1,6 +1,6 @@
 /*
- * sys_ids.c - a process's identity, limits and accounting (struct proc,
- * compat/proc.h), for the HP app (pid 1) and the compat processes alike:
+ * ids.c - a process's identity, limits and accounting (struct proc,
+ * proc/proc.h), for the HP app (pid 1) and the compat processes alike:
  *
  *   ids       get/set of real, effective, saved and file-system uid/gid,
  *             supplementary groups. One user, root, but the calls keep
@@ -21,17 +21,14 @@
  * on the process under p->lock (ids) or without a lock (limits are words
  * written whole; a reader sees the old or the new value of each).
  */
-#include "compat/proc.h"
+#include "proc/proc.h"
 #include "syscall/sys.h"
 #include "sched/sched.h"
 #include "mm/mm.h"
-#include "arch/x86_64/arch.h"
+#include "arch/arch.h"
 
 #define ID_NONE 0xffffffffu          /* (uid_t)-1: "unchanged" */
-#define NGROUPS_MAX_K 65536
-#define RLIM_INFINITY_K (~0UL)
 #define NR_OPEN_K 1048576UL          /* fs.nr_open: RLIMIT_NOFILE's ceiling */
-#define USER_HZ 100
 
 /* ---- credentials ---- */
 
@@ -226,7 +223,7 @@ long sys_setgroups(int size, const uint32_t *list)
 static bool rlimits_unset(const struct proc *p)
 {
 	for (int i = 0; i < RLIM_NLIMITS_K; i++)
-		if (p->rlim[i].cur || p->rlim[i].max)
+		if (p->rlim[i].rlim_cur || p->rlim[i].rlim_max)
 			return false;
 	return true;
 }
@@ -236,22 +233,22 @@ static bool rlimits_unset(const struct proc *p)
 void proc_rlimits_init(struct proc *p)
 {
 	static const struct rlimit_k defaults[RLIM_NLIMITS_K] = {
-		[0] = { RLIM_INFINITY_K, RLIM_INFINITY_K },        /* CPU */
-		[1] = { RLIM_INFINITY_K, RLIM_INFINITY_K },        /* FSIZE */
-		[2] = { RLIM_INFINITY_K, RLIM_INFINITY_K },        /* DATA */
-		[3] = { 8UL << 20, RLIM_INFINITY_K },              /* STACK */
-		[4] = { 0, RLIM_INFINITY_K },                      /* CORE */
-		[5] = { RLIM_INFINITY_K, RLIM_INFINITY_K },        /* RSS */
-		[6] = { 4096, 4096 },                              /* NPROC */
-		[7] = { 1024, NR_OPEN_K },                         /* NOFILE */
-		[8] = { 8UL << 20, 8UL << 20 },                    /* MEMLOCK */
-		[9] = { RLIM_INFINITY_K, RLIM_INFINITY_K },        /* AS */
-		[10] = { RLIM_INFINITY_K, RLIM_INFINITY_K },       /* LOCKS */
-		[11] = { 4096, 4096 },                             /* SIGPENDING */
-		[12] = { 819200, 819200 },                         /* MSGQUEUE */
-		[13] = { 0, 0 },                                   /* NICE */
-		[14] = { 0, 0 },                                   /* RTPRIO */
-		[15] = { RLIM_INFINITY_K, RLIM_INFINITY_K },       /* RTTIME */
+		[RLIMIT_CPU_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
+		[RLIMIT_FSIZE_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
+		[RLIMIT_DATA_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
+		[RLIMIT_STACK_K] = { 8UL << 20, RLIM_INFINITY_K },
+		[RLIMIT_CORE_K] = { 0, RLIM_INFINITY_K },
+		[RLIMIT_RSS_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
+		[RLIMIT_NPROC_K] = { 4096, 4096 },
+		[RLIMIT_NOFILE_K] = { 1024, NR_OPEN_K },
+		[RLIMIT_MEMLOCK_K] = { 8UL << 20, 8UL << 20 },
+		[RLIMIT_AS_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
+		[RLIMIT_LOCKS_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
+		[RLIMIT_SIGPENDING_K] = { 4096, 4096 },
+		[RLIMIT_MSGQUEUE_K] = { 819200, 819200 },
+		[RLIMIT_NICE_K] = { 0, 0 },
+		[RLIMIT_RTPRIO_K] = { 0, 0 },
+		[RLIMIT_RTTIME_K] = { RLIM_INFINITY_K, RLIM_INFINITY_K },
 	};
 	if (!rlimits_unset(p))
 		return;
@@ -294,9 +291,9 @@ long sys_prlimit64(int pid, unsigned res, const struct rlimit_k *new_lim,
 	if (pid < 0 || (pid && pid != me->pid && !(p = proc_get(pid))))
 		return -ESRCH;
 	long r = 0;
-	if (res >= RLIM_NLIMITS_K || (new_lim && n.cur > n.max))
+	if (res >= RLIM_NLIMITS_K || (new_lim && n.rlim_cur > n.rlim_max))
 		r = -EINVAL;
-	else if (new_lim && res == RLIMIT_NOFILE_K && n.max > NR_OPEN_K)
+	else if (new_lim && res == RLIMIT_NOFILE_K && n.rlim_max > NR_OPEN_K)
 		r = -EPERM;
 	else if (old_lim && !uaccess_ok(old_lim, sizeof(*old_lim), true))
 		r = -EFAULT;
@@ -306,7 +303,7 @@ long sys_prlimit64(int pid, unsigned res, const struct rlimit_k *new_lim,
 		proc_rlimits_init(p);
 	uint64_t f = spin_lock_irqsave(&p->lock);
 	struct rlimit_k old = p->rlim[res];
-	if (new_lim && n.max > old.max && !privileged(me))
+	if (new_lim && n.rlim_max > old.rlim_max && !privileged(me))
 		r = -EPERM;
 	else if (new_lim)
 		p->rlim[res] = n;
@@ -370,12 +367,8 @@ uint64_t proc_cpu_ns(struct proc *p)
 
 static long ns_to_ticks(uint64_t ns)
 {
-	return (long)(ns / (1000000000ULL / USER_HZ));
+	return (long)(ns / (1000000000ULL / USER_HZ_K));
 }
-
-struct tms_k {
-	long utime, stime, cutime, cstime; /* clock ticks */
-};
 
 long sys_times(struct tms_k *buf)
 {
@@ -384,25 +377,15 @@ long sys_times(struct tms_k *buf)
 		if (!uaccess_ok(buf, sizeof(*buf), true))
 			return -EFAULT;
 		struct tms_k t = {
-			.utime = ns_to_ticks(proc_cpu_ns(p)),
-			.stime = 0,
-			.cutime = ns_to_ticks(p->cutime_ns),
-			.cstime = ns_to_ticks(p->cstime_ns),
+			.tms_utime = ns_to_ticks(proc_cpu_ns(p)),
+			.tms_stime = 0,
+			.tms_cutime = ns_to_ticks(p->cutime_ns),
+			.tms_cstime = ns_to_ticks(p->cstime_ns),
 		};
 		*buf = t;
 	}
 	return ns_to_ticks(clock_ns());
 }
-
-#define RUSAGE_SELF 0
-#define RUSAGE_CHILDREN (-1)
-#define RUSAGE_THREAD 1
-
-struct rusage_k {
-	struct { long sec, usec; } utime, stime;
-	long maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock;
-	long msgsnd, msgrcv, nsignals, nvcsw, nivcsw;
-};
 
 static void put_tv(uint64_t ns, long *sec, long *usec)
 {
@@ -416,24 +399,26 @@ long sys_getrusage(int who, struct rusage_k *ru)
 	struct rusage_k r = { 0 };
 	struct usage u;
 	switch (who) {
-	case RUSAGE_SELF:
+	case RUSAGE_SELF_K:
 		proc_usage(p, &u);
-		put_tv(u.cpu_ns, &r.utime.sec, &r.utime.usec);
-		r.nvcsw = (long)u.nvcsw;
-		r.nivcsw = (long)u.nivcsw;
+		put_tv(u.cpu_ns, &r.ru_utime.tv_sec, &r.ru_utime.tv_usec);
+		r.ru_nvcsw = (long)u.nvcsw;
+		r.ru_nivcsw = (long)u.nivcsw;
 		if (p == &hp_proc) /* the app shares the machine's memory: report what is used */
-			r.maxrss = (long)((pfa_total_pages() - pfa_free_pages()) * (PAGE_SIZE / 1024));
+			r.ru_maxrss = (long)((pfa_total_pages() - pfa_free_pages()) *
+					     (PAGE_SIZE / 1024));
 		break;
-	case RUSAGE_CHILDREN:
-		put_tv(p->cutime_ns, &r.utime.sec, &r.utime.usec);
-		put_tv(p->cstime_ns, &r.stime.sec, &r.stime.usec);
+	case RUSAGE_CHILDREN_K:
+		put_tv(p->cutime_ns, &r.ru_utime.tv_sec, &r.ru_utime.tv_usec);
+		put_tv(p->cstime_ns, &r.ru_stime.tv_sec, &r.ru_stime.tv_usec);
 		break;
-	case RUSAGE_THREAD: {
+	case RUSAGE_THREAD_K: {
 		uint64_t f = irq_save(); /* not migrated between the reads */
 		struct thread *t = sched_current();
-		put_tv(thread_ns(t, clock_ns()), &r.utime.sec, &r.utime.usec);
-		r.nivcsw = (long)t->preemptions;
-		r.nvcsw = (long)(t->switches > t->preemptions ? t->switches - t->preemptions : 0);
+		put_tv(thread_ns(t, clock_ns()), &r.ru_utime.tv_sec, &r.ru_utime.tv_usec);
+		r.ru_nivcsw = (long)t->preemptions;
+		r.ru_nvcsw = (long)(t->switches > t->preemptions ?
+				    t->switches - t->preemptions : 0);
 		irq_restore(f);
 		break;
 	}
@@ -447,15 +432,6 @@ long sys_getrusage(int who, struct rusage_k *ru)
 }
 
 /* ---- sysinfo ---- */
-
-struct sysinfo_k {
-	long uptime;
-	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	unsigned short procs, pad;
-	unsigned long totalhigh, freehigh;
-	unsigned mem_unit;
-	char _f[4];
-};
 
 static void count_proc(struct proc *p, void *ctx)
 {
@@ -479,21 +455,12 @@ long sys_sysinfo(struct sysinfo_k *s)
 
 /* ---- prctl: the few options programs use ---- */
 
-#define PR_SET_PDEATHSIG 1
-#define PR_GET_PDEATHSIG 2
-#define PR_GET_DUMPABLE 3
-#define PR_SET_DUMPABLE 4
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-#define PR_SET_NO_NEW_PRIVS 38
-#define PR_GET_NO_NEW_PRIVS 39
-
 long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	struct proc *p = proc_current();
 	struct thread *t = sched_current();
 	switch (option) {
-	case PR_SET_NAME: { /* the thread's name; the main thread's is the process's comm */
+	case PR_SET_NAME_K: { /* the thread's name; the main thread's is the process's comm */
 		char name[16];
 		const char *u = (const char *)a2;
 		size_t n = 0;
@@ -512,26 +479,26 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
 		spin_unlock_irqrestore(&p->lock, f);
 		return 0;
 	}
-	case PR_GET_NAME:
+	case PR_GET_NAME_K:
 		if (!uaccess_ok((void *)a2, 16, true))
 			return -EFAULT;
 		memset((void *)a2, 0, 16);
 		strlcpy((char *)a2, t->name, 16);
 		return 0;
-	case PR_SET_PDEATHSIG:
+	case PR_SET_PDEATHSIG_K:
 		return a2 > 64 ? -EINVAL : 0; /* accepted; not sent (orphans go to process 1) */
-	case PR_GET_PDEATHSIG:
+	case PR_GET_PDEATHSIG_K:
 		if (!uaccess_ok((void *)a2, sizeof(int), true))
 			return -EFAULT;
 		*(int *)a2 = 0;
 		return 0;
-	case PR_GET_DUMPABLE:
+	case PR_GET_DUMPABLE_K:
 		return 1;
-	case PR_SET_DUMPABLE:
+	case PR_SET_DUMPABLE_K:
 		return a2 > 1 ? -EINVAL : 0;
-	case PR_SET_NO_NEW_PRIVS:
+	case PR_SET_NO_NEW_PRIVS_K:
 		return a2 == 1 && !a3 && !a4 && !a5 ? 0 : -EINVAL;
-	case PR_GET_NO_NEW_PRIVS:
+	case PR_GET_NO_NEW_PRIVS_K:
 		return 0;
 	}
 	return -EINVAL;

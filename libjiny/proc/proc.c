@@ -1,48 +1,24 @@
 /*
- * proc.c - processes of the compat layer (contract: proc.h): the process
- * table and tree, fork/vfork/clone, thread and process exit, zombies and
- * wait4/waitid, process groups and sessions, the system-call and
- * interrupt way back to ring 3 (user_return_work), and the HP app's
- * posix_spawn route (a CLONE_VM|CLONE_VFORK child that execs).
+ * proc.c - processes (contract: proc.h): the process table and tree,
+ * fork/vfork/clone, thread and process exit, zombies and wait4/waitid,
+ * process groups and sessions, and the HP app's posix_spawn route (a
+ * CLONE_VM|CLONE_VFORK child that execs). The way back to ring 3 that
+ * carries out exits and stops is syscall/user.c's user_return_work().
  *
  * A process id is the thread id of its first thread, as on Linux, so
  * gettid() == getpid() in a single-threaded program and tgkill works.
  */
-#include "compat/proc.h"
-#include "compat/signal.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"
 #include "mm/vmarea.h"
 #include "fs/vfs.h"
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/smp.h"
+#include "arch/arch.h"
 #include "syscall/sys.h"
+#include "syscall/user.h"
 #include "kern/app.h"
 #include "kern/errno.h"
-
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_VFORK 0x00004000
-#define CLONE_PARENT 0x00008000
-#define CLONE_THREAD 0x00010000
-#define CLONE_SETTLS 0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_PIDFD 0x00001000
-#define CLONE_NEWNS 0x00020000
-#define CLONE_DETACHED 0x00400000
-#define CLONE_NEWUSER 0x10000000
-#define CLONE_NEWPID 0x20000000
-
-#define WNOHANG 1
-#define WUNTRACED 2
-#define WEXITED 4
-#define WCONTINUED 8
-#define WNOWAIT 0x01000000
-
 
 struct proc hp_proc;
 static spinlock_t plock = SPINLOCK_INIT; /* proc_lock of proc.h */
@@ -76,7 +52,7 @@ static void proc_struct_init(struct proc *p)
 void proc_init(void)
 {
 	proc_struct_init(&hp_proc);
-	hp_proc.pid = hp_proc.pgid = hp_proc.sid = 1;
+	hp_proc.pid = hp_proc.pgid = hp_proc.sid = HP_PID;
 	strlcpy(hp_proc.comm, "app", sizeof(hp_proc.comm));
 	hp_proc.fs = vfs_app_context();
 	hp_proc.all_next = NULL;
@@ -127,7 +103,7 @@ unsigned long proc_rlimit_cur(int res)
 {
 	if (res < 0 || res >= RLIM_NLIMITS_K)
 		return ~0UL;
-	return proc_current()->rlim[res].cur;
+	return proc_current()->rlim[res].rlim_cur;
 }
 
 /* A new process, child of parent (not yet in the table): ids, limits, names. */
@@ -141,7 +117,7 @@ static struct proc *proc_alloc(struct proc *parent)
 	p->sid = parent->sid;
 	p->parent = parent;
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
-	proc_ids_fork(p, parent); /* credentials and limits (sys_ids.c) */
+	proc_ids_fork(p, parent); /* credentials and limits (ids.c) */
 	uint64_t f = spin_lock_irqsave(&parent->lock); /* an exec of another thread swaps it */
 	if ((p->exe = parent->exe))
 		dentry_get(p->exe);
@@ -168,7 +144,7 @@ static void proc_link(struct proc *p)
 
 struct proc *proc_new_child(struct proc *parent, int *err)
 {
-	if ((unsigned long)READ_ONCE(nprocs) >= parent->rlim[RLIMIT_NPROC_K].cur) {
+	if ((unsigned long)READ_ONCE(nprocs) >= parent->rlim[RLIMIT_NPROC_K].rlim_cur) {
 		*err = -EAGAIN;
 		return NULL;
 	}
@@ -293,16 +269,16 @@ static void vfork_wait(struct proc *child, int tid, bool thread)
  * kernel_clone; the legacy clone's pidfd goes to parent_tid). */
 static bool clone_flags_valid(unsigned long flags)
 {
-	if ((flags & CLONE_FS) && (flags & (CLONE_NEWNS | CLONE_NEWUSER)))
+	if ((flags & CLONE_FS_K) && (flags & (CLONE_NEWNS_K | CLONE_NEWUSER_K)))
 		return false;
-	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+	if ((flags & CLONE_THREAD_K) && !(flags & CLONE_SIGHAND_K))
 		return false;
-	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+	if ((flags & CLONE_SIGHAND_K) && !(flags & CLONE_VM_K))
 		return false;
-	if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+	if ((flags & CLONE_THREAD_K) && (flags & (CLONE_NEWUSER_K | CLONE_NEWPID_K)))
 		return false;
-	if ((flags & CLONE_PIDFD) &&
-	    (flags & (CLONE_DETACHED | CLONE_THREAD | CLONE_PARENT_SETTID)))
+	if ((flags & CLONE_PIDFD_K) &&
+	    (flags & (CLONE_DETACHED_K | CLONE_THREAD_K | CLONE_PARENT_SETTID_K)))
 		return false;
 	return true;
 }
@@ -313,12 +289,12 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	struct thread *me = sched_current();
 	struct proc *p = me->proc;
 	struct trap_frame *pf = me->uframe;
-	bool thread = flags & CLONE_THREAD;
+	bool thread = flags & CLONE_THREAD_K;
 	if (!clone_flags_valid(flags))
 		return -EINVAL;
-	if ((flags & CLONE_SETTLS) && !arch_fsbase_ok(tls, true))
+	if ((flags & CLONE_SETTLS_K) && !arch_fsbase_ok(tls, true))
 		return -EPERM;
-	if ((flags & CLONE_PARENT_SETTID) && !uaccess_ok(ptid, sizeof(int), true))
+	if ((flags & CLONE_PARENT_SETTID_K) && !uaccess_ok(ptid, sizeof(int), true))
 		return -EFAULT;
 	struct proc *child = p;
 	struct mm *mm = p->mm;
@@ -326,7 +302,7 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 		int r;
 		if (!(child = proc_new_child(p, &r)))
 			return r;
-		if (flags & CLONE_VM)
+		if (flags & CLONE_VM_K)
 			uvm_get(mm);
 		else if (!(mm = uvm_fork(p->mm))) {
 			proc_discard_child(child);
@@ -347,21 +323,21 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 			proc_discard_child(child);
 		return -EAGAIN;
 	}
-	t->fsbase = (flags & CLONE_SETTLS) ? tls : me->fsbase;
+	t->fsbase = (flags & CLONE_SETTLS_K) ? tls : me->fsbase;
 	t->affinity = me->affinity;
 	signal_thread_init(t, me, flags);
-	if (flags & CLONE_CHILD_CLEARTID)
+	if (flags & CLONE_CHILD_CLEARTID_K)
 		t->clear_child_tid = ctid;
 	int tid = t->tid;
 	if (!thread) {
 		child->pid = tid;
-		if (flags & CLONE_PARENT) /* same parent as the caller */
+		if (flags & CLONE_PARENT_K) /* same parent as the caller */
 			child->parent = p->parent ? p->parent : &hp_proc;
 	}
 	thread_attach(child, t);
-	if (flags & CLONE_PARENT_SETTID)
+	if (flags & CLONE_PARENT_SETTID_K)
 		*ptid = tid;
-	if (flags & CLONE_CHILD_SETTID) {
+	if (flags & CLONE_CHILD_SETTID_K) {
 		if (mm == p->mm) {
 			if (uaccess_ok(ctid, sizeof(int), true))
 				*ctid = tid;
@@ -371,10 +347,10 @@ static long proc_clone(unsigned long flags, uintptr_t newsp, int *ptid, int *cti
 	}
 	if (!thread)
 		proc_link(child);
-	if (flags & CLONE_VFORK)
+	if (flags & CLONE_VFORK_K)
 		__atomic_add_fetch(&child->refcount, 1, __ATOMIC_RELAXED);
 	thread_start(t);
-	if (flags & CLONE_VFORK) {
+	if (flags & CLONE_VFORK_K) {
 		vfork_wait(child, tid, thread);
 		proc_put(child);
 	}
@@ -399,7 +375,7 @@ long sys_vfork(void)
 {
 	if (!current_is_user())
 		return -ENOSYS;
-	return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD_K, 0, NULL, NULL, 0);
+	return proc_clone(CLONE_VM_K | CLONE_VFORK_K | SIGCHLD_K, 0, NULL, NULL, 0);
 }
 
 /*
@@ -444,7 +420,7 @@ long proc_kernel_vfork(int (*fn)(void *), void *stack, void *arg)
 	}
 	t->proc = child;
 	t->fsbase = me->fsbase;
-	signal_thread_init(t, me, CLONE_VM | CLONE_VFORK);
+	signal_thread_init(t, me, CLONE_VM_K | CLONE_VFORK_K);
 	t->reap_hook = proc_vfork_release; /* it runs on the parent's stack until it execs */
 	t->reap_arg = child;
 	child->pid = t->tid;
@@ -747,19 +723,19 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 			if (!wait_match(c, me, pid))
 				continue;
 			any = true;
-			if (c->state == PROC_ZOMBIE && (options & WEXITED)) {
+			if (c->state == PROC_ZOMBIE && (options & WEXITED_K)) {
 				st = c->exit_status;
 				cd = (st & 0x7f) ? ((st & 0x80) ? CLD_DUMPED_K : CLD_KILLED_K) : CLD_EXITED_K;
-				reap = !(options & WNOWAIT);
-			} else if (c->stopped && c->stop_unreported && (options & WUNTRACED)) {
+				reap = !(options & WNOWAIT_K);
+			} else if (c->stopped && c->stop_unreported && (options & WUNTRACED_K)) {
 				st = (c->stop_sig << 8) | 0x7f;
 				cd = CLD_STOPPED_K;
-				if (!(options & WNOWAIT))
+				if (!(options & WNOWAIT_K))
 					c->stop_unreported = false;
-			} else if (c->cont_unreported && (options & WCONTINUED)) {
+			} else if (c->cont_unreported && (options & WCONTINUED_K)) {
 				st = 0xffff;
 				cd = CLD_CONTINUED_K;
-				if (!(options & WNOWAIT))
+				if (!(options & WNOWAIT_K))
 					c->cont_unreported = false;
 			} else {
 				continue;
@@ -786,7 +762,7 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 		}
 		if (!any)
 			return -ECHILD;
-		if (options & WNOHANG)
+		if (options & WNOHANG_K)
 			return 0;
 		waitq_wait(&me->child_wq, wait_wake, &w, 0);
 		if (READ_ONCE(me->child_events) == w.seen && signal_pending())
@@ -794,14 +770,12 @@ long proc_wait(struct proc *me, int pid, int options, int *wstatus, int *code, u
 	}
 }
 
-struct rusage_k {
-	long utime_s, utime_us, stime_s, stime_us;
-	long rest[14];
-};
+/* __WNOTHREAD, __WALL, __WCLONE: accepted, and meaningless without clone children. */
+#define WAIT_LINUX_ONLY (WNOTHREAD_K | WALL_K | WCLONE_K)
 
 long sys_wait4(int pid, int *wstatus, int options, void *rusage)
 {
-	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | 0xe0000000 /* __WALL & co */))
+	if (options & ~(WNOHANG_K | WUNTRACED_K | WCONTINUED_K | WAIT_LINUX_ONLY))
 		return -EINVAL;
 	if (pid == -2147483647 - 1)
 		return -ESRCH;
@@ -811,42 +785,40 @@ long sys_wait4(int pid, int *wstatus, int options, void *rusage)
 	int st = 0;
 	uint64_t ns = 0;
 	/* wait4 always reports exits; WUNTRACED/WCONTINUED add stops and continues. */
-	long r = proc_wait(proc_current(), pid, (options & ~0xe0000000) | WEXITED, &st, NULL, &ns);
+	long r = proc_wait(proc_current(), pid, (options & ~WAIT_LINUX_ONLY) | WEXITED_K, &st, NULL,
+			   &ns);
 	if (r > 0) {
 		if (wstatus)
 			*wstatus = st;
 		if (rusage) {
 			struct rusage_k *ru = rusage;
 			memset(ru, 0, sizeof(*ru));
-			ru->utime_s = (long)(ns / 1000000000ULL);
-			ru->utime_us = (long)(ns % 1000000000ULL / 1000);
+			ru->ru_utime.tv_sec = (long)(ns / 1000000000ULL);
+			ru->ru_utime.tv_usec = (long)(ns % 1000000000ULL / 1000);
 		}
 	}
 	return r;
 }
 
-#define P_ALL 0
-#define P_PID 1
-#define P_PGID 2
-
 long sys_waitid(int idtype, int id, struct siginfo_k *info, int options, void *rusage)
 {
-	if (options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0xe0000000))
+	if (options & ~(WNOHANG_K | WUNTRACED_K | WEXITED_K | WCONTINUED_K | WNOWAIT_K |
+			WAIT_LINUX_ONLY))
 		return -EINVAL;
-	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
+	if (!(options & (WEXITED_K | WUNTRACED_K | WCONTINUED_K)))
 		return -EINVAL;
 	int pid;
 	switch (idtype) {
-	case P_ALL: pid = -1; break;
-	case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
-	case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+	case P_ALL_K: pid = -1; break;
+	case P_PID_K: if (id <= 0) return -EINVAL; pid = id; break;
+	case P_PGID_K: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
 	default: return -EINVAL;
 	}
 	if ((info && !uaccess_ok(info, sizeof(*info), true)) ||
 	    (rusage && !uaccess_ok(rusage, sizeof(struct rusage_k), true)))
 		return -EFAULT;
 	int st = 0, code = 0;
-	long r = proc_wait(proc_current(), pid, options & ~0xe0000000, &st, &code, NULL);
+	long r = proc_wait(proc_current(), pid, options & ~WAIT_LINUX_ONLY, &st, &code, NULL);
 	if (r < 0)
 		return r;
 	if (rusage)
@@ -981,72 +953,4 @@ long sys_getsid(int pid)
 	long r = p ? p->sid : -ESRCH;
 	spin_unlock_irqrestore(&plock, f);
 	return r;
-}
-
-/* ---- the way in and out of ring 3 ---- */
-
-int strace_on; /* 1: calls and results (kernel option strace), 2: entries too (strace=2) */
-
-/*
- * A system call from ring 3 (entry.S): the handler runs with user access
- * open (SMAP's AC flag; the handlers check every pointer with uaccess_ok).
- * True when the frame can go back with sysret: rcx and r11 still hold the
- * return address and flags (no signal frame, no exec), rip is canonical.
- */
-bool syscall_user(struct trap_frame *f)
-{
-	if (unlikely(strace_on > 1))
-		printk("[%d] > %s(%#lx, %#lx, %#lx)\n", proc_current()->pid,
-		       syscall_name((long)f->error) ?: "?", f->rdi, f->rsi, f->rdx);
-	user_access_begin();
-	long r = __jiny_syscall((long)f->error, (long)f->rdi, (long)f->rsi, (long)f->rdx,
-				(long)f->r10, (long)f->r8, (long)f->r9);
-	user_access_end();
-	f->rax = (uint64_t)r;
-	if (unlikely(strace_on))
-		printk("[%d] %s(%#lx, %#lx, %#lx) = %ld\n", proc_current()->pid,
-		       syscall_name((long)f->error) ?: "?", f->rdi, f->rsi, f->rdx, r);
-	user_return_work(f);
-	return f->rcx == f->rip && f->r11 == f->rflags && f->rip < USER_END &&
-	       !(f->rflags & (RFLAGS_TF | (1UL << 16) /* RF */));
-}
-
-/*
- * The last look at a frame before iretq/sysret takes it to ring 3: flags a
- * user could not set (IOPL, VM, VIF, VIP) and NT (as Linux) are dropped and
- * IF set, CS/SS are the user's. False when rip is not canonical
- * (a handler or sigreturn at 0x8000000000000000): iretq would #GP in ring 0
- * with the user's GS loaded, so the process gets SIGSEGV instead.
- */
-static bool user_frame_sane(struct trap_frame *f)
-{
-	f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
-	f->cs = SEL_UCODE;
-	f->ss = SEL_UDATA;
-	return f->rip < 0x0000800000000000UL;
-}
-
-void user_return_work(struct trap_frame *f)
-{
-	for (int rounds = 0;; rounds++) {
-		irq_disable();
-		sched_irq_exit(); /* a reschedule that came due */
-		struct thread *t = sched_current();
-		struct proc *p = t->proc;
-		struct thread *eo = READ_ONCE(p->exec_owner);
-		if (READ_ONCE(p->exiting) || (eo && eo != t)) {
-			irq_enable();
-			proc_thread_exit();
-		}
-		if (!signal_work_pending(f)) {
-			if (user_frame_sane(f))
-				return; /* interrupts off */
-			irq_enable();
-			signal_force_fault(SIGSEGV_K, SI_KERNEL_K, 0); /* Linux: the iret faults */
-		}
-		irq_enable();
-		signal_deliver(f);
-		if (rounds > 64)
-			sched_yield(); /* something keeps a signal pending: let others run */
-	}
 }

@@ -13,8 +13,8 @@
  * the HP app check with uaccess_ok() and copy plainly instead (stac needs
  * SMAP, which the HP app alone never needs).
  */
-#ifndef JINY_COMPAT_UACCESS_H
-#define JINY_COMPAT_UACCESS_H
+#ifndef JINY_UACCESS_H
+#define JINY_UACCESS_H
 
 #include "kern/kern.h"
 #include "kern/errno.h"

@@ -1,48 +1,31 @@
 /*
- * signal_impl.h - what the three files of compat signals share (private;
- * the contract is signal.h):
- *   signal.c       sending, pending state, delivery, fork/exec, the HP app's rules
- *   sigframe.c     the x86_64 handler frame, rt_sigreturn, sigaltstack
- *   signal_sys.c   the system calls that set and wait for signals, kill & co.
+ * signal_impl.h - what the three files of signals share (private; the
+ * contract is signal.h):
+ *   proc/signal.c       sending, pending state, delivery, fork/exec, the HP app's rules
+ *   proc/signal_sys.c   the system calls that set and wait for signals, kill & co.
+ *   compat/sigframe.c   the x86_64 handler frame (Linux's), rt_sigreturn, sigaltstack
  * Locking as told at the head of signal.c.
  */
-#ifndef JINY_COMPAT_SIGNAL_IMPL_H
-#define JINY_COMPAT_SIGNAL_IMPL_H
+#ifndef JINY_PROC_SIGNAL_IMPL_H
+#define JINY_PROC_SIGNAL_IMPL_H
 
-#include "compat/signal.h"
+#include "proc/signal.h"
 #include "sched/sched.h"
 #include "kern/errno.h"
-
-#define SIG_DFL_K 0UL
-#define SIG_IGN_K 1UL
-
-#define SA_NOCLDSTOP_K 0x00000001UL
-#define SA_NOCLDWAIT_K 0x00000002UL
-#define SA_SIGINFO_K 0x00000004UL
-#define SA_RESTORER_K 0x04000000UL
-#define SA_ONSTACK_K 0x08000000UL
-#define SA_RESTART_K 0x10000000UL
-#define SA_NODEFER_K 0x40000000UL
-#define SA_RESETHAND_K 0x80000000UL
-
-#define SIG_BLOCK_K 0
-#define SIG_UNBLOCK_K 1
-#define SIG_SETMASK_K 2
-
-#define SS_ONSTACK_K 1
-#define SS_DISABLE_K 2
-#define SS_AUTODISARM_K (1U << 31)
-#define MINSIGSTKSZ_K 2048
 
 #define SIGCANCEL_K 33            /* musl's thread cancellation signal */
 
 /* Signals of signal(7) by default action; the rest (and 32..64) terminate. */
-#define SIGMASK_COREDUMP (SIGBIT(3) | SIGBIT(4) | SIGBIT(5) | SIGBIT(6) | SIGBIT(7) | \
-			  SIGBIT(8) | SIGBIT(11) | SIGBIT(24) | SIGBIT(25) | SIGBIT(31))
-#define SIGMASK_IGNORE (SIGBIT(SIGCHLD_K) | SIGBIT(SIGCONT_K) | SIGBIT(23) | SIGBIT(28))
+#define SIGMASK_COREDUMP (SIGBIT(SIGQUIT_K) | SIGBIT(SIGILL_K) | SIGBIT(SIGTRAP_K) |         \
+			  SIGBIT(SIGABRT_K) | SIGBIT(SIGBUS_K) | SIGBIT(SIGFPE_K) |          \
+			  SIGBIT(SIGSEGV_K) | SIGBIT(SIGXCPU_K) | SIGBIT(SIGXFSZ_K) |        \
+			  SIGBIT(SIGSYS_K))
+#define SIGMASK_IGNORE (SIGBIT(SIGCHLD_K) | SIGBIT(SIGCONT_K) | SIGBIT(SIGURG_K) | \
+			SIGBIT(SIGWINCH_K))
 #define SIGMASK_STOP (SIGBIT(SIGSTOP_K) | SIGBIT(SIGTSTP_K) | SIGBIT(SIGTTIN_K) | SIGBIT(SIGTTOU_K))
 /* Synchronous (fault) signals are taken before the others, as on Linux. */
-#define SIGMASK_SYNC (SIGBIT(4) | SIGBIT(5) | SIGBIT(7) | SIGBIT(8) | SIGBIT(11) | SIGBIT(31))
+#define SIGMASK_SYNC (SIGBIT(SIGILL_K) | SIGBIT(SIGTRAP_K) | SIGBIT(SIGBUS_K) | SIGBIT(SIGFPE_K) | \
+		      SIGBIT(SIGSEGV_K) | SIGBIT(SIGSYS_K))
 #define SIGMASK_UNBLOCKABLE (SIGBIT(SIGKILL_K) | SIGBIT(SIGSTOP_K))
 #define SIGMASK_ALL (~0ULL)
 
@@ -61,7 +44,7 @@ static inline struct proc *thread_proc(struct thread *t)
 
 static inline bool sig_valid(int sig) { return sig >= 1 && sig <= NSIG_K; }
 
-static inline bool sig_ignored_by(const struct k_sigaction *ka, int sig)
+static inline bool sig_ignored_by(const struct sigaction_k *ka, int sig)
 {
 	return ka->handler == SIG_IGN_K || (ka->handler == SIG_DFL_K && (SIGBIT(sig) & SIGMASK_IGNORE));
 }
@@ -94,11 +77,11 @@ struct sig_pid_list {
 };
 int sig_send_list(struct sig_pid_list *l, int sig);
 
-/* sigframe.c */
+/* compat/sigframe.c, called by signal.c (delivery, thread set-up, exec) */
 bool sig_on_altstack(const struct thread *t, uint64_t sp);
 int sig_altstack_flags(const struct thread *t, uint64_t sp);
 void sig_altstack_reset(struct thread *t);
-int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig, const struct k_sigaction *ka,
+int sig_setup_frame(struct trap_frame *f, struct thread *t, int sig, const struct sigaction_k *ka,
 		const struct siginfo_k *info);
 
 /* signal_sys.c: user memory in and out, for ring-3 callers and the HP app alike */

@@ -26,10 +26,9 @@
  * and wait loops read it lock-free after marking themselves blocked, and a
  * sender wakes after queueing, so no wake-up is lost).
  */
-#include "compat/signal_impl.h"
+#include "proc/signal_impl.h"
 #include "kern/app.h"
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/smp.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 #include "syscall/sys.h"
 
@@ -176,12 +175,12 @@ bool sig_send_locked(struct proc *p, struct thread *t, int sig, const struct sig
 		sig_flush_locked(p, SIGMASK_STOP);
 		cont = true;
 	}
-	const struct k_sigaction *ka = &p->sigact[sig - 1];
+	const struct sigaction_k *ka = &p->sigact[sig - 1];
 	if (sig != SIGKILL_K && sig_ignored_by(ka, sig) &&
 	    (t ? !(t->sig_mask & SIGBIT(sig)) : nobody_blocks_locked(p, sig)))
 		return cont;
 	if (t) {
-		if (!(t->sig_pending & SIGBIT(sig)) || sig >= 32) {
+		if (!(t->sig_pending & SIGBIT(sig)) || sig >= SIGRTMIN_K) {
 			struct sig_thread *st = READ_ONCE(t->sig_priv);
 			if (st)
 				st->info[sig - 1] = *info;
@@ -193,7 +192,8 @@ bool sig_send_locked(struct proc *p, struct thread *t, int sig, const struct sig
 	if (!(p->sig_pending & SIGBIT(sig))) {
 		p->sig_info[sig - 1] = *info;
 		p->sig_pending |= SIGBIT(sig);
-	} else if (sig >= 32 && p->rt_queued < (int)MIN(p->rlim[RLIMIT_SIGPENDING_K].cur, 4096UL)) {
+	} else if (sig >= SIGRTMIN_K &&
+		   p->rt_queued < (int)MIN(p->rlim[RLIMIT_SIGPENDING_K].rlim_cur, 4096UL)) {
 		/* Real-time signals queue: each instance is delivered, in order. */
 		struct sigq *q = kmalloc(sizeof(*q));
 		if (q) {
@@ -340,7 +340,7 @@ void signal_force_fault(int sig, int code, uint64_t addr)
 	sig_thread(t);
 	uint64_t fl = spin_lock_irqsave(&p->lock);
 	/* A blocked or ignored fault would re-fault forever: it kills (Linux force_sig_info). */
-	struct k_sigaction *ka = &p->sigact[sig - 1];
+	struct sigaction_k *ka = &p->sigact[sig - 1];
 	if (ka->handler == SIG_IGN_K || (t->sig_mask & SIGBIT(sig))) {
 		ka->handler = SIG_DFL_K;
 		t->sig_mask &= ~SIGBIT(sig);
@@ -518,7 +518,7 @@ void signal_deliver(struct trap_frame *f)
 			spin_unlock_irqrestore(&p->lock, fl);
 			break;
 		}
-		struct k_sigaction ka = p->sigact[sig - 1];
+		struct sigaction_k ka = p->sigact[sig - 1];
 		if (ka.handler == SIG_IGN_K) {
 			spin_unlock_irqrestore(&p->lock, fl);
 			continue;
@@ -601,7 +601,7 @@ void signal_exec(struct proc *p)
 {
 	uint64_t fl = spin_lock_irqsave(&p->lock);
 	for (int i = 0; i < NSIG_K; i++) {
-		struct k_sigaction *ka = &p->sigact[i];
+		struct sigaction_k *ka = &p->sigact[i];
 		if (ka->handler != SIG_IGN_K)
 			ka->handler = SIG_DFL_K;
 		ka->flags = 0;
@@ -617,7 +617,7 @@ void signal_exec(struct proc *p)
 
 bool proc_child_autoreap(struct proc *parent)
 {
-	const struct k_sigaction *ka = &parent->sigact[SIGCHLD_K - 1];
+	const struct sigaction_k *ka = &parent->sigact[SIGCHLD_K - 1];
 	return READ_ONCE(ka->handler) == SIG_IGN_K || (READ_ONCE(ka->flags) & SA_NOCLDWAIT_K);
 }
 

@@ -1,15 +1,20 @@
 /*
- * proc.h - processes of the compat layer (DESIGN.md 1, 4.3): ring-3 static
- * Linux programs, each in an address space of its own (struct mm, mm/uvm.c),
- * beside the HP app, which is process 1 and keeps the kernel's address space.
+ * proc.h - processes (DESIGN.md 1, 4.3): the HP app is process 1 and keeps
+ * the kernel's address space; the compat layer's ring-3 static Linux
+ * programs are the others, each in an address space of its own (struct mm,
+ * mm/uvm.c).
  *
- *   compat/proc.c    pids, the process tree, fork/vfork/clone, exit, wait4/
- *                    waitid, process groups and sessions, rlimits, ids
- *   compat/exec.c    execve: ELF (compat/elf.c) and #! scripts, the initial
- *                    stack with argv/envp/auxv, entering ring 3
- *   compat/signal.c  sigaction/masks/delivery frames/sigreturn, kill, default
- *                    actions, stop/continue (contract: signal.h)
- *   compat/launch.c  the init= kernel option, jiny_spawn()
+ *   proc/proc.c        pids, the process tree, fork/vfork/clone, exit, wait4/
+ *                      waitid, process groups and sessions
+ *   proc/ids.c         ids, limits (rlimits), accounting (times, getrusage)
+ *   proc/signal.c      sending, delivery, default actions, stop/continue
+ *                      (contract: signal.h; also signal_sys.c)
+ *   syscall/user.c     the system calls of ring-3 threads and the way back
+ *                      to ring 3 (contract: syscall/user.h)
+ *   compat/exec.c      execve: ELF (compat/elf.c) and #! scripts, the initial
+ *                      stack with argv/envp/auxv, entering ring 3
+ *   compat/sigframe.c  the signal frame, rt_sigreturn, sigaltstack
+ *   compat/launch.c    the init= kernel option, jiny_spawn()
  *
  * Every thread belongs to a process (t->proc); kernel threads and the HP
  * app's threads belong to proc 1 (hp_proc), whose mm is NULL (the kernel's
@@ -25,12 +30,13 @@
  * changed under it by exec and exit; their owner may read them without
  * it). Order: proc_lock before p->lock.
  */
-#ifndef JINY_COMPAT_PROC_H
-#define JINY_COMPAT_PROC_H
+#ifndef JINY_PROC_H
+#define JINY_PROC_H
 
 #include "kern/kern.h"
 #include "kern/spinlock.h"
 #include "sched/waitq.h"
+#include "abi/linux.h"
 
 struct mm;
 struct fs_context;
@@ -38,39 +44,12 @@ struct dentry;
 struct thread;
 struct trap_frame;
 
-#define NSIG_K 64               /* signals 1..64; bit (sig - 1) in a sigset */
-#define SIGBIT(s) (1ULL << ((s) - 1))
-
-struct k_sigaction { /* the kernel's struct sigaction on x86_64 */
-	unsigned long handler, flags, restorer;
-	uint64_t mask;
-};
-
-struct siginfo_k { /* siginfo_t, 128 bytes; the fields we fill */
-	int si_signo, si_errno, si_code, pad;
-	union {
-		struct { int pid; uint32_t uid; int status; int pad2; long utime, stime; } chld;
-		struct { int pid; uint32_t uid; } kill;
-		struct { uint64_t addr; } fault;
-		struct { int pid; uint32_t uid; uint64_t value; } rt;
-		char bytes[112];
-	} u;
-};
-
 struct sigq {
 	struct siginfo_k info;
 	struct sigq *next;
 };
 
-struct rlimit_k {
-	unsigned long cur, max;
-};
-#define RLIM_NLIMITS_K 16
-#define RLIMIT_NPROC_K 6
-#define RLIMIT_SIGPENDING_K 11
-#define RLIMIT_NOFILE_K 7
-#define RLIMIT_STACK_K 3
-
+#define HP_PID 1                 /* the HP app's process, hp_proc */
 #define PROC_NGROUPS 32          /* supplementary groups kept (setgroups: EINVAL above) */
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
@@ -94,8 +73,8 @@ struct proc {
 	bool stopped;
 	int stop_sig;
 	bool stop_unreported, cont_unreported;
-	/* Signals (compat/signal.c); p->lock. */
-	struct k_sigaction sigact[NSIG_K];
+	/* Signals (proc/signal.c); p->lock. */
+	struct sigaction_k sigact[NSIG_K];
 	uint64_t sig_pending;         /* sent to the process (kill), any thread may take it */
 	struct siginfo_k sig_info[NSIG_K]; /* the first queued instance of each signal */
 	struct sigq *rt_queue;        /* further instances of real-time signals, in order sent */
@@ -107,8 +86,8 @@ struct proc {
 	struct proc *all_next;        /* every process (proc_lock) */
 	bool adopted;                 /* reparented to proc 1: reaped when it dies */
 	bool vfork_done;              /* the vfork child exec'd or exited */
-	struct rlimit_k rlim[RLIM_NLIMITS_K]; /* compat/sys_ids.c; copied by fork (proc_ids_fork) */
-	/* Credentials (compat/sys_ids.c): real, effective, saved and file-system
+	struct rlimit_k rlim[RLIM_NLIMITS_K]; /* proc/ids.c; copied by fork (proc_ids_fork) */
+	/* Credentials (proc/ids.c): real, effective, saved and file-system
 	 * ids and supplementary groups. Root semantics for the set*id calls; no
 	 * other code checks them. Written under p->lock, read without it. */
 	uint32_t uid, euid, suid, fsuid;
@@ -166,7 +145,7 @@ int proc_pgrp_session(int pgid);            /* sid of the group, or -ESRCH */
 unsigned long proc_rlimit_cur(int res);
 
 /*
- * compat/sys_ids.c: ids, limits, accounting.
+ * proc/ids.c: ids, limits, accounting.
  * proc_rlimits_init: Linux's default limits (proc_init, for hp_proc; it
  * does nothing when p has limits already). proc_ids_fork: a new process
  * (fork, clone, spawn) gets a copy of its parent's credentials and limits.
@@ -194,38 +173,18 @@ struct thread *proc_thread_new(struct proc *p, struct mm *mm, const struct trap_
 void proc_discard_child(struct proc *child);               /* never started */
 
 /*
- * exec.c: replace the current process's program. From ring 3 (execve) the
- * frame is the thread's user frame; from a kernel-mode process (a vfork/
- * CLONE_VM child of the HP app) it enters ring 3 and does not return.
- * Returns -errno on failure (the old program continues).
+ * For the loader's execve (compat/exec.c). proc_vfork_release: a vfork
+ * child exec'd or ended, its parent goes on (arg: the child's struct proc;
+ * a thread reap hook too, for the app's posix_spawn child).
  */
-/* A vfork child exec'd or ended: its parent goes on (arg: the child's struct proc;
- * a thread reap hook too, for the app's posix_spawn child). */
 void proc_vfork_release(void *arg);
 bool proc_exec_single(void); /* execve: make the caller its process's only thread */
-long proc_execve(const char *path, char *const argv[], char *const envp[], bool from_kernel);
 
 /*
- * Create a new compat process running 'path' with argv/envp (kernel pointers),
- * child of the calling process, with a copy of its fd table; returns its pid
- * or -errno (ENOENT, ENOEXEC with a message naming the file and the reason...).
+ * Implemented by the loader (compat/launch.c): start init= after the
+ * initcalls (kern/start.c); true when it replaces the HP app.
  */
-#define SPAWN_TRUSTED 1u  /* kernel strings, not checked as the caller's pointers */
-#define SPAWN_SETSID 2u   /* the child leads a new session and process group */
-int proc_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags);
-
-/* launch.c: start init= (after the initcalls); true when it replaces the HP app. */
 struct cmdline;
 bool compat_launch_init(const struct cmdline *kcl);
-
-/*
- * The way back to ring 3 (entry.S calls it with interrupts off and the user
- * frame on the thread's kernel stack): runs pending work - a reschedule, a
- * process exit, signal delivery, stops - and returns with interrupts off when
- * the frame can be restored.
- */
-void user_return_work(struct trap_frame *f);
-/* entry.S: restore f (the user frame at the top of the kernel stack) and iretq/sysret. */
-void arch_return_to_user(struct trap_frame *f) __noreturn;
 
 #endif

@@ -6,9 +6,9 @@
  * handlers and masks are recorded, and what is sent to it follows
  * sig_hp_send() (signal.c).
  */
-#include "compat/signal_impl.h"
-#include "compat/uaccess.h"
-#include "arch/x86_64/arch.h"
+#include "proc/signal_impl.h"
+#include "syscall/uaccess.h"
+#include "arch/arch.h"
 #include "mm/mm.h"
 #include "syscall/sys.h"
 
@@ -39,7 +39,7 @@ long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize)
 		return -EINVAL;
 	if (act && (sig == SIGKILL_K || sig == SIGSTOP_K))
 		return -EINVAL;
-	struct k_sigaction ka, prev;
+	struct sigaction_k ka, prev;
 	if (act && sig_copy_in(&ka, act, sizeof(ka)))
 		return -EFAULT;
 	struct proc *p = proc_current();
@@ -146,7 +146,7 @@ long sys_rt_sigsuspend(const void *umask, size_t setsize)
 	return -ERESTARTNOHAND;
 }
 
-long sys_rt_sigtimedwait(const void *uset, void *uinfo, const struct timespec *ts,
+long sys_rt_sigtimedwait(const void *uset, void *uinfo, const struct timespec_k *ts,
 			 size_t setsize)
 {
 	if (setsize != 8)
