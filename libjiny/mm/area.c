@@ -64,8 +64,8 @@ struct area *area_new(struct area_set *set, struct area_pool *p, uintptr_t s, ui
 	return a;
 }
 
-struct area *area_clone(struct area_set *set, struct area_pool *p, const struct area *src,
-			uintptr_t s, uintptr_t e)
+static inline struct area *clone(struct area_set *set, struct area_pool *p,
+				 const struct area *src, uintptr_t s, uintptr_t e)
 {
 	struct area *a = take(set, p);
 	if (a) {
@@ -76,27 +76,19 @@ struct area *area_clone(struct area_set *set, struct area_pool *p, const struct 
 	return a;
 }
 
+struct area *area_clone(struct area_set *set, struct area_pool *p, const struct area *src,
+			uintptr_t s, uintptr_t e)
+{
+	return clone(set, p, src, s, e);
+}
+
 void area_discard(struct area_pool *p, struct area *a)
 {
 	a->next = p->gone;
 	p->gone = a;
 }
 
-/* ---- lookups (area_find and area_first_in are inline in area.h) ---- */
-
-bool area_covers(const struct area_set *set, uintptr_t s, uintptr_t e, uint64_t need,
-		 unsigned no_flags)
-{
-	uintptr_t at = s;
-	for (struct area *a = set->first; a && at < e; a = a->next) {
-		if (a->end <= at)
-			continue;
-		if (a->start > at || (a->prot & need) != need || (a->flags & no_flags))
-			return false;
-		at = a->end;
-	}
-	return at >= e;
-}
+/* ---- gaps (lookups are inline in area.h) ---- */
 
 /* The lowest fit: past every area in the way, from the bottom of the window. */
 static bool gap_up(const struct area_set *set, uintptr_t lo, uintptr_t hi, size_t len,
@@ -220,7 +212,7 @@ bool area_grow(struct area_set *set, struct area *a, uintptr_t new_end)
 /* Split a at x (inside it): a keeps [start, x), a copy holds [x, end). NULL: no node. */
 static struct area *split(struct area_set *set, struct area_pool *p, struct area *a, uintptr_t x)
 {
-	struct area *t = area_clone(set, p, a, x, a->end);
+	struct area *t = clone(set, p, a, x, a->end);
 	if (t) {
 		a->end = x;
 		link_after(set, a, t);
@@ -258,13 +250,21 @@ int area_remove(struct area_set *set, uintptr_t s, uintptr_t e, struct area_pool
 	return 0;
 }
 
-int area_protect(struct area_set *set, uintptr_t s, uintptr_t e, uint64_t prot,
+int area_protect(struct area_set *set, uintptr_t s, uintptr_t e, uint64_t prot, unsigned how,
 		 struct area_pool *p, area_change_fn change, void *ctx)
 {
 	if (s >= e)
 		return 0;
+	struct area *first = area_first_in(set, s, e);
 	uintptr_t covered = s;
-	for (struct area *a = area_first_in(set, s, e); a && a->start < e; a = a->next) {
+	if (how & AREA_WHOLE) {
+		for (struct area *a = first; a && a->start <= covered && covered < e; a = a->next)
+			covered = a->end;
+		if (covered < e)
+			return -ENOMEM;
+		covered = s;
+	}
+	for (struct area *a = first; a && a->start < e; a = a->next) {
 		if (a->start > covered)
 			return -ENOMEM; /* a hole */
 		if (a->start < s) { /* split off the head; the loop goes on with the rest */

@@ -117,10 +117,22 @@ static inline struct area *area_first_in(const struct area_set *set, uintptr_t s
 
 /*
  * Does every byte of [s, e) lie in areas whose prot has all the bits of
- * need and whose flags have none of no_flags? ([s, s) does.)
+ * need and whose flags have none of no_flags? ([s, s) does.) Inline: the
+ * check of every system call's user buffers (vma_check, uvm_check).
  */
-bool area_covers(const struct area_set *set, uintptr_t s, uintptr_t e, uint64_t need,
-		 unsigned no_flags);
+static inline bool area_covers(const struct area_set *set, uintptr_t s, uintptr_t e,
+			       uint64_t need, unsigned no_flags)
+{
+	uintptr_t at = s;
+	for (struct area *a = set->first; a && at < e; a = a->next) {
+		if (a->end <= at)
+			continue;
+		if (a->start > at || (a->prot & need) != need || (a->flags & no_flags))
+			return false;
+		at = a->end;
+	}
+	return at >= e;
+}
 
 #define AREA_TOP_DOWN 1u /* the highest fit, not the lowest */
 /*
@@ -162,10 +174,13 @@ int area_remove(struct area_set *set, uintptr_t s, uintptr_t e, struct area_pool
  * Set the prot of [s, e): the areas there are split at s and e (two spares
  * at most), each area inside gets prot, then change(a, ctx) (the owner's
  * page tables and payload). Stops at the first hole in [s, e) with -ENOMEM,
- * the areas below it changed; -ENOMEM also when a split found no node.
+ * the areas below it changed (vmarea.c); with AREA_WHOLE a hole anywhere in
+ * [s, e) is -ENOMEM before anything changes (uvm.c). -ENOMEM also when a
+ * split found no node.
  */
+#define AREA_WHOLE 2u
 typedef void (*area_change_fn)(struct area *a, void *ctx);
-int area_protect(struct area_set *set, uintptr_t s, uintptr_t e, uint64_t prot,
+int area_protect(struct area_set *set, uintptr_t s, uintptr_t e, uint64_t prot, unsigned how,
 		 struct area_pool *p, area_change_fn change, void *ctx);
 
 #endif

@@ -764,6 +764,7 @@ static void protect_leaf(uintptr_t va, uint64_t *pte, void *p)
 struct protect_area_ctx {
 	struct mm *mm;
 	int prot;
+	bool changed; /* some area did: the TLBs need a flush */
 };
 
 /* area_protect's change: the area's PROT_* and the PTEs of its pages. */
@@ -773,6 +774,7 @@ static void protect_area(struct area *a, void *p)
 	struct prot_ctx c = { a->prot, false };
 	uvma(a)->prot = pa->prot;
 	vm_for_each_mapped_in(pa->mm->pml4, a->start, a->end, protect_leaf, &c);
+	pa->changed = true;
 }
 
 long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
@@ -789,14 +791,12 @@ long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 	uintptr_t s = addr, e = addr + len;
 	struct area_pool p = AREA_POOL_INIT;
-	struct protect_area_ctx c = { mm, prot };
+	struct protect_area_ctx c = { mm, prot, false };
 	uint64_t f = mm_lock(mm);
-	long r = -ENOMEM;
 	/* Every page must be mapped (Linux: ENOMEM otherwise), checked before changing anything. */
-	if (area_covers(&mm->areas, s, e, 0, 0)) {
-		r = area_protect(&mm->areas, s, e, prot_pte(prot), &p, protect_area, &c);
+	long r = area_protect(&mm->areas, s, e, prot_pte(prot), AREA_WHOLE, &p, protect_area, &c);
+	if (c.changed)
 		mm_flush(mm, s, e);
-	}
 	mm_unlock(mm, f);
 	area_pool_release(&mm->areas, &p);
 	return r;

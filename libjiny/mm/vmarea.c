@@ -189,7 +189,7 @@ int vma_protect(uintptr_t s, uintptr_t e, uint64_t pte)
 	if (!spare_fill(&p, 2)) /* at most a head and a tail are split off */
 		return -12;
 	uint64_t f = vma_lock_irqsave();
-	int r = area_protect(&areas, s, e, pte, &p, protect_area, NULL);
+	int r = area_protect(&areas, s, e, pte, 0, &p, protect_area, NULL);
 	tlb_shootdown(s, e);
 	vma_unlock_free(f, &p, NULL);
 	return r;

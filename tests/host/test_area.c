@@ -175,6 +175,16 @@ static void check(void)
 	assert_int_equal(refs, runs);
 }
 
+/* The end of a test: every node freed (the set's and p's, if any), every reference dropped. */
+static void finish(struct area_pool *p)
+{
+	area_set_clear(&set);
+	if (p)
+		area_pool_release(&set, p);
+	assert_int_equal(live, 0);
+	assert_int_equal(refs, 0);
+}
+
 static bool model_free(long s, long e)
 {
 	for (long p = s; p < e; p++)
@@ -279,7 +289,8 @@ static void on_change(struct area *a, void *ctx)
 	change_calls++;
 }
 
-static void do_protect(long s, long e, uint64_t prot)
+/* how: 0 (the areas below a hole change) or AREA_WHOLE (nothing changes if there is one). */
+static void do_protect(long s, long e, uint64_t prot, unsigned how)
 {
 	long hole = e;
 	for (long q = s; q < e; q++)
@@ -287,6 +298,16 @@ static void do_protect(long s, long e, uint64_t prot)
 			hole = q;
 			break;
 		}
+	if ((how & AREA_WHOLE) && hole < e) {
+		struct area_pool p;
+		pool_for(&p, 0);
+		change_calls = 0;
+		assert_int_equal(area_protect(&set, VA(s), VA(e), prot, how, &p, on_change, &prot),
+				 -ENOMEM);
+		pool_done(&p);
+		assert_int_equal(change_calls, 0);
+		return;
+	}
 	bool head = hole > s && s > 0 && seg[s - 1] && seg[s - 1] == seg[s];
 	bool tail = hole == e && e < NP && seg[e] && seg[e] == seg[e - 1];
 	long pieces = 0;
@@ -296,7 +317,7 @@ static void do_protect(long s, long e, uint64_t prot)
 	struct area_pool p;
 	pool_for(&p, head + tail);
 	change_calls = 0;
-	int r = area_protect(&set, VA(s), VA(e), prot, &p, on_change, &prot);
+	int r = area_protect(&set, VA(s), VA(e), prot, how, &p, on_change, &prot);
 	pool_done(&p);
 	assert_int_equal(r, hole < e ? -ENOMEM : 0);
 	assert_int_equal(change_calls, pieces);
@@ -420,7 +441,7 @@ static void random_step(void)
 		do_remove(s, e);
 		break;
 	case 3:
-		do_protect(s, e, prots[rnd(5)]);
+		do_protect(s, e, prots[rnd(5)], rnd(2) ? AREA_WHOLE : 0);
 		break;
 	case 4: { /* grow an area in place */
 		struct area *a = random_area();
@@ -468,9 +489,7 @@ static void random_run(const struct area_ops *ops, unsigned seed, int steps)
 	model_reset(ops);
 	for (int i = 0; i < steps; i++)
 		random_step();
-	area_set_clear(&set);
-	assert_int_equal(refs, 0);
-	assert_int_equal(live, 0);
+	finish(NULL);
 }
 
 static void test_random_spares_only(void **state)
@@ -507,8 +526,7 @@ static void test_adjacent(void **state)
 	do_remove(0, 10);
 	check();
 	assert_int_equal(nareas(), 0);
-	area_set_clear(&set);
-	assert_int_equal(live, 0);
+	finish(NULL);
 }
 
 static void test_overlap_panics(void **state)
@@ -543,10 +561,8 @@ static void test_overlap_panics(void **state)
 	a->end = VA(51);
 	EXPECT_PANIC(area_insert(&set, a), "overlaps");
 	area_discard(&p, a);
-	area_pool_release(&set, &p);
 	check();
-	area_set_clear(&set);
-	assert_int_equal(live, 0);
+	finish(&p);
 }
 
 static void test_gaps(void **state)
@@ -588,7 +604,7 @@ static void test_gaps(void **state)
 	try_gap(0, NP, NP, 1, false);
 	try_gap(0, NP, NP, 1, true);
 	try_gap(0, NP, NP + 1, 1, true);
-	assert_int_equal(live, 0);
+	finish(NULL);
 }
 
 /* Windows at the very ends of the address space: address 0 fits, no wrap-around at the top. */
@@ -650,10 +666,7 @@ static void test_remove_splits(void **state)
 	do_insert(10, 20, 3, 2);
 	struct area_pool p = AREA_POOL_INIT;
 	EXPECT_PANIC(area_remove(&set, VA(12), VA(14), &p, NULL, NULL), "no spare");
-	area_set_clear(&set);
-	area_pool_release(&set, &p);
-	assert_int_equal(live, 0);
-	assert_int_equal(refs, 0);
+	finish(&p);
 }
 
 static void test_protect_splits(void **state)
@@ -661,25 +674,24 @@ static void test_protect_splits(void **state)
 	model_reset(&spares_ops);
 	do_insert(10, 20, 3, 0);
 	do_insert(20, 30, 3, 0);
-	do_protect(10, 30, 1); /* exact boundaries: no spares */
+	do_protect(10, 30, 1, 0); /* exact boundaries: no spares */
 	check();
-	do_protect(14, 16, 0); /* inside one area: a head and a tail */
+	do_protect(14, 16, 0, AREA_WHOLE); /* inside one area: a head and a tail */
 	check();
 	assert_int_equal(nareas(), 4);
-	do_protect(12, 25, 7); /* across areas: a head in [10, 14), a tail in [20, 30) */
+	do_protect(12, 25, 7, 0); /* across areas: a head in [10, 14), a tail in [20, 30) */
 	check();
-	do_protect(5, 12, 5); /* a hole at the start: nothing changes */
+	do_protect(5, 12, 5, 0); /* a hole at the start: nothing changes */
 	check();
-	do_protect(25, 40, 5); /* a hole after [25, 30): those change, -ENOMEM */
+	do_protect(25, 40, 5, AREA_WHOLE); /* a hole after [25, 30): nothing changes */
+	check();
+	do_protect(25, 40, 5, 0); /* the same without AREA_WHOLE: those change, -ENOMEM */
 	check();
 	/* Miscounted: a middle protect with one spare panics at the second split. */
 	struct area_pool p = AREA_POOL_INIT;
 	assert_true(area_pool_fill(&set, &p, 1));
-	EXPECT_PANIC(area_protect(&set, VA(17), VA(18), 1, &p, NULL, NULL), "no spare");
-	area_set_clear(&set);
-	area_pool_release(&set, &p);
-	assert_int_equal(live, 0);
-	assert_int_equal(refs, 0);
+	EXPECT_PANIC(area_protect(&set, VA(17), VA(18), 1, 0, &p, NULL, NULL), "no spare");
+	finish(&p);
 }
 
 /* On-demand set, allocator failing: -ENOMEM and the areas unchanged. */
@@ -694,8 +706,9 @@ static void test_alloc_failure(void **state)
 	cut_hi = VA(NP);
 	assert_int_equal(area_remove(&set, VA(12), VA(14), &p, on_cut, &cut_calls), -ENOMEM);
 	assert_int_equal(cut_calls, 0); /* nothing was unmapped */
-	assert_int_equal(area_protect(&set, VA(12), VA(14), 1, &p, NULL, NULL), -ENOMEM);
-	assert_int_equal(area_protect(&set, VA(10), VA(14), 1, &p, NULL, NULL), -ENOMEM);
+	assert_int_equal(area_protect(&set, VA(12), VA(14), 1, 0, &p, NULL, NULL), -ENOMEM);
+	assert_int_equal(area_protect(&set, VA(10), VA(14), 1, AREA_WHOLE, &p, NULL, NULL),
+			 -ENOMEM);
 	assert_null(area_new(&set, &p, VA(30), VA(31)));
 	assert_false(area_pool_fill(&set, &p, 1));
 	area_pool_release(&set, &p);
@@ -704,8 +717,7 @@ static void test_alloc_failure(void **state)
 	do_remove(10, 20);
 	check();
 	fail_after = -1;
-	area_set_clear(&set);
-	assert_int_equal(live, 0);
+	finish(NULL);
 }
 
 static void test_grow(void **state)
@@ -722,8 +734,7 @@ static void test_grow(void **state)
 	assert_true(area_grow(&set, last, VA(NP))); /* the last area, up to anything */
 	model_fill(18, NP, seg[16], 1, 0);
 	check();
-	area_set_clear(&set);
-	assert_int_equal(live, 0);
+	finish(NULL);
 }
 
 int main(void)
