@@ -123,15 +123,15 @@ static inline struct area *area_first_in(const struct area_set *set, uintptr_t s
 static inline bool area_covers(const struct area_set *set, uintptr_t s, uintptr_t e,
 			       uint64_t need, unsigned no_flags)
 {
-	uintptr_t at = s;
-	for (struct area *a = set->first; a && at < e; a = a->next) {
-		if (a->end <= at)
-			continue;
-		if (a->start > at || (a->prot & need) != need || (a->flags & no_flags))
+	struct area *a = set->first;
+	while (a && a->end <= s) /* the areas below */
+		a = a->next;
+	for (uintptr_t at = s; at < e; a = a->next) {
+		if (!a || a->start > at || (a->prot & need) != need || (a->flags & no_flags))
 			return false;
 		at = a->end;
 	}
-	return at >= e;
+	return true;
 }
 
 #define AREA_TOP_DOWN 1u /* the highest fit, not the lowest */
