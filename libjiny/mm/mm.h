@@ -2,12 +2,14 @@
  * mm.h - memory management contract: physical page frames (pfa.c), the
  * kernel heap (kmalloc.c), page tables and the direct map (vm.c), kernel
  * virtual areas with guard pages (vmarea.c) and the HP app's mmap/brk
- * (mmap.c, the sys_* handlers in syscall/).
+ * (mmap.c, the sys_* handlers in syscall/). Both vmarea.c and uvm.c (the
+ * address spaces of compat processes) keep their areas in area sets
+ * (area.h).
  *
  * Layout (DESIGN.md 3): the image window 0x40000000..0x7fffffff maps physical
  * 0..1 GiB at +0x40000000; all RAM is mapped NX at DIRECT_MAP_BASE; kernel
- * virtual areas (stacks, HP mmap) start at KVA_BASE. pfa.c and kmalloc.c are
- * pure logic, also compiled on the host for the unit tests.
+ * virtual areas (stacks, HP mmap) start at KVA_BASE. pfa.c, kmalloc.c and
+ * area.c are pure logic, also compiled on the host for the unit tests.
  */
 #ifndef JINY_MM_H
 #define JINY_MM_H

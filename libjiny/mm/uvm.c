@@ -1,13 +1,13 @@
 /*
  * uvm.c - address spaces of compat processes (contract: uvm.h): page
- * tables per mm sharing the kernel's parts, areas, demand-zero faults,
- * copy-on-write fork with frame reference counts, and the memory system
- * calls (mmap/munmap/mprotect/mremap/madvise/brk) with Linux semantics.
+ * tables per mm sharing the kernel's parts, areas (an area set of struct
+ * uvma per mm, mm/area.c), demand-zero faults, copy-on-write fork with
+ * frame reference counts, and the memory system calls
+ * (mmap/munmap/mprotect/mremap/madvise/brk) with Linux semantics.
  */
 #include "mm/uvm.h"
 #include "abi/linux.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch/arch.h"
 #include "kern/errno.h"
 #include "fs/vfs.h"
 #include "syscall/sys.h"
@@ -84,9 +84,46 @@ static void mm_flush(struct mm *mm, uintptr_t s, uintptr_t e)
 		tlb_shootdown(s, e);
 }
 
-/* ---- address spaces ---- */
+/* ---- area nodes (mm/area.c does the bookkeeping) ---- */
 
-static void area_free(struct uvma *v);
+static struct uvma *uvma(struct area *a)
+{
+	return a ? container_of(a, struct uvma, a) : NULL;
+}
+
+/* A split or a copy (fork, mremap): the same payload, one more reference on the file. */
+static void uvma_copy(struct area *dst, const struct area *src)
+{
+	const struct uvma *s = container_of(src, const struct uvma, a);
+	struct uvma *d = uvma(dst);
+	d->prot = s->prot;
+	d->file = s->file;
+	d->fstart = s->fstart;
+	d->fend = s->fend;
+	d->foff = s->foff;
+	if (d->file)
+		file_get(d->file);
+}
+
+static void uvma_release(struct area *a)
+{
+	if (uvma(a)->file)
+		file_put(uvma(a)->file);
+}
+
+/* Splits allocate under mm->lock; unlinked nodes are freed after it (area_pool_release). */
+static const struct area_ops uvma_ops = {
+	.size = sizeof(struct uvma), .alloc = kmalloc, .free = kfree,
+	.copy = uvma_copy, .release = uvma_release,
+};
+
+/* The area holding va (mm->lock held). */
+static struct uvma *uvma_find(struct mm *mm, uintptr_t va)
+{
+	return uvma(area_find(&mm->areas, va));
+}
+
+/* ---- address spaces ---- */
 
 bool uvm_range_ok(uintptr_t a, size_t n)
 {
@@ -124,6 +161,7 @@ struct mm *uvm_create(void)
 	pml4[0] = virt_to_phys_linear(pdpt) | PTE_P | PTE_W | PTE_U;
 	mm->pml4 = pml4;
 	mm->cr3 = virt_to_phys_linear(pml4);
+	area_set_init(&mm->areas, &uvma_ops);
 	mm->lock = (spinlock_t)SPINLOCK_INIT;
 	mm->users = 1;
 	mm->top_gen = ~0UL;
@@ -182,19 +220,17 @@ void uvm_put(struct mm *mm)
 {
 	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
 		return;
+	struct area *a;
 	uint64_t f = mm_lock(mm);
 	/* Every user page lies in an area: walk those, not the whole sparse half. */
-	for (struct uvma *v = mm->areas; v; v = v->next)
-		vm_for_each_mapped_in(mm->pml4, v->start, v->end, free_leaf, NULL);
+	area_for_each(a, &mm->areas)
+		vm_for_each_mapped_in(mm->pml4, a->start, a->end, free_leaf, NULL);
 	mm_unlock(mm, f);
 	uint64_t *pdpt = phys_to_virt(mm->pml4[0] & PTE_ADDR);
 	pdpt[1] = 0; /* the shared image directory is not ours to free */
 	free_tables(mm->pml4, 4, true);
 	page_free(mm->pml4, 0);
-	for (struct uvma *v = mm->areas, *n; v; v = n) {
-		n = v->next;
-		area_free(v);
-	}
+	area_set_clear(&mm->areas);
 	kfree(mm);
 }
 
@@ -212,52 +248,20 @@ static uint64_t prot_pte(int prot)
 	return pte;
 }
 
-static struct uvma *area_find(struct mm *mm, uintptr_t va)
+/* A new area of [s, e) with prot (PROT_*) and flags, not yet in the set; NULL on OOM. */
+static struct uvma *uvma_new(struct mm *mm, struct area_pool *p, uintptr_t s, uintptr_t e,
+			     int prot, unsigned flags)
 {
-	for (struct uvma *v = mm->areas; v && v->start <= va; v = v->next)
-		if (va < v->end)
-			return v;
-	return NULL;
-}
-
-static struct uvma *area_new(uintptr_t s, uintptr_t e, int prot, unsigned flags)
-{
-	struct uvma *v = kzalloc(sizeof(*v));
-	if (v)
-		*v = (struct uvma){ .start = s, .end = e, .pte = prot_pte(prot), .prot = prot,
-				    .flags = flags };
+	struct uvma *v = uvma(area_new(&mm->areas, p, s, e));
+	if (v) {
+		v->a.prot = prot_pte(prot);
+		v->a.flags = flags;
+		v->prot = prot;
+		v->file = NULL; /* anonymous; uvm_map_file sets the file */
+		v->fstart = v->fend = 0;
+		v->foff = 0;
+	}
 	return v;
-}
-
-/* A copy of v limited to [s, e) (splits, fork): the file reference is shared. */
-static struct uvma *area_dup(const struct uvma *v, uintptr_t s, uintptr_t e)
-{
-	struct uvma *n = kmalloc(sizeof(*n));
-	if (!n)
-		return NULL;
-	*n = *v;
-	n->start = s;
-	n->end = e;
-	n->next = NULL;
-	if (n->file)
-		file_get(n->file);
-	return n;
-}
-
-static void area_free(struct uvma *v)
-{
-	if (v->file)
-		file_put(v->file);
-	kfree(v);
-}
-
-static void area_insert(struct mm *mm, struct uvma *v)
-{
-	struct uvma **pp = &mm->areas;
-	while (*pp && (*pp)->start < v->start)
-		pp = &(*pp)->next;
-	v->next = *pp;
-	*pp = v;
 }
 
 /*
@@ -302,94 +306,64 @@ static void zap_range(struct mm *mm, uintptr_t s, uintptr_t e)
 	zap_flush(&z, s, e);
 }
 
-/* Cut [s, e) out of the areas (mm->lock held); pages unmapped. */
-static int area_remove(struct mm *mm, uintptr_t s, uintptr_t e)
+/* area_remove's cut: the pages of [s, e). */
+static void zap_cut(struct area *a, uintptr_t s, uintptr_t e, void *mm)
 {
-	for (struct uvma **pp = &mm->areas; *pp;) {
-		struct uvma *v = *pp;
-		if (v->end <= s || v->start >= e) {
-			pp = &v->next;
-			continue;
-		}
-		uintptr_t cs = MAX(s, v->start), ce = MIN(e, v->end);
-		zap_range(mm, cs, ce);
-		if (cs > v->start && ce < v->end) {
-			struct uvma *tail = area_dup(v, ce, v->end);
-			if (!tail)
-				return -ENOMEM;
-			v->end = cs;
-			tail->next = v->next;
-			v->next = tail;
-			pp = &tail->next;
-		} else if (cs > v->start) {
-			v->end = cs;
-			pp = &v->next;
-		} else if (ce < v->end) {
-			v->start = ce;
-			pp = &v->next;
-		} else {
-			*pp = v->next;
-			area_free(v);
-		}
-	}
-	return 0;
+	zap_range(mm, s, e);
+}
+
+/*
+ * Cut [s, e) out of the areas (mm->lock held); pages unmapped. The nodes
+ * that go wait in p until area_pool_release, after the lock.
+ */
+static int unmap_areas(struct mm *mm, uintptr_t s, uintptr_t e, struct area_pool *p)
+{
+	return area_remove(&mm->areas, s, e, p, zap_cut, mm);
 }
 
 /* A free gap of len bytes, searching down from USER_MMAP_TOP (hint first). */
 static uintptr_t find_gap(struct mm *mm, size_t len, uintptr_t hint)
 {
-	if (hint && uvm_range_ok(hint, len)) {
-		bool free = true;
-		for (struct uvma *v = mm->areas; v && v->start < hint + len; v = v->next)
-			if (v->end > hint)
-				free = false;
-		if (free)
-			return hint;
-	}
-	/* Top-down: the highest gap below USER_MMAP_TOP. Areas are sorted upwards. */
-	uintptr_t best = 0, prev_end = IMAGE_END;
-	for (struct uvma *v = mm->areas;; v = v->next) {
-		uintptr_t gap_end = v ? MIN(v->start, USER_MMAP_TOP) : USER_MMAP_TOP;
-		if (gap_end > prev_end && gap_end - prev_end >= len)
-			best = gap_end - len;
-		if (!v || v->start >= USER_MMAP_TOP)
-			break;
-		prev_end = MAX(prev_end, v->end);
-	}
-	return best;
+	uintptr_t at;
+	if (hint && uvm_range_ok(hint, len) && !area_first_in(&mm->areas, hint, hint + len))
+		return hint;
+	return area_gap(&mm->areas, IMAGE_END, USER_MMAP_TOP, len, PAGE_SIZE, AREA_TOP_DOWN, &at)
+		       ? at
+		       : 0;
 }
 
-static int area_install(struct mm *mm, struct uvma *v);
+/* v (got before the lock) replaces whatever is mapped in its range; given back on failure. */
+static int uvma_install(struct mm *mm, struct uvma *v, struct area_pool *p)
+{
+	uint64_t f = mm_lock(mm);
+	int r = unmap_areas(mm, v->a.start, v->a.end, p);
+	if (r == 0)
+		area_insert(&mm->areas, &v->a);
+	mm_unlock(mm, f);
+	if (r)
+		area_discard(p, &v->a);
+	area_pool_release(&mm->areas, p);
+	return r;
+}
 
 int uvm_map_fixed(struct mm *mm, uintptr_t start, size_t len, int prot, unsigned flags)
 {
+	struct area_pool p = AREA_POOL_INIT;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if ((start & (PAGE_SIZE - 1)) || !uvm_range_ok(start, len))
 		return -EINVAL;
-	struct uvma *v = area_new(start, start + len, prot, flags);
-	return v ? area_install(mm, v) : -ENOMEM;
-}
-
-/* v replaces whatever is mapped in its range; freed on failure. */
-static int area_install(struct mm *mm, struct uvma *v)
-{
-	uint64_t f = mm_lock(mm);
-	int r = area_remove(mm, v->start, v->end);
-	if (r == 0)
-		area_insert(mm, v);
-	mm_unlock(mm, f);
-	if (r)
-		area_free(v);
-	return r;
+	struct uvma *v = uvma_new(mm, &p, start, start + len, prot, flags);
+	return v ? uvma_install(mm, v, &p) : -ENOMEM;
 }
 
 int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct file *f,
 		 uintptr_t fstart, uintptr_t fend, uint64_t foff)
 {
+	struct area_pool p = AREA_POOL_INIT;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if ((start & (PAGE_SIZE - 1)) || !uvm_range_ok(start, len))
 		return -EINVAL;
-	struct uvma *v = area_new(start, start + len, prot, 0);
+	struct uvma *v = uvma_new(mm, &p, start, start + len, prot, 0);
 	if (!v)
 		return -ENOMEM;
 	file_get(f);
@@ -397,7 +371,7 @@ int uvm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, struct fi
 	v->fstart = fstart;
 	v->fend = fend;
 	v->foff = foff;
-	return area_install(mm, v);
+	return uvma_install(mm, v, &p);
 }
 
 /* ---- faults ---- */
@@ -413,7 +387,7 @@ static int fill_page(struct mm *mm, struct uvma *v, uintptr_t va)
 	paddr_t pa = frame_new();
 	if (!pa)
 		return -ENOMEM;
-	*pte = pa | (v->pte ? v->pte : PTE_P | PTE_NX); /* PROT_NONE: present, not PTE_U */
+	*pte = pa | (v->a.prot ? v->a.prot : PTE_P | PTE_NX); /* PROT_NONE_K: present, not PTE_U */
 	mm->rss++;
 	return 0;
 }
@@ -429,7 +403,7 @@ static int cow_page(struct mm *mm, struct uvma *v, uintptr_t va, uint64_t *pte)
 		if (!pa)
 			return -ENOMEM;
 		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-		*pte = pa | v->pte;
+		*pte = pa | v->a.prot;
 		if (frame_unref(old))
 			pfa_free(old, 0);
 	}
@@ -476,11 +450,11 @@ static bool file_fault(struct mm *mm, struct uvma *v, uintptr_t base)
 	memset(page, 0, s - base);
 	memset(page + (s - base) + got, 0, PAGE_SIZE - (s - base) - got);
 	uint64_t f = mm_lock(mm);
-	struct uvma *nv = area_find(mm, base);
+	struct uvma *nv = uvma_find(mm, base);
 	uint64_t *pte = ok ? vm_pte_in(mm->pml4, base, true) : NULL;
 	if (ok && nv && nv->file == fl && nv->fstart == fstart && nv->foff == foff && pte &&
 	    !(*pte & PTE_P)) {
-		*pte = pa | nv->pte;
+		*pte = pa | nv->a.prot;
 		mm->rss++;
 		pa = 0;
 	}
@@ -497,10 +471,10 @@ bool uvm_fault(struct mm *mm, uintptr_t va, uint64_t err)
 	mm->bus_fault = false;
 	uint64_t f = mm_lock(mm);
 	bool ok = false;
-	struct uvma *v = area_find(mm, va);
-	if (!v || !v->pte)
+	struct uvma *v = uvma_find(mm, va);
+	if (!v || !v->a.prot)
 		goto out;
-	if ((write && !(v->pte & PTE_W)) || (fetch && (v->pte & PTE_NX)))
+	if ((write && !(v->a.prot & PTE_W)) || (fetch && (v->a.prot & PTE_NX)))
 		goto out;
 	uintptr_t base = ALIGN_DOWN(va, PAGE_SIZE);
 	uint64_t *pte = vm_pte_in(mm->pml4, base, false);
@@ -530,7 +504,7 @@ out:
 bool uvm_mapped(struct mm *mm, uintptr_t va)
 {
 	uint64_t f = mm_lock(mm);
-	bool r = area_find(mm, va) != NULL;
+	bool r = area_find(&mm->areas, va) != NULL;
 	mm_unlock(mm, f);
 	return r;
 }
@@ -544,13 +518,7 @@ bool uvm_check(struct mm *mm, uintptr_t a, size_t n, bool write)
 	/* Only this thread changes the areas of a single-threaded process: no lock needed. */
 	bool lock = READ_ONCE(mm->users) > 1;
 	uint64_t f = lock ? mm_lock(mm) : 0;
-	bool ok = true;
-	for (uintptr_t at = a; ok && at < a + n;) {
-		struct uvma *v = area_find(mm, at);
-		ok = v && v->pte && (!write || (v->pte & PTE_W));
-		if (ok)
-			at = v->end;
-	}
+	bool ok = area_covers(&mm->areas, a, a + n, write ? PTE_P | PTE_W : PTE_P, 0);
 	if (lock)
 		mm_unlock(mm, f);
 	return ok;
@@ -563,7 +531,7 @@ int uvm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 	int r = 0;
 	while (n) {
 		uintptr_t base = ALIGN_DOWN(va, PAGE_SIZE);
-		struct uvma *v = area_find(mm, va);
+		struct uvma *v = uvma_find(mm, va);
 		if (!v || v->file) {
 			r = -EFAULT;
 			break;
@@ -591,7 +559,7 @@ int uvm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 
 struct fork_ctx {
 	struct mm *child;
-	struct uvma *area;
+	struct area *area;
 	int err;
 };
 
@@ -623,19 +591,21 @@ struct mm *uvm_fork(struct mm *parent)
 	struct mm *child = uvm_create();
 	if (!child)
 		return NULL;
+	struct area_pool p = AREA_POOL_INIT; /* stays empty: the child's nodes are allocated */
+	struct area *a;
 	uint64_t f = mm_lock(parent);
 	struct fork_ctx c = { child, NULL, 0 };
-	struct uvma **tail = &child->areas;
-	for (struct uvma *v = parent->areas; v && !c.err; v = v->next) {
-		struct uvma *nv = area_dup(v, v->start, v->end);
-		if (!nv) {
+	area_for_each(a, &parent->areas) {
+		struct area *na = area_clone(&child->areas, &p, a, a->start, a->end);
+		if (!na) {
 			c.err = -ENOMEM;
 			break;
 		}
-		*tail = nv;
-		tail = &nv->next;
-		c.area = v;
-		vm_for_each_mapped_in(parent->pml4, v->start, v->end, fork_leaf, &c);
+		area_insert(&child->areas, na);
+		c.area = a;
+		vm_for_each_mapped_in(parent->pml4, a->start, a->end, fork_leaf, &c);
+		if (c.err)
+			break;
 	}
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
@@ -653,15 +623,17 @@ struct mm *uvm_fork(struct mm *parent)
 size_t uvm_maps_text(struct mm *mm, char *buf, size_t cap)
 {
 	size_t n = 0;
+	struct area *a;
 	uint64_t f = mm_lock(mm);
-	for (struct uvma *v = mm->areas; v; v = v->next) {
+	area_for_each(a, &mm->areas) {
 		char line[128];
+		int prot = uvma(a)->prot;
 		int l = ksnprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c 00000000 00:00 0 %s\n",
-				  v->start, v->end, v->prot & PROT_READ_K ? 'r' : '-',
-				  v->prot & PROT_WRITE_K ? 'w' : '-',
-				  v->prot & PROT_EXEC_K ? 'x' : '-', v->flags & UVMA_SHARED ? 's' : 'p',
-				  v->flags & UVMA_STACK ? "          [stack]"
-				  : v->flags & UVMA_BRK ? "          [heap]" : "");
+				  a->start, a->end, prot & PROT_READ_K ? 'r' : '-',
+				  prot & PROT_WRITE_K ? 'w' : '-', prot & PROT_EXEC_K ? 'x' : '-',
+				  a->flags & UVMA_SHARED ? 's' : 'p',
+				  a->flags & UVMA_STACK ? "          [stack]"
+				  : a->flags & UVMA_BRK ? "          [heap]" : "");
 		if (l > 0 && n + (size_t)l <= cap) {
 			memcpy(buf + n, line, (size_t)l);
 			n += (size_t)l;
@@ -705,10 +677,7 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 			return -ENOMEM;
 		if (flags & MAP_FIXED_NOREPLACE_K) {
 			uint64_t f = mm_lock(mm);
-			bool busy = false;
-			for (struct uvma *v = mm->areas; v; v = v->next)
-				if (v->start < addr + len && v->end > addr)
-					busy = true;
+			bool busy = area_first_in(&mm->areas, addr, addr + len) != NULL;
 			mm_unlock(mm, f);
 			if (busy)
 				return -EEXIST;
@@ -742,7 +711,7 @@ long uvm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags, in
 	 * (there is no shared backing object to fill them later from). */
 	if (((flags & MAP_POPULATE_K) && prot_pte(prot)) || (uflags & UVMA_SHARED)) {
 		uint64_t f = mm_lock(mm);
-		struct uvma *v = area_find(mm, at);
+		struct uvma *v = uvma_find(mm, at);
 		int fr = 0;
 		for (uintptr_t va = at; v && !v->file && va < at + len && !fr; va += PAGE_SIZE)
 			fr = fill_page(mm, v, va);
@@ -762,9 +731,11 @@ long uvm_munmap(struct mm *mm, uintptr_t addr, size_t len)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!uvm_range_ok(addr, len))
 		return -EINVAL;
+	struct area_pool p = AREA_POOL_INIT;
 	uint64_t f = mm_lock(mm);
-	int r = area_remove(mm, addr, addr + len);
+	int r = unmap_areas(mm, addr, addr + len, &p);
 	mm_unlock(mm, f);
+	area_pool_release(&mm->areas, &p);
 	return r;
 }
 
@@ -774,7 +745,7 @@ struct prot_ctx {
 };
 
 /*
- * PROT_NONE pages keep their frame and stay present, but without PTE_U:
+ * PROT_NONE_K pages keep their frame and stay present, but without PTE_U:
  * ring 3 faults on them, and the walkers (fork, unmap) still see them.
  * A copy-on-write page keeps PTE_COW whatever the rights: made writable
  * again, its first write still copies.
@@ -790,10 +761,20 @@ static void protect_leaf(uintptr_t va, uint64_t *pte, void *p)
 	*pte = (e & PTE_ADDR) | want;
 }
 
-static void protect_range(struct mm *mm, uintptr_t s, uintptr_t e, uint64_t pte)
+struct protect_area_ctx {
+	struct mm *mm;
+	int prot;
+	bool changed; /* some area did: the TLBs need a flush */
+};
+
+/* area_protect's change: the area's PROT_* and the PTEs of its pages. */
+static void protect_area(struct area *a, void *p)
 {
-	struct prot_ctx c = { pte, false };
-	vm_for_each_mapped_in(mm->pml4, s, e, protect_leaf, &c);
+	struct protect_area_ctx *pa = p;
+	struct prot_ctx c = { a->prot, false };
+	uvma(a)->prot = pa->prot;
+	vm_for_each_mapped_in(pa->mm->pml4, a->start, a->end, protect_leaf, &c);
+	pa->changed = true;
 }
 
 long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
@@ -809,42 +790,15 @@ long uvm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
 		return -ENOMEM;
 	prot &= PROT_READ_K | PROT_WRITE_K | PROT_EXEC_K;
 	uintptr_t s = addr, e = addr + len;
+	struct area_pool p = AREA_POOL_INIT;
+	struct protect_area_ctx c = { mm, prot, false };
 	uint64_t f = mm_lock(mm);
-	long r = 0;
 	/* Every page must be mapped (Linux: ENOMEM otherwise), checked before changing anything. */
-	for (uintptr_t at = s; at < e;) {
-		struct uvma *v = area_find(mm, at);
-		if (!v) {
-			r = -ENOMEM;
-			goto out;
-		}
-		at = v->end;
-	}
-	for (struct uvma *v = mm->areas; v && v->start < e; v = v->next) {
-		if (v->end <= s)
-			continue;
-		if (v->start < s) {
-			struct uvma *t = area_dup(v, s, v->end);
-			if (!t) { r = -ENOMEM; break; }
-			v->end = s;
-			t->next = v->next;
-			v->next = t;
-			continue;
-		}
-		if (v->end > e) {
-			struct uvma *t = area_dup(v, e, v->end);
-			if (!t) { r = -ENOMEM; break; }
-			v->end = e;
-			t->next = v->next;
-			v->next = t;
-		}
-		v->prot = prot;
-		v->pte = prot_pte(prot);
-		protect_range(mm, v->start, v->end, v->pte);
-	}
-	mm_flush(mm, s, e);
-out:
+	long r = area_protect(&mm->areas, s, e, prot_pte(prot), AREA_WHOLE, &p, protect_area, &c);
+	if (c.changed)
+		mm_flush(mm, s, e);
 	mm_unlock(mm, f);
+	area_pool_release(&mm->areas, &p);
 	return r;
 }
 
@@ -880,24 +834,23 @@ long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, i
 		return -EINVAL; /* duplicating shared mappings: not supported */
 	if (!uvm_range_ok(addr, old_len))
 		return -EFAULT;
+	struct area_pool p = AREA_POOL_INIT;
 	uint64_t f = mm_lock(mm);
 	long ret;
-	struct uvma *v = area_find(mm, addr);
+	struct area *v = area_find(&mm->areas, addr);
 	if (!v || addr + old_len > v->end) {
 		ret = -EFAULT;
 		goto out;
 	}
 	if (!(flags & MREMAP_FIXED_K)) {
 		if (new_len <= old_len) {
-			ret = area_remove(mm, addr + new_len, addr + old_len);
+			ret = unmap_areas(mm, addr + new_len, addr + old_len, &p);
 			ret = ret < 0 ? ret : (long)addr;
 			goto out;
 		}
-		uintptr_t new_end = addr + new_len;
 		if (v->end == addr + old_len && uvm_range_ok(addr, new_len) &&
-		    (!v->next || v->next->start >= new_end)) {
-			v->end = new_end; /* grows in place */
-			ret = (long)addr;
+		    area_grow(&mm->areas, v, addr + new_len)) {
+			ret = (long)addr; /* grown in place */
 			goto out;
 		}
 		if (!(flags & MREMAP_MAYMOVE_K)) {
@@ -912,15 +865,15 @@ long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, i
 			ret = -EINVAL;
 			goto out;
 		}
-		if ((ret = area_remove(mm, new_addr, new_addr + new_len)) < 0)
+		if ((ret = unmap_areas(mm, new_addr, new_addr + new_len, &p)) < 0)
 			goto out;
 		at = new_addr;
 	} else {
 		at = find_gap(mm, new_len, 0);
 	}
-	struct uvma *nv = at ? area_dup(v, at, at + new_len) : NULL;
+	struct uvma *nv = at ? uvma(area_clone(&mm->areas, &p, v, at, at + new_len)) : NULL;
 	if (nv) {
-		nv->flags &= ~UVMA_STACK;
+		nv->a.flags &= ~UVMA_STACK;
 		nv->fstart += at - addr; /* file bytes move with the pages */
 		nv->fend += at - addr;
 	}
@@ -931,11 +884,12 @@ long uvm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, i
 	struct move_ctx m = { mm, (intptr_t)(at - addr), 0 };
 	vm_for_each_mapped_in(mm->pml4, addr, addr + keep, move_leaf, &m);
 	mm_flush(mm, addr, addr + keep);
-	area_insert(mm, nv);
-	area_remove(mm, addr, addr + old_len); /* what is left there (nothing if moved whole) */
+	area_insert(&mm->areas, &nv->a);
+	unmap_areas(mm, addr, addr + old_len, &p); /* what is left there (nothing if moved whole) */
 	ret = m.err < 0 ? m.err : (long)at;
 out:
 	mm_unlock(mm, f);
+	area_pool_release(&mm->areas, &p);
 	return ret;
 }
 
@@ -953,7 +907,7 @@ long uvm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
 	uint64_t f = mm_lock(mm);
 	long r = 0;
 	for (uintptr_t at = addr; at < addr + len;) {
-		struct uvma *v = area_find(mm, at);
+		struct area *v = area_find(&mm->areas, at);
 		if (!v) {
 			r = -ENOMEM;
 			break;
@@ -973,29 +927,26 @@ long uvm_brk(struct mm *mm, uintptr_t addr)
 	if (addr < mm->brk_start || addr > limit)
 		return (long)mm->brk;
 	uintptr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
+	struct area_pool p = AREA_POOL_INIT;
 	uint64_t f = mm_lock(mm);
 	if (new_end > old_end) {
-		for (struct uvma *v = mm->areas; v; v = v->next)
-			if (v->start < new_end && v->end > old_end) {
-				mm_unlock(mm, f);
-				return (long)mm->brk; /* something is mapped in the way */
-			}
-		struct uvma *prev = area_find(mm, old_end - 1);
-		if (prev && (prev->flags & UVMA_BRK) && prev->end == old_end) {
-			prev->end = new_end;
-		} else {
-			struct uvma *v = area_new(old_end, new_end, PROT_READ_K | PROT_WRITE_K,
+		if (area_first_in(&mm->areas, old_end, new_end))
+			goto out; /* something is mapped in the way */
+		struct area *prev = area_find(&mm->areas, old_end - 1);
+		if (!prev || !(prev->flags & UVMA_BRK) || prev->end != old_end ||
+		    !area_grow(&mm->areas, prev, new_end)) {
+			struct uvma *v = uvma_new(mm, &p, old_end, new_end, PROT_READ_K | PROT_WRITE_K,
 						  UVMA_BRK);
-			if (!v) {
-				mm_unlock(mm, f);
-				return (long)mm->brk;
-			}
-			area_insert(mm, v);
+			if (!v)
+				goto out;
+			area_insert(&mm->areas, &v->a);
 		}
 	} else if (new_end < old_end) {
-		area_remove(mm, new_end, old_end);
+		unmap_areas(mm, new_end, old_end, &p);
 	}
 	mm->brk = addr;
+out:
 	mm_unlock(mm, f);
+	area_pool_release(&mm->areas, &p);
 	return (long)mm->brk;
 }

@@ -9,7 +9,7 @@
  * code runs the same whatever mm is loaded. User pages carry PTE_U; kernel
  * pages never do, so with SMEP/SMAP/NX ring 3 can reach only its own pages.
  *
- * Areas (struct uvma) are address-sorted; anonymous memory is filled on
+ * Areas (struct uvma) are an area set (mm/area.h); anonymous memory is filled on
  * demand with zeroed frames; file mappings are read in when mapped (private
  * copies). fork() copies the areas and shares the frames copy-on-write:
  * frames have a reference count (uvm.c), writable private pages become
@@ -21,6 +21,7 @@
 #define JINY_UVM_H
 
 #include "mm/mm.h"
+#include "mm/area.h"
 #include "kern/spinlock.h"
 #include "kern/boot.h"
 
@@ -37,25 +38,24 @@
 #define UVMA_BRK 4u      /* the brk heap */
 
 struct uvma {
-	uintptr_t start, end; /* [start, end), page aligned */
-	uint64_t pte;         /* PTE flags of its pages (PTE_P|PTE_U|W|NX); 0 = PROT_NONE */
+	/* a.start, a.end: page aligned; a.prot: PTE flags of its pages
+	 * (PTE_P|PTE_U|W|NX), 0 = PROT_NONE; a.flags: UVMA_* */
+	struct area a;
 	int prot;             /* PROT_* as given */
-	unsigned flags;       /* UVMA_* */
 	/* Pages filled from a file on first touch (program segments, private file
 	 * mappings): bytes [fstart, fend) come from file offset foff + (va - fstart),
 	 * the rest of the area is zero. NULL: anonymous. */
 	struct file *file;
 	uintptr_t fstart, fend;
 	uint64_t foff;
-	struct uvma *next;
 };
 
 struct mm {
 	uint64_t *pml4;       /* direct-map address; fixed by uvm_create */
 	paddr_t cr3;          /* fixed by uvm_create */
 	spinlock_t lock;      /* the areas and the lower half of the page tables */
-	struct uvma *areas;   /* lock; a single-threaded process's own thread reads them
-			       * without it (uvm_check) */
+	struct area_set areas; /* of struct uvma; lock; a single-threaded process's own
+				* thread reads them without it (uvm_check) */
 	uintptr_t brk_start, brk; /* brk_start: set by exec (or fork) before the mm runs;
 				   * brk: changed under lock */
 	int users;            /* threads running on it (CLONE_VM shares); atomic */

@@ -1,30 +1,36 @@
 /*
  * vmarea.c - kernel virtual areas in [KVA_BASE, KVA_END): thread stacks with
  * guard pages, the HP app's anonymous mmap and brk, MMIO windows. Areas are
- * kept in an address-sorted list (first fit); anonymous areas are filled on
- * demand, one zeroed frame per fault (trap.c calls vmarea_fault), and their
- * frames are freed when unmapped, after every CPU has dropped them from its
- * TLB. One spinlock (vma_lock) guards the list and the leaf entries of
- * KVA's page tables; the tables above them are made without a lock (vm.c).
+ * kept in one area set (area.c; first fit, bottom-up), each with the PTE
+ * flags of its pages as prot and VMA_* as flags; anonymous areas are filled
+ * on demand, one zeroed frame per fault (trap.c calls vmarea_fault), and
+ * their frames are freed when unmapped, after every CPU has dropped them
+ * from its TLB. One spinlock (vma_lock) guards the set and the leaf entries
+ * of KVA's page tables; the tables above them are made without a lock (vm.c).
  */
 #include "mm/vmarea.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/smp.h"
+#include "mm/area.h"
+#include "arch/arch.h"
 #include "kern/spinlock.h"
 
-static struct vma *areas; /* sorted by start; vma_lock */
+/* Nodes are plain struct area, never allocated under vma_lock (spares_only). */
+static const struct area_ops vma_ops = {
+	.size = sizeof(struct area), .alloc = kmalloc, .free = kfree, .spares_only = true,
+};
+static struct area_set areas = { .first = NULL, .last = NULL, .ops = &vma_ops }; /* vma_lock */
 static spinlock_t vma_lock = SPINLOCK_INIT;
 
 /*
  * Lock discipline (what keeps the page-fault path from waiting on itself):
  * the fault path (vmarea_fault) takes vma_lock, and nothing is allocated or
- * freed while vma_lock is held: area structs, page frames and page tables
- * are got before it (vma_spare, page_alloc, vm_prepare) and given back after
- * it (the 'gone' lists). So code under vma_lock takes no other lock the
- * fault path needs, and is shallow enough that the stack_prefault() below
- * covers it: a fault on a stack page that is still being filled can never
- * happen while this CPU holds vma_lock. (If it ever did, spinlock.c's
- * self-deadlock check would name both acquirers.)
+ * freed while vma_lock is held: area nodes, page frames and page tables are
+ * got before it (spare_fill, page_alloc, vm_prepare) and given back after it
+ * (area_pool_release, the 'gone' frames); the area set is spares_only, so
+ * area.c panics rather than allocate under it. So code under vma_lock takes
+ * no other lock the fault path needs, and is shallow enough that the
+ * stack_prefault() below covers it: a fault on a stack page that is still
+ * being filled can never happen while this CPU holds vma_lock. (If it ever
+ * did, spinlock.c's self-deadlock check would name both acquirers.)
  */
 static uint64_t vma_lock_irqsave(void)
 {
@@ -36,45 +42,28 @@ static void vma_unlock(uint64_t f) { spin_unlock_irqrestore(&vma_lock, f); }
 
 bool vma_lock_held_here(void) { return spin_held_here(&vma_lock); }
 
-/* Area structs got before vma_lock, for the splits made under it. */
-struct vma_spare {
-	struct vma *v[2];
-	int n;
-};
-
-static bool spare_fill(struct vma_spare *sp, int n)
+/*
+ * Area nodes for the splits made under vma_lock, got before it: n spares
+ * (area.c panics if a split finds none). False when out of memory.
+ */
+static bool spare_fill(struct area_pool *p, int n)
 {
-	for (sp->n = 0; sp->n < n; sp->n++)
-		if (!(sp->v[sp->n] = kzalloc(sizeof(struct vma))))
-			return false;
-	return true;
+	*p = (struct area_pool)AREA_POOL_INIT;
+	if (area_pool_fill(&areas, p, n))
+		return true;
+	area_pool_release(&areas, p);
+	return false;
 }
 
-static void spare_drop(struct vma_spare *sp)
-{
-	while (sp->n)
-		kfree(sp->v[--sp->n]);
-}
-
-static struct vma *vma_new(struct vma_spare *sp, uintptr_t s, uintptr_t e, uint64_t pte,
-			   unsigned flags)
-{
-	BUG_ON(sp->n == 0); /* the caller counted its splits wrong */
-	struct vma *v = sp->v[--sp->n];
-	*v = (struct vma){ .start = s, .end = e, .pte = pte, .flags = flags };
-	return v;
-}
-
-/* What vma_lock's holder dropped, freed once it is released. */
+/* The page frames vma_lock's holder dropped, freed once it is released. */
 struct vma_gone {
-	struct vma *areas; /* unlinked areas, chained by next */
 	paddr_t frames;    /* page frames, chained through their first word */
 	paddr_t batch[64]; /* frames unmapped but maybe still in other CPUs' TLBs */
 	int n;
 	uintptr_t lo, hi;  /* the range to shoot down before they are chained */
 };
 
-#define VMA_GONE_INIT { .areas = NULL, .frames = 0, .n = 0, .lo = ~0UL, .hi = 0 }
+#define VMA_GONE_INIT { .frames = 0, .n = 0, .lo = ~0UL, .hi = 0 }
 
 /* After a shoot-down no CPU reaches the batch's frames: chain them (vma_lock held). */
 static void gone_flush(struct vma_gone *g)
@@ -90,56 +79,19 @@ static void gone_flush(struct vma_gone *g)
 	g->hi = 0;
 }
 
-/* Release vma_lock, then free what was dropped under it. */
-static void vma_unlock_free(uint64_t f, struct vma_spare *sp, struct vma_gone *g)
+/* Release vma_lock, then free what was dropped under it: spares, unlinked areas, frames. */
+static void vma_unlock_free(uint64_t f, struct area_pool *p, struct vma_gone *g)
 {
 	if (g)
 		gone_flush(g);
 	vma_unlock(f);
-	if (sp)
-		spare_drop(sp);
-	while (g && g->areas) {
-		struct vma *v = g->areas;
-		g->areas = v->next;
-		kfree(v);
-	}
+	if (p)
+		area_pool_release(&areas, p);
 	while (g && g->frames) {
 		paddr_t pa = g->frames;
 		g->frames = *(paddr_t *)phys_to_virt(pa);
 		pfa_free(pa, 0);
 	}
-}
-
-static void vma_insert(struct vma *v)
-{
-	struct vma **pp = &areas;
-	while (*pp && (*pp)->start < v->start)
-		pp = &(*pp)->next;
-	v->next = *pp;
-	*pp = v;
-}
-
-/* The area holding va (vma_lock held). */
-static struct vma *vma_find(uintptr_t va)
-{
-	for (struct vma *v = areas; v && v->start <= va; v = v->next)
-		if (va < v->end)
-			return v;
-	return NULL;
-}
-
-/* First free gap of 'len' bytes at or above 'hint'. */
-static uintptr_t find_gap(size_t len, uintptr_t hint)
-{
-	uintptr_t at = MAX(hint, KVA_BASE);
-	for (struct vma *v = areas; v; v = v->next) {
-		if (v->end <= at)
-			continue;
-		if (v->start >= at + len)
-			break;
-		at = v->end;
-	}
-	return at + len <= KVA_END ? at : 0;
 }
 
 struct release_ctx {
@@ -170,121 +122,75 @@ static void release(struct vma_gone *g, uintptr_t s, uintptr_t e, bool anon)
 	vm_for_each_mapped(s, e, release_leaf, &r);
 }
 
+/* area_remove's cut: the pages of [s, e) in area a. */
+static void release_cut(struct area *a, uintptr_t s, uintptr_t e, void *g)
+{
+	release(g, s, e, !(a->flags & VMA_MMIO));
+}
+
 /* Drop the pages of [s, e) (which must lie in anonymous areas); they fault back in zeroed. */
 int vma_discard(uintptr_t s, uintptr_t e)
 {
 	struct vma_gone g = VMA_GONE_INIT;
 	uint64_t f = vma_lock_irqsave();
-	int r = 0;
-	for (uintptr_t at = s; at < e;) {
-		struct vma *v = vma_find(at);
-		if (!v || (v->flags & VMA_MMIO)) {
-			r = -12;
-			break;
-		}
-		at = v->end;
-	}
+	int r = area_covers(&areas, s, e, 0, VMA_MMIO) ? 0 : -12;
 	if (!r)
 		release(&g, s, e, true);
 	vma_unlock_free(f, NULL, &g);
 	return r;
 }
 
+/* A new area at the first free range of len bytes at or above hint; its address, or 0. */
 uintptr_t vma_reserve(size_t len, uintptr_t hint, uint64_t pte, unsigned flags)
 {
-	struct vma_spare sp;
+	struct area_pool p;
+	uintptr_t at = 0;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	if (!spare_fill(&sp, 1)) {
-		spare_drop(&sp);
+	if (!spare_fill(&p, 1))
 		return 0;
-	}
 	uint64_t f = vma_lock_irqsave();
-	uintptr_t at = find_gap(len, hint);
-	if (at)
-		vma_insert(vma_new(&sp, at, at + len, pte, flags));
-	vma_unlock_free(f, &sp, NULL);
+	if (area_gap(&areas, MAX(hint, KVA_BASE), KVA_END, len, PAGE_SIZE, 0, &at)) {
+		struct area *a = area_new(&areas, &p, at, at + len);
+		a->prot = pte;
+		a->flags = flags;
+		area_insert(&areas, a);
+	}
+	vma_unlock_free(f, &p, NULL);
 	return at;
 }
 
 /* Cut [s, e) out of every area it touches (splitting as needed). */
 int vma_remove(uintptr_t s, uintptr_t e)
 {
-	struct vma_spare sp;
+	struct area_pool p;
 	struct vma_gone g = VMA_GONE_INIT;
-	if (!spare_fill(&sp, 1)) { /* a hole in the middle of an area needs one */
-		spare_drop(&sp);
+	if (!spare_fill(&p, 1)) /* a hole in the middle of an area needs one */
 		return -12;
-	}
 	uint64_t f = vma_lock_irqsave();
-	for (struct vma **pp = &areas; *pp;) {
-		struct vma *v = *pp;
-		if (v->end <= s || v->start >= e) {
-			pp = &v->next;
-			continue;
-		}
-		uintptr_t cs = MAX(s, v->start), ce = MIN(e, v->end);
-		release(&g, cs, ce, !(v->flags & VMA_MMIO));
-		if (cs > v->start && ce < v->end) { /* a hole in the middle: split */
-			struct vma *tail = vma_new(&sp, ce, v->end, v->pte, v->flags);
-			v->end = cs;
-			tail->next = v->next;
-			v->next = tail;
-			pp = &tail->next;
-		} else if (cs > v->start) {
-			v->end = cs;
-			pp = &v->next;
-		} else if (ce < v->end) {
-			v->start = ce;
-			pp = &v->next;
-		} else {
-			*pp = v->next;
-			v->next = g.areas;
-			g.areas = v;
-		}
-	}
-	vma_unlock_free(f, &sp, &g);
+	area_remove(&areas, s, e, &p, release_cut, &g);
+	vma_unlock_free(f, &p, &g);
 	return 0;
 }
 
-/* Change the PTE flags of [s, e), splitting areas; -ENOMEM if a page is not in an area. */
+/* area_protect's change: the area's pages get its new PTE flags. */
+static void protect_area(struct area *a, void *unused)
+{
+	vm_protect(a->start, a->end - a->start, a->prot);
+}
+
+/*
+ * Change the PTE flags of [s, e), splitting areas; -ENOMEM if a page is not
+ * in an area (the areas below the hole are changed).
+ */
 int vma_protect(uintptr_t s, uintptr_t e, uint64_t pte)
 {
-	struct vma_spare sp;
-	if (!spare_fill(&sp, 2)) { /* at most a head and a tail are split off */
-		spare_drop(&sp);
+	struct area_pool p;
+	if (!spare_fill(&p, 2)) /* at most a head and a tail are split off */
 		return -12;
-	}
 	uint64_t f = vma_lock_irqsave();
-	int r = 0;
-	uintptr_t covered = s;
-	for (struct vma *v = areas; v && v->start < e; v = v->next) {
-		if (v->end <= s)
-			continue;
-		if (v->start > covered) {
-			r = -12;
-			break;
-		}
-		if (v->start < s) { /* split off the head */
-			struct vma *t = vma_new(&sp, s, v->end, v->pte, v->flags);
-			v->end = s;
-			t->next = v->next;
-			v->next = t;
-			continue;
-		}
-		if (v->end > e) { /* split off the tail */
-			struct vma *t = vma_new(&sp, e, v->end, v->pte, v->flags);
-			v->end = e;
-			t->next = v->next;
-			v->next = t;
-		}
-		v->pte = pte;
-		vm_protect(v->start, v->end - v->start, pte);
-		covered = v->end;
-	}
+	int r = area_protect(&areas, s, e, pte, 0, &p, protect_area, NULL);
 	tlb_shootdown(s, e);
-	if (!r && covered < e)
-		r = -12;
-	vma_unlock_free(f, &sp, NULL);
+	vma_unlock_free(f, &p, NULL);
 	return r;
 }
 
@@ -305,9 +211,9 @@ static void move_leaf(uintptr_t va, uint64_t *pte, void *p)
 }
 
 /* Is [addr, addr+len) inside one anonymous area? Its area, or NULL (vma_lock held). */
-static struct vma *anon_area_of(uintptr_t addr, size_t len)
+static struct area *anon_area_of(uintptr_t addr, size_t len)
 {
-	struct vma *v = vma_find(addr);
+	struct area *v = area_find(&areas, addr);
 	return v && addr + len <= v->end && !(v->flags & VMA_MMIO) ? v : NULL;
 }
 
@@ -324,17 +230,16 @@ long vma_mremap(uintptr_t addr, size_t old_len, size_t new_len, bool may_move)
 		return r < 0 ? r : (long)addr;
 	}
 	uint64_t f = vma_lock_irqsave();
-	struct vma *v = anon_area_of(addr, old_len);
+	struct area *v = anon_area_of(addr, old_len);
 	long ret = v ? -12 : -14; /* ENOMEM : EFAULT */
 	uintptr_t new_end = addr + new_len;
 	if (v && new_len == old_len) {
 		ret = (long)addr;
 	} else if (v && v->end == addr + old_len && new_end <= KVA_END && new_end > addr &&
-		   (!v->next || v->next->start >= new_end)) {
-		v->end = new_end; /* grows in place */
-		ret = (long)addr;
+		   area_grow(&areas, v, new_end)) {
+		ret = (long)addr; /* grown in place */
 	}
-	uint64_t pte = v ? v->pte : 0;
+	uint64_t pte = v ? v->prot : 0;
 	unsigned flags = v ? v->flags : 0;
 	vma_unlock(f);
 	if (ret != -12 || !may_move)
@@ -368,13 +273,7 @@ long vma_mremap(uintptr_t addr, size_t old_len, size_t new_len, bool may_move)
 bool vma_check(uintptr_t a, size_t n, bool write)
 {
 	uint64_t f = vma_lock_irqsave();
-	bool ok = true;
-	for (uintptr_t at = a; ok && at < a + n;) {
-		struct vma *v = vma_find(at);
-		ok = v && !(v->flags & VMA_MMIO) && (v->pte & PTE_P) && (!write || (v->pte & PTE_W));
-		if (ok)
-			at = v->end;
-	}
+	bool ok = area_covers(&areas, a, a + n, write ? PTE_P | PTE_W : PTE_P, VMA_MMIO);
 	vma_unlock(f);
 	return ok;
 }
@@ -383,7 +282,7 @@ bool vma_check(uintptr_t a, size_t n, bool write)
 bool vma_bounds(uintptr_t va, uintptr_t *start, uintptr_t *end)
 {
 	uint64_t f = vma_lock_irqsave();
-	struct vma *v = vma_find(va);
+	struct area *v = area_find(&areas, va);
 	if (v) {
 		*start = v->start;
 		*end = v->end;
@@ -412,15 +311,15 @@ bool vmarea_fault(uintptr_t va, bool write)
 	}
 	uint64_t f = vma_lock_irqsave();
 	bool ok = false;
-	struct vma *v = vma_find(va);
-	if (!v || (v->flags & VMA_MMIO) || !(v->pte & PTE_P))
+	struct area *v = area_find(&areas, va);
+	if (!v || (v->flags & VMA_MMIO) || !(v->prot & PTE_P))
 		goto out; /* unmapped, MMIO, or PROT_NONE */
-	if (write && !(v->pte & PTE_W))
+	if (write && !(v->prot & PTE_W))
 		goto out;
 	ok = true;
 	if (vm_translate(base, NULL) != ~(paddr_t)0)
 		goto out; /* filled while we allocated */
-	if (vm_map_prepared(base, virt_to_phys_linear(page), PAGE_SIZE, v->pte & ~PTE_P) < 0)
+	if (vm_map_prepared(base, virt_to_phys_linear(page), PAGE_SIZE, v->prot & ~PTE_P) < 0)
 		ok = false;
 	else
 		page = NULL; /* mapped: no longer ours to free */
@@ -500,10 +399,13 @@ void *vmarea_map_mmio(paddr_t pa, size_t len)
 size_t vma_snapshot(struct vma *out, size_t max)
 {
 	size_t n = 0;
+	struct area *a;
 	uint64_t f = vma_lock_irqsave();
-	for (struct vma *v = areas; v; v = v->next, n++)
+	area_for_each(a, &areas) {
 		if (n < max)
-			out[n] = *v;
+			out[n] = (struct vma){ a->start, a->end, a->prot, a->flags };
+		n++;
+	}
 	vma_unlock(f);
 	return n;
 }

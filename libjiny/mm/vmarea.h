@@ -1,6 +1,6 @@
 /*
- * vmarea.h - kernel virtual areas (vmarea.c): the area list used by thread
- * stacks, MMIO and the HP app's mmap/brk (mmap.c).
+ * vmarea.h - kernel virtual areas (vmarea.c): the area set (mm/area.h) used
+ * by thread stacks, MMIO and the HP app's mmap/brk (mmap.c).
  */
 #ifndef JINY_VMAREA_H
 #define JINY_VMAREA_H
@@ -9,11 +9,11 @@
 
 #define VMA_MMIO 1u /* device memory: never demand-filled, frames not ours */
 
+/* One area as vma_snapshot reports it. */
 struct vma {
 	uintptr_t start, end; /* [start, end), page aligned */
 	uint64_t pte;         /* PTE flags of its pages; no PTE_P = PROT_NONE */
-	unsigned flags;
-	struct vma *next;
+	unsigned flags;       /* VMA_* */
 };
 
 uintptr_t vma_reserve(size_t len, uintptr_t hint, uint64_t pte, unsigned flags); /* 0 = no space */
