@@ -491,7 +491,7 @@ static void *thr_main(void *arg)
 
 static int wait_nonzero(volatile pid_t *v)
 {
-	for (int i = 0; i < 500 && *v == 0; i++)
+	for (int i = 0; i < 3000 && *v == 0; i++) /* 30 s at most */
 		ct_msleep(10);
 	return *v;
 }
@@ -534,7 +534,7 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
 
 static int wait_hits(int want)
 {
-	for (int i = 0; i < 500 && chld_hits < want; i++)
+	for (int i = 0; i < 3000 && chld_hits < want; i++) /* 30 s at most */
 		ct_msleep(10);
 	return chld_hits;
 }
@@ -716,7 +716,7 @@ static void stop_continue(void)
 	kill(pid, SIGCONT);
 	CHECK_WAIT(ct_waitpid(pid, WCONTINUED), "continued", "SIGCONT: WCONTINUED reports it");
 	long c2 = *counter;
-	for (int i = 0; i < 500 && *counter == c2; i++)
+	for (int i = 0; i < 3000 && *counter == c2; i++) /* 30 s at most */
 		ct_msleep(10);
 	CHECK(*counter != c2, "it runs again");
 	kill(pid, SIGTSTP);
