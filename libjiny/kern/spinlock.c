@@ -1,6 +1,7 @@
 /*
- * spinlock.c - the slow path of spin_lock() (spinlock.h): waiting for a
- * ticket while serving cross-CPU requests, and the self-deadlock check.
+ * spinlock.c - the slow path of spin_lock() (spinlock.h): waiting for the
+ * lock to be free while serving cross-CPU requests, and the self-deadlock
+ * check.
  *
  * A CPU that waits for a lock it holds itself would spin for ever with
  * interrupts off: a page fault or an interrupt arrived under the lock and its
@@ -34,14 +35,16 @@ static void __noreturn self_deadlock(spinlock_t *l)
 	panic("self-deadlock on spinlock %p", (void *)l);
 }
 
-void spin_lock_wait(spinlock_t *l, uint16_t me)
+void spin_lock_wait(spinlock_t *l)
 {
 	if (__atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == spin_cpu_tag())
 		self_deadlock(l);
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-		cpu_relax();
-		smp_poll();
-	}
+	do {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			cpu_relax();
+			smp_poll();
+		}
+	} while (!spin_take(l));
 }
 
 /* debug_deadlock: a lock taken by one function and again by the one it calls. */

@@ -1,9 +1,16 @@
 /*
- * spinlock.h - the kernel's lock: a ticket spinlock taken with interrupts
- * disabled on this CPU (spin_lock_irqsave). While it waits, a CPU keeps
- * answering TLB shoot-down requests (smp_poll()), so a CPU that holds a lock
- * and waits for every other CPU to flush its TLB can never deadlock against
- * one spinning on that lock with interrupts off.
+ * spinlock.h - the kernel's lock: a test-and-set spinlock taken with
+ * interrupts disabled on this CPU (spin_lock_irqsave). Not a ticket lock:
+ * in a VM, whose vCPUs the host deschedules, a ticket lock hands a freed
+ * lock to one given waiter, and every other vCPU waits until the host runs
+ * that one; with the host busy (4 vCPUs on 2 loaded cores) a futex bucket
+ * lock went round ~50 times a second and tst-pthread took minutes instead
+ * of a second. Whichever waiting vCPU runs takes a free test-and-set lock
+ * (Linux's virt_spin_lock() does the same in a guest without PV spinlocks).
+ * While it waits, a CPU keeps answering TLB shoot-down requests
+ * (smp_poll()), so a CPU that holds a lock and waits for every other CPU to
+ * flush its TLB can never deadlock against one spinning on that lock with
+ * interrupts off.
  * Rule: hold spinlocks briefly, never across a context switch except the
  * run-queue lock handed over inside sched.c.
  *
@@ -20,18 +27,18 @@
 #include "arch/arch.h"
 
 typedef struct {
-	volatile uint16_t next, owner;
+	volatile uint32_t locked; /* 1 while held */
 	int32_t cpu;      /* the holder's CPU id + 1; 0 when free */
 	uintptr_t pc, fp; /* where the holder took it: code address and frame */
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0, 0, 0, 0}
+#define SPINLOCK_INIT {0, 0, 0, 0}
 
 /* What l->cpu holds for this CPU. */
 static inline int32_t spin_cpu_tag(void) { return this_cpu_id() + 1; }
 
-/* Out of line (spinlock.c): wait for ticket 'me'; panics on a self-deadlock. */
-void spin_lock_wait(spinlock_t *l, uint16_t me);
+/* Out of line (spinlock.c): wait for l and take it; panics on a self-deadlock. */
+void spin_lock_wait(spinlock_t *l);
 /* The debug_deadlock kernel option: take a lock twice, to show (and test) the report. */
 void spin_debug_deadlock(void) __noreturn;
 
@@ -50,29 +57,31 @@ static inline bool spin_held_here(const spinlock_t *l)
 	return __atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == spin_cpu_tag();
 }
 
+/* One try: true if l was free and is now ours. */
+static inline bool spin_take(spinlock_t *l)
+{
+	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+}
+
 /* Without serving requests while waiting: only for smp.c's own mailboxes
- * (serving one from inside another would take a second ticket on a lock). */
+ * (serving one from inside another would take a second lock). */
 static inline void spin_lock_raw(spinlock_t *l)
 {
-	uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
-		cpu_relax();
+	while (!spin_take(l))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			cpu_relax();
 }
 
 static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
 {
-	uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
-		spin_lock_wait(l, me);
+	if (!spin_take(l))
+		spin_lock_wait(l);
 	spin_mark(l);
 }
 
 static inline bool spin_trylock(spinlock_t *l)
 {
-	uint16_t o = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-	uint16_t n = o;
-	if (!__atomic_compare_exchange_n(&l->next, &n, (uint16_t)(o + 1), false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) || !spin_take(l))
 		return false;
 	spin_mark(l);
 	return true;
@@ -81,13 +90,12 @@ static inline bool spin_trylock(spinlock_t *l)
 static inline void spin_unlock(spinlock_t *l)
 {
 	l->cpu = 0;
-	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 static inline bool spin_is_locked(spinlock_t *l)
 {
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
 }
 
 static inline __attribute__((always_inline)) uint64_t spin_lock_irqsave(spinlock_t *l)

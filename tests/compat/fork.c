@@ -361,8 +361,8 @@ static void orphans(void)
 		if (g == 0) {
 			pid_t before = getppid(), after = before;
 			write(sync[1], "b", 1); /* the parent exits only now */
-			/* Wait (5 s at most) for the parent to die and the adoption. */
-			for (int i = 0; i < 500 && after == me; i++) {
+			/* Wait (30 s at most) for the parent to die and the adoption. */
+			for (int i = 0; i < 3000 && after == me; i++) {
 				ct_msleep(10);
 				after = getppid();
 			}

@@ -9,7 +9,9 @@
  * and what fork and exec keep.
  *
  * No alarm() or timers: a child process sends the signals that must arrive
- * while the parent is blocked (after a handshake and a sleep).
+ * while the parent is blocked, after a handshake and once /proc/PID/stat
+ * says the parent sleeps (then a short sleep more): a busy host may delay
+ * the parent's way into the blocking call by any amount of time.
  * argv[1] = "--child-exec-sig" is the helper mode for the exec checks.
  */
 #include "ct.h"
@@ -288,15 +290,42 @@ static void nesting_and_state(void)
 	signal(SIGUSR2, SIG_DFL);
 }
 
-/* A child that waits for a byte on go, sleeps ms, then sends sig to the parent. */
+/* Wait until pid sleeps in the kernel: 'S' in /proc/PID/stat (10 s at most). */
+static void wait_sleeping(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 10000; i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			char *p = strrchr(buf, ')'); /* after "pid (comm)" */
+			if (p && p[1] == ' ' && p[2] == 'S')
+				return;
+		}
+		ct_msleep(1);
+	}
+}
+
+/*
+ * A child that waits for a byte on go and for the parent to block (the
+ * parent's next call after writing go), sleeps ms, then sends sig to the
+ * parent; then, after after_ms, writes a byte to after_fd.
+ */
 static pid_t delayed_kill(int go_fd, int ms, int sig, int after_fd, int after_ms)
 {
 	pid_t parent = getpid(), pid = fork();
 
 	if (pid == 0) {
 		char c;
-		if (go_fd >= 0)
+		if (go_fd >= 0) {
 			read(go_fd, &c, 1);
+			wait_sleeping(parent);
+		}
 		ct_msleep(ms);
 		kill(parent, sig);
 		if (after_fd >= 0) {
@@ -462,7 +491,7 @@ static void *thr_main(void *arg)
 
 static int wait_nonzero(volatile pid_t *v)
 {
-	for (int i = 0; i < 500 && *v == 0; i++)
+	for (int i = 0; i < 3000 && *v == 0; i++) /* 30 s at most */
 		ct_msleep(10);
 	return *v;
 }
@@ -505,7 +534,7 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
 
 static int wait_hits(int want)
 {
-	for (int i = 0; i < 500 && chld_hits < want; i++)
+	for (int i = 0; i < 3000 && chld_hits < want; i++) /* 30 s at most */
 		ct_msleep(10);
 	return chld_hits;
 }
@@ -687,7 +716,7 @@ static void stop_continue(void)
 	kill(pid, SIGCONT);
 	CHECK_WAIT(ct_waitpid(pid, WCONTINUED), "continued", "SIGCONT: WCONTINUED reports it");
 	long c2 = *counter;
-	for (int i = 0; i < 500 && *counter == c2; i++)
+	for (int i = 0; i < 3000 && *counter == c2; i++) /* 30 s at most */
 		ct_msleep(10);
 	CHECK(*counter != c2, "it runs again");
 	kill(pid, SIGTSTP);

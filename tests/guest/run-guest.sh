@@ -30,8 +30,9 @@
 #                         plus its own; without, the one test guest.<test>.
 #   // HOST: yes          also build it for the Linux host and run it there
 #                         as ctest host.<test> (tests/guest/CMakeLists.txt)
-#   // RUN-SERIAL: yes    ctest runs this test (each variant) alone: for
-#                         timing checks that a busy host would upset
+#   // RUN-SERIAL: yes    ctest runs this test (each variant) alone; no
+#                         test needs it: timing checks must hold on a busy
+#                         host anyway (tests/README.md, "Timing")
 #   // LINK: WORDS        more inputs to link with the program (read by build-app.sh)
 #   // MALLOC: musl       link musl's malloc instead of mimalloc (read by build-app.sh)
 #   // STDIN: wait ERE    typing at the console, in order of the STDIN lines:
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--host) host=1; shift ;;
 	--variant) variant=$2; shift 2 ;;
-	-h|--help) sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done

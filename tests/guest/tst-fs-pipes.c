@@ -9,7 +9,7 @@
 // EXPECT: ^tst: tst-fs-pipes: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: FAIL
 // HOST: yes
-// TIMEOUT: 180
+// TIMEOUT: 600
 // VARIANT: smp1 --smp 1
 // VARIANT: smp4 --smp 4
 #include "fstest.h"

@@ -8,6 +8,6 @@
 // EXPECT: ^malloc-api: allocator musl, [0-9]+ threads
 // VARIANT: smp1
 // VARIANT: smp2 --smp 2
-// TIMEOUT: 240
+// TIMEOUT: 600
 #define MALLOC_API_EXPECT "musl"
 #include "tst-malloc-api.c"

@@ -19,7 +19,7 @@
 // VARIANT: smp1
 // VARIANT: smp2 --smp 2
 // HOST: yes
-// TIMEOUT: 240
+// TIMEOUT: 600
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>

@@ -10,6 +10,10 @@
  * meanwhile stay off it too. Parking the last online CPU is -EBUSY; bad ids
  * are -EINVAL. Unpark: online again, and threads run there again. At the end
  * every thread is joined and its count matches the one it published.
+ * Nothing waits a fixed time for progress that a busy host may delay: every
+ * worker must move (and the sleepers nap 10 times, and somebody go back to
+ * an unparked CPU) within 20 s, a limit that only bounds how long a failure
+ * takes; the 500 ms of looking for threads on parked CPUs is a sample.
  */
 // VARIANT: smp2 --smp 2
 // VARIANT: smp4 --smp 4
@@ -93,16 +97,18 @@ static void *worker_fn(void *arg)
 	return (void *)n;
 }
 
+static volatile long naps[2];
+
 static void *sleeper_fn(void *arg)
 {
-	long cpu = (long)arg, naps = 0;
+	long cpu = (long)arg, i = cpu == 1 ? 0 : 1;
 	jiny_thread_pin(0, (int)cpu);
 	while (!stop) {
 		usleep(3000);
 		check_where("sleeper");
-		naps++;
+		naps[i]++;
 	}
-	return (void *)naps;
+	return (void *)naps[i];
 }
 
 static void *short_fn(void *arg)
@@ -119,17 +125,23 @@ static void snapshot(unsigned long *c)
 		c[i] = w[i].count;
 }
 
-/* Every worker moved since 'before'. */
+/* Every worker moves after 'before' (20 s at most). */
 static int all_progress(const unsigned long *before)
 {
 	int ok = 1;
+	for (int k = 0; k < 1000; k++) {
+		ok = 1;
+		for (int i = 0; i < nw; i++)
+			ok &= w[i].count != before[i];
+		if (ok)
+			return 1;
+		sleep_ms(20);
+	}
 	for (int i = 0; i < nw; i++)
-		if (w[i].count == before[i]) {
-			printf("  worker %d (tid %d, pin %d) made no progress\n", i,
+		if (w[i].count == before[i])
+			printf("  worker %d (tid %d, pin %d) made no progress in 20 s\n", i,
 			       w[i].tid, w[i].pin);
-			ok = 0;
-		}
-	return ok;
+	return 0;
 }
 
 /* How many workers jiny_thread_info places on a CPU in 'mask'. */
@@ -229,7 +241,6 @@ int main(void)
 		CHECK_EQ(jiny_cpu_park(0), -EBUSY);
 		CHECK_EQ(jiny_cpu_online(0), 1);
 		snapshot(c1);
-		sleep_ms(300);
 		CHECK(all_progress(c1));	/* 2 x CPUs threads on one CPU */
 		__atomic_add_fetch(&mask_gen, 1, __ATOMIC_SEQ_CST);
 		__atomic_and_fetch(&parked_mask, ~(1ull << 2), __ATOMIC_RELEASE);
@@ -247,7 +258,7 @@ int main(void)
 		CHECK_EQ(st.parked, 0);
 	}
 	int back[4] = { 0 };
-	for (int k = 0; k < 50; k++) {		/* up to 1 s */
+	for (int k = 0; k < 1000; k++) {	/* up to 20 s */
 		struct jiny_thread_info info;
 		sleep_ms(20);
 		for (i = 0; i < nw; i++)
@@ -260,10 +271,12 @@ int main(void)
 	for (i = 0; i < npark; i++)
 		if (!CHECK(back[park[i]] > 0))
 			printf("  nobody went back to CPU %d\n", park[i]);
-	sleep_ms(300);		/* a window long enough for every time slice */
 	CHECK(all_progress(c1));
 
-	/* stop: every thread comes back with the count it published */
+	/* stop: every thread comes back with the count it published (the
+	 * sleepers after more than 10 naps) */
+	for (int k = 0; k < 1000 && (naps[0] <= 10 || (npark > 1 && naps[1] <= 10)); k++)
+		sleep_ms(20);
 	stop = 1;
 	int lost = 0, mismatch = 0;
 	for (i = 0; i < nw; i++) {

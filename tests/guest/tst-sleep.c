@@ -2,18 +2,29 @@
  * tst-sleep: sleeping and the clocks.
  *
  * nanosleep, usleep, clock_nanosleep relative and TIMER_ABSTIME on
- * CLOCK_MONOTONIC and CLOCK_REALTIME never wake before the time asked
- * (checked with clock_gettime on the same clock) nor more than 50 ms after
- * it (TCG); 16 threads sleeping different amounts at once, likewise.
- * clock_getres of every clock; CLOCK_THREAD_CPUTIME_ID and
- * CLOCK_PROCESS_CPUTIME_ID advance with work and not with sleep; BOOTTIME
+ * CLOCK_MONOTONIC, CLOCK_REALTIME and CLOCK_BOOTTIME never wake before the
+ * time asked (checked with clock_gettime on the same clock: exact, never
+ * retried), nor more than 100 ms after it. On a busy host a vCPU that
+ * should wake may wait for the host to run it, so a late wake-up is tried
+ * again, up to 5 times, before it fails: a kernel that misses or misplaces a
+ * timer is late every time. 16 threads sleeping different amounts at once,
+ * likewise (the whole round is retried), and they sleep concurrently: all
+ * of them take less than half the sum of their sleeps.
+ * clock_getres of every clock. CLOCK_THREAD_CPUTIME_ID advances with work
+ * (spinning: between half and all of the wall-clock time that passed around
+ * it) and not with sleep (less than half of it, retried as above: a host
+ * stall while the thread is on its CPU counts as CPU time in the guest);
+ * CLOCK_PROCESS_CPUTIME_ID is at least the sum of its threads' (each
+ * spinner gets at least a quarter of its own wall-clock time). BOOTTIME
  * tracks MONOTONIC; time() and gettimeofday() agree with CLOCK_REALTIME,
  * which is plausible (year 2024..2099) and moves with MONOTONIC; MONOTONIC
- * never goes backwards, within a thread or from one CPU to another.
+ * never goes backwards, within a thread or from one CPU to another (at least
+ * 100 hand-overs, 20 s at most). Two clocks are compared with readings of
+ * MONOTONIC taken just before and just after, so a stall between the reads
+ * widens the window by what it lasted instead of failing the check.
  */
 // VARIANT: smp2 --smp 2
 // VARIANT: smp4 --smp 4
-// RUN-SERIAL: yes
 // TIMEOUT: 60
 // EXPECT: ^tst: tst-sleep: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: ^FAIL
@@ -30,7 +41,8 @@
 #include <sys/time.h>
 #include "tst.h"
 
-#define LATE_NS 100000000LL	/* "not grossly late" under TCG on a busy 2-core host */
+#define LATE_NS 100000000LL	/* "not grossly late" under TCG */
+#define TRIES 5			/* for a late wake-up: the host may be busy */
 
 static int64_t ns(clockid_t clk)
 {
@@ -46,67 +58,87 @@ static struct timespec ts_of(int64_t v)
 }
 
 static int64_t worst_late;
+static int retried;
 
-/* Checks a sleep that was asked to end at 'want' (on clk) and ended at 'got'. */
-static void check_wake(const char *what, int64_t want, int64_t got)
+enum { NANOSLEEP, USLEEP, MONO_REL, RT_REL, MONO_ABS, RT_ABS, BOOT_ABS, NKINDS };
+static const char *kind_name[NKINDS] = {
+	"nanosleep", "usleep", "clock_nanosleep MONOTONIC", "clock_nanosleep REALTIME",
+	"clock_nanosleep MONOTONIC ABSTIME", "clock_nanosleep REALTIME ABSTIME",
+	"clock_nanosleep BOOTTIME ABSTIME",
+};
+
+/* Sleeps d ns the given way; *want, *got: the end asked and the end seen,
+ * on the clock that the sleep uses. Returns the call's result. */
+static int sleep_once(int kind, int64_t d, int64_t *want, int64_t *got)
 {
-	int64_t late = got - want;
-	if (late > worst_late)
-		worst_late = late;
-	if (!CHECK(late >= 0))
-		printf("  %s woke %lld ns early\n", what, (long long)-late);
-	if (!CHECK(late < LATE_NS))
-		printf("  %s woke %lld ms late\n", what, (long long)late / 1000000);
+	static const clockid_t clk[NKINDS] = {
+		CLOCK_MONOTONIC, CLOCK_MONOTONIC, CLOCK_MONOTONIC, CLOCK_REALTIME,
+		CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME,
+	};
+	struct timespec ts = ts_of(d);
+	int r;
+
+	*want = ns(clk[kind]) + d;
+	switch (kind) {
+	case NANOSLEEP: r = nanosleep(&ts, NULL); break;
+	case USLEEP: r = usleep(d / 1000); break;
+	case MONO_REL:
+	case RT_REL: r = clock_nanosleep(clk[kind], 0, &ts, NULL); break;
+	default:
+		ts = ts_of(*want);
+		r = clock_nanosleep(clk[kind], TIMER_ABSTIME, &ts, NULL);
+	}
+	*got = ns(clk[kind]);
+	return r;
+}
+
+/* A sleep of d ns: never early; late only on a busy host (tried again). */
+static void check_sleep(int kind, int64_t d)
+{
+	for (int try = 1;; try++) {
+		int64_t want, got, late;
+		CHECK_EQ(sleep_once(kind, d, &want, &got), 0);
+		late = got - want;
+		if (late > worst_late)
+			worst_late = late;
+		if (!CHECK(late >= 0)) {
+			printf("  %s %lld ms woke %lld ns early\n", kind_name[kind],
+			       (long long)d / 1000000, (long long)-late);
+			return;
+		}
+		if (late < LATE_NS) {
+			retried += try > 1;
+			return;
+		}
+		printf("  %s %lld ms woke %lld ms late (try %d of %d)\n", kind_name[kind],
+		       (long long)d / 1000000, (long long)late / 1000000, try, TRIES);
+		if (try == TRIES) {
+			CHECK(late < LATE_NS);
+			return;
+		}
+	}
 }
 
 static void test_sleeps(void)
 {
 	static const int ms[] = { 1, 3, 10, 25, 50 };
 	struct timespec ts;
-	int64_t t0, dl;
+	int64_t t0;
 
-	for (unsigned i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		int64_t d = ms[i] * 1000000LL;
+	for (unsigned i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
+		for (int kind = 0; kind < NKINDS; kind++)
+			check_sleep(kind, ms[i] * 1000000LL);
 
+	/* zero, the past (at once: under LATE_NS, tried again), bad arguments */
+	for (int try = 1;; try++) {
+		ts = ts_of(0);
 		t0 = ns(CLOCK_MONOTONIC);
-		ts = ts_of(d);
 		CHECK_EQ(nanosleep(&ts, NULL), 0);
-		check_wake("nanosleep", t0 + d, ns(CLOCK_MONOTONIC));
-
-		t0 = ns(CLOCK_MONOTONIC);
-		CHECK_EQ(usleep(ms[i] * 1000), 0);
-		check_wake("usleep", t0 + d, ns(CLOCK_MONOTONIC));
-
-		t0 = ns(CLOCK_MONOTONIC);
-		CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL), 0);
-		check_wake("clock_nanosleep MONOTONIC", t0 + d, ns(CLOCK_MONOTONIC));
-
-		t0 = ns(CLOCK_REALTIME);
-		CHECK_EQ(clock_nanosleep(CLOCK_REALTIME, 0, &ts, NULL), 0);
-		check_wake("clock_nanosleep REALTIME", t0 + d, ns(CLOCK_REALTIME));
-
-		dl = ns(CLOCK_MONOTONIC) + d;
-		ts = ts_of(dl);
+		ts = ts_of(ns(CLOCK_MONOTONIC) / 2);	/* the past (boot may be < 1 s ago) */
 		CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL), 0);
-		check_wake("clock_nanosleep MONOTONIC ABSTIME", dl, ns(CLOCK_MONOTONIC));
-
-		dl = ns(CLOCK_REALTIME) + d;
-		ts = ts_of(dl);
-		CHECK_EQ(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL), 0);
-		check_wake("clock_nanosleep REALTIME ABSTIME", dl, ns(CLOCK_REALTIME));
-
-		dl = ns(CLOCK_BOOTTIME) + d;
-		ts = ts_of(dl);
-		CHECK_EQ(clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &ts, NULL), 0);
-		check_wake("clock_nanosleep BOOTTIME ABSTIME", dl, ns(CLOCK_BOOTTIME));
+		if (ns(CLOCK_MONOTONIC) - t0 < LATE_NS || try == TRIES)
+			break;
 	}
-
-	/* zero, the past, and bad arguments */
-	ts = ts_of(0);
-	t0 = ns(CLOCK_MONOTONIC);
-	CHECK_EQ(nanosleep(&ts, NULL), 0);
-	ts = ts_of(ns(CLOCK_MONOTONIC) / 2);	/* the past (boot may be < 1 s ago) */
-	CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL), 0);
 	CHECK(ns(CLOCK_MONOTONIC) - t0 < LATE_NS);
 	ts.tv_sec = 0;
 	ts.tv_nsec = 1000000000;
@@ -121,19 +153,23 @@ static void test_sleeps(void)
 	CHECK_EQ(errno, EINVAL);
 	ts = ts_of(1000000);
 	CHECK_EQ(clock_nanosleep((clockid_t)12345, 0, &ts, NULL), EINVAL);
-	printf("sleeps: worst lateness %lld us\n", (long long)worst_late / 1000);
+	printf("sleeps: worst lateness %lld us, %d tried again\n",
+	       (long long)worst_late / 1000, retried);
 }
 
 /* ---- many sleepers ---- */
 
 #define SLEEPERS 16
+#define NAPS 4
 static int64_t sl_early, sl_late, sl_worst;
+
+static int64_t nap_ns(long i, int k) { return (i + 1) * 3000000LL + k * 1000000LL; }
 
 static void *sleeper_fn(void *arg)
 {
 	long i = (long)arg;
-	for (int k = 0; k < 4; k++) {
-		int64_t d = (i + 1) * 3000000LL + k * 1000000LL;
+	for (int k = 0; k < NAPS; k++) {
+		int64_t d = nap_ns(i, k);
 		int64_t t0 = ns(CLOCK_MONOTONIC);
 		struct timespec ts = ts_of(d);
 		if (i & 1) {
@@ -158,34 +194,48 @@ static void *sleeper_fn(void *arg)
 static void test_many_sleepers(void)
 {
 	pthread_t t[SLEEPERS];
-	int64_t t0 = ns(CLOCK_MONOTONIC);
+	int64_t serial = 0, all = 0;
 	long i;
 
 	for (i = 0; i < SLEEPERS; i++)
-		CHECK_EQ(pthread_create(&t[i], NULL, sleeper_fn, (void *)i), 0);
-	for (i = 0; i < SLEEPERS; i++)
-		pthread_join(t[i], NULL);
+		for (int k = 0; k < NAPS; k++)
+			serial += nap_ns(i, k);
+	for (int try = 1; try <= TRIES; try++) {
+		int64_t t0 = ns(CLOCK_MONOTONIC);
+		sl_late = 0;
+		for (i = 0; i < SLEEPERS; i++)
+			CHECK_EQ(pthread_create(&t[i], NULL, sleeper_fn, (void *)i), 0);
+		for (i = 0; i < SLEEPERS; i++)
+			pthread_join(t[i], NULL);
+		all = ns(CLOCK_MONOTONIC) - t0;
+		int late = sl_late || all >= serial / 2;
+		printf("%d sleepers: worst lateness %lld us, all done in %lld ms "
+		       "(%lld ms of sleeps in all)%s\n", SLEEPERS,
+		       (long long)sl_worst / 1000, (long long)all / 1000000,
+		       (long long)serial / 1000000,
+		       late && try < TRIES ? ": late, trying again" : "");
+		if (sl_early || !late)
+			break;
+	}
 	CHECK_EQ(sl_early, 0);
 	CHECK_EQ(sl_late, 0);
-	/* they slept concurrently: the longest alone is 4 x 48 + 6 ms */
-	int64_t all = ns(CLOCK_MONOTONIC) - t0;
-	CHECK(all < 198000000LL + 4 * LATE_NS);
-	printf("%d sleepers: worst lateness %lld us, all done in %lld ms\n", SLEEPERS,
-	       (long long)sl_worst / 1000, (long long)all / 1000000);
+	/* they slept concurrently: not one after the other */
+	CHECK(all < serial / 2);
 }
 
 /* ---- clocks ---- */
 
 static volatile int spin_stop;
-static int64_t spun_ns[2];
+static int64_t spun_ns[2], spun_wall[2];
 
 static void *spin_fn(void *arg)
 {
 	long i = (long)arg;
-	int64_t c0 = ns(CLOCK_THREAD_CPUTIME_ID);
+	int64_t m0 = ns(CLOCK_MONOTONIC), c0 = ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!spin_stop)
 		;
 	spun_ns[i] = ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	spun_wall[i] = ns(CLOCK_MONOTONIC) - m0;
 	return NULL;
 }
 
@@ -196,7 +246,8 @@ static void test_clocks(void)
 	static const char *name[] = { "REALTIME", "MONOTONIC", "BOOTTIME",
 				      "PROCESS_CPUTIME", "THREAD_CPUTIME" };
 	struct timespec res;
-	int64_t t0, c0, p0, w;
+	int64_t t0, c0, p0, w, span;
+	int try;
 
 	for (unsigned i = 0; i < 5; i++) {
 		res.tv_sec = res.tv_nsec = -1;
@@ -212,19 +263,29 @@ static void test_clocks(void)
 	CHECK_EQ(clock_gettime((clockid_t)12345, &res), -1);
 	CHECK_EQ(errno, EINVAL);
 
-	/* thread CPU time: advances with work, not with sleep */
-	c0 = ns(CLOCK_THREAD_CPUTIME_ID);
+	/* thread CPU time: advances with work (half to all of the time that
+	 * passed around it), not with sleep (less than half, tried again) */
 	t0 = ns(CLOCK_MONOTONIC);
+	c0 = ns(CLOCK_THREAD_CPUTIME_ID);
 	while (ns(CLOCK_MONOTONIC) - t0 < 100000000)
 		;
 	w = ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-	printf("100 ms of spinning: thread CPU time +%lld ms\n", (long long)w / 1000000);
-	CHECK(w >= 50000000 && w <= 110000000);
-	c0 = ns(CLOCK_THREAD_CPUTIME_ID);
-	usleep(100000);
-	w = ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-	printf("100 ms of sleep: thread CPU time +%lld us\n", (long long)w / 1000);
-	CHECK(w >= 0 && w < 20000000);
+	span = ns(CLOCK_MONOTONIC) - t0;
+	printf("%lld ms of spinning: thread CPU time +%lld ms\n", (long long)span / 1000000,
+	       (long long)w / 1000000);
+	CHECK(w >= span / 2 && w <= span);
+	for (try = 1;; try++) {
+		t0 = ns(CLOCK_MONOTONIC);
+		c0 = ns(CLOCK_THREAD_CPUTIME_ID);
+		usleep(100000);
+		w = ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+		span = ns(CLOCK_MONOTONIC) - t0;
+		printf("%lld ms of sleep: thread CPU time +%lld us\n", (long long)span / 1000000,
+		       (long long)w / 1000);
+		if ((w >= 0 && w < span / 2) || try == TRIES)
+			break;
+	}
+	CHECK(w >= 0 && w < span / 2);
 
 	/* process CPU time: at least the sum of its threads' */
 	pthread_t a, b;
@@ -237,37 +298,49 @@ static void test_clocks(void)
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	w = ns(CLOCK_PROCESS_CPUTIME_ID) - p0;
-	printf("two spinners for 200 ms: %lld + %lld ms of thread time, process +%lld ms\n",
-	       (long long)spun_ns[0] / 1000000, (long long)spun_ns[1] / 1000000,
-	       (long long)w / 1000000);
-	CHECK(spun_ns[0] > 50000000 && spun_ns[1] > 50000000);
+	printf("two spinners for %lld + %lld ms: %lld + %lld ms of thread time, "
+	       "process +%lld ms\n", (long long)spun_wall[0] / 1000000,
+	       (long long)spun_wall[1] / 1000000, (long long)spun_ns[0] / 1000000,
+	       (long long)spun_ns[1] / 1000000, (long long)w / 1000000);
+	CHECK(spun_ns[0] >= spun_wall[0] / 4 && spun_ns[1] >= spun_wall[1] / 4);
+	CHECK(spun_ns[0] > 0 && spun_ns[1] > 0);
 	CHECK(w >= (spun_ns[0] + spun_ns[1]) * 9 / 10);
 
-	/* BOOTTIME tracks MONOTONIC (no suspend here) */
-	int64_t m = ns(CLOCK_MONOTONIC), bt = ns(CLOCK_BOOTTIME);
-	CHECK(bt >= m && bt - m < 1000000000);
+	/* BOOTTIME tracks MONOTONIC (no suspend here): read between two
+	 * MONOTONIC readings, it is 0 to 1 s ahead of them */
+	int64_t m0 = ns(CLOCK_MONOTONIC), bt = ns(CLOCK_BOOTTIME), m1 = ns(CLOCK_MONOTONIC);
+	CHECK(bt >= m0 && bt - m1 < 1000000000);
 
-	/* wall clock */
+	/* wall clock: time(), then CLOCK_REALTIME, then gettimeofday, each
+	 * no earlier than the one before, and no later than the MONOTONIC
+	 * time that passed meanwhile allows (plus the old slack) */
+	m0 = ns(CLOCK_MONOTONIC);
 	time_t t = time(NULL);
 	struct timespec rt;
 	struct timeval tv;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	gettimeofday(&tv, NULL);
-	CHECK(rt.tv_sec - t >= 0 && rt.tv_sec - t <= 1);
+	m1 = ns(CLOCK_MONOTONIC);
+	CHECK(rt.tv_sec - t >= 0 && rt.tv_sec - t <= 1 + (m1 - m0) / 1000000000);
 	int64_t d = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec -
 		    ((int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000);
-	CHECK(d >= 0 && d < 10000);
+	CHECK(d >= 0 && d < 10000 + (m1 - m0) / 1000);
 	struct tm tm;
 	gmtime_r(&rt.tv_sec, &tm);
 	printf("wall clock: %04d-%02d-%02d %02d:%02d:%02d UTC\n", tm.tm_year + 1900,
 	       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	CHECK(tm.tm_year + 1900 >= 2024 && tm.tm_year + 1900 < 2100);
 
-	/* REALTIME moves with MONOTONIC */
-	int64_t r0 = ns(CLOCK_REALTIME), m0 = ns(CLOCK_MONOTONIC);
+	/* REALTIME moves with MONOTONIC: each REALTIME reading is bracketed by
+	 * two MONOTONIC ones, so REALTIME's advance lies between the least and
+	 * the most that MONOTONIC can have advanced, give or take 5 ms */
+	int64_t ma = ns(CLOCK_MONOTONIC), r0 = ns(CLOCK_REALTIME), mb = ns(CLOCK_MONOTONIC);
 	usleep(200000);
-	int64_t dr = ns(CLOCK_REALTIME) - r0, dm = ns(CLOCK_MONOTONIC) - m0;
-	CHECK(dr - dm > -5000000 && dr - dm < 5000000);
+	int64_t mc = ns(CLOCK_MONOTONIC), r1 = ns(CLOCK_REALTIME), md = ns(CLOCK_MONOTONIC);
+	int64_t dr = r1 - r0;
+	if (!CHECK(dr > (mc - mb) - 5000000 && dr < (md - ma) + 5000000))
+		printf("  REALTIME +%lld us, MONOTONIC +%lld..%lld us\n", (long long)dr / 1000,
+		       (long long)(mc - mb) / 1000, (long long)(md - ma) / 1000);
 
 	/* MONOTONIC never goes backwards in a thread */
 	int64_t prev = ns(CLOCK_MONOTONIC), back = 0;
@@ -310,7 +383,11 @@ static void test_cross_cpu(void)
 		return;
 	pthread_create(&a, NULL, xc_fn, (void *)0);
 	pthread_create(&b, NULL, xc_fn, (void *)1);
+	/* 0.5 s of hand-overs, and at least 100 of them (20 s at most) */
+	int64_t t0 = ns(CLOCK_MONOTONIC);
 	usleep(500000);
+	while (xc_rounds <= 100 && ns(CLOCK_MONOTONIC) - t0 < 20000000000LL)
+		usleep(10000);
 	xc_stop = 1;
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
