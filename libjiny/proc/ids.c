@@ -328,25 +328,16 @@ long sys_setrlimit(unsigned res, const struct rlimit_k *lim)
 
 /* ---- CPU time ---- */
 
-static uint64_t thread_ns(const struct thread *t, uint64_t now)
-{
-	uint64_t ns = t->run_ns, start = t->last_start_ns;
-	if (t->state == THREAD_RUNNING && t->on_cpu && now > start)
-		ns += now - start;
-	return ns;
-}
-
 struct usage {
 	uint64_t cpu_ns, nvcsw, nivcsw;
 };
 
 static void proc_usage(struct proc *p, struct usage *u)
 {
-	uint64_t now = clock_ns();
 	uint64_t f = spin_lock_irqsave(&p->lock); /* an exiting thread moves its time under it */
 	*u = (struct usage){ p->utime_ns + p->stime_ns, 0, 0 };
 	for (struct thread *t = p->threads; t; t = t->proc_next) {
-		u->cpu_ns += thread_ns(t, now);
+		u->cpu_ns += thread_cpu_time(t);
 		u->nivcsw += t->preemptions;
 		u->nvcsw += t->switches > t->preemptions ? t->switches - t->preemptions : 0;
 	}
@@ -415,7 +406,7 @@ long sys_getrusage(int who, struct rusage_k *ru)
 	case RUSAGE_THREAD_K: {
 		uint64_t f = irq_save(); /* not migrated between the reads */
 		struct thread *t = sched_current();
-		put_tv(thread_ns(t, clock_ns()), &r.ru_utime.tv_sec, &r.ru_utime.tv_usec);
+		put_tv(thread_cpu_time(t), &r.ru_utime.tv_sec, &r.ru_utime.tv_usec);
 		r.ru_nivcsw = (long)t->preemptions;
 		r.ru_nvcsw = (long)(t->switches > t->preemptions ?
 				    t->switches - t->preemptions : 0);

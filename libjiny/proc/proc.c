@@ -566,7 +566,7 @@ void proc_thread_exit(void)
 			break;
 		}
 	bool last = --p->nthreads == 0;
-	p->utime_ns += t->run_ns + (clock_ns() - t->last_start_ns);
+	p->utime_ns += thread_cpu_time(t); /* interrupts are off: t is the caller */
 	spin_unlock_irqrestore(&p->lock, f);
 	if (!last)
 		waitq_wake_all(&p->vfork_wq, 0); /* a CLONE_THREAD|CLONE_VFORK parent */

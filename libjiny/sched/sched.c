@@ -39,7 +39,7 @@ static uint64_t threads_flags;
 static struct thread *all_threads;
 static int next_tid = 1;
 static volatile int app_threads;  /* live THREAD_APP threads */
-static uint64_t app_dead_run_ns;  /* CPU time of the app's threads that exited */
+static uint64_t app_dead_run_ns;  /* CPU time of the app's threads that exited; threads_lock */
 static volatile int live_threads; /* created and not yet exited (idle threads not counted) */
 
 int sched_cpu_id(void) { return this_cpu_id(); }
@@ -60,17 +60,52 @@ int sched_app_threads(void) { return app_threads; }
 /* CPU time of all the app's threads, live and exited (CLOCK_PROCESS_CPUTIME_ID). */
 uint64_t sched_app_cpu_ns(void)
 {
-	uint64_t sum = __atomic_load_n(&app_dead_run_ns, __ATOMIC_RELAXED), now = clock_ns();
-	threads_lock();
-	for (struct thread *t = all_threads; t; t = t->all_next) {
-		if (!(t->flags & THREAD_APP) || t->state == THREAD_DEAD)
-			continue;
-		sum += t->run_ns;
-		if (t->state == THREAD_RUNNING && t->on_cpu && now > t->last_start_ns)
-			sum += now - t->last_start_ns;
-	}
+	threads_lock(); /* thread_exit moves a thread's time to app_dead_run_ns under it */
+	uint64_t sum = app_dead_run_ns;
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if ((t->flags & THREAD_APP) && t->state != THREAD_DEAD)
+			sum += thread_cpu_time(t);
 	threads_unlock();
 	return sum;
+}
+
+/*
+ * The reader's side of time_seq. Its readers used to take the clock before
+ * their lock and look at state/on_cpu: a reader preempted in between saw its
+ * own run start after 'now' and left out the whole run (under load, tens of
+ * ms missing from CLOCK_PROCESS_CPUTIME_ID), and a switch on another CPU
+ * seen half-done counted a run twice.
+ */
+uint64_t thread_cpu_time(const struct thread *t)
+{
+	uint32_t seq;
+	uint64_t ns, start;
+	bool on;
+	do {
+		while ((seq = __atomic_load_n(&t->time_seq, __ATOMIC_ACQUIRE)) & 1)
+			cpu_relax();
+		ns = t->run_ns;
+		start = t->last_start_ns;
+		on = t->timing;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (__atomic_load_n(&t->time_seq, __ATOMIC_RELAXED) != seq);
+	if (on) {
+		uint64_t now = clock_ns();
+		if (now > start)
+			ns += now - start;
+	}
+	return ns;
+}
+
+static inline void time_write_begin(struct thread *t)
+{
+	__atomic_store_n(&t->time_seq, t->time_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void time_write_end(struct thread *t)
+{
+	__atomic_store_n(&t->time_seq, t->time_seq + 1, __ATOMIC_RELEASE);
 }
 int sched_nr_ready(int cpu) { return rqs[cpu].nr_ready; }
 
@@ -308,7 +343,10 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	uint64_t now = clock_ns();
 	struct fpu_ctl ctl;
 
+	time_write_begin(prev);
 	prev->run_ns += now - prev->last_start_ns;
+	prev->timing = false;
+	time_write_end(prev);
 	if (prev == rq->idle)
 		c->idle_ns += now - prev->last_start_ns;
 	c->context_switches++;
@@ -329,7 +367,10 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	next->on_cpu = 1;
 	next->state = THREAD_RUNNING;
 	next->cpu = c->id;
+	time_write_begin(next);
 	next->last_start_ns = now;
+	next->timing = true;
+	time_write_end(next);
 	next->slice_end_ns = now + SCHED_SLICE_NS;
 	next->switches++;
 	c->current = next;
@@ -588,8 +629,10 @@ void thread_exit(void)
 	struct thread *me = sched_current();
 	if (me->flags & THREAD_APP) {
 		__atomic_sub_fetch(&app_threads, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&app_dead_run_ns, me->run_ns + (clock_ns() - me->last_start_ns),
-				   __ATOMIC_RELAXED);
+		threads_lock(); /* its time moves to the dead ones' at once for sched_app_cpu_ns */
+		app_dead_run_ns += thread_cpu_time(me);
+		me->state = THREAD_DEAD;
+		threads_unlock();
 	}
 	__atomic_sub_fetch(&live_threads, 1, __ATOMIC_SEQ_CST);
 	me->state = THREAD_DEAD;
@@ -891,6 +934,7 @@ static void idle_init(struct cpu *c, struct thread *t, uint8_t *stack, size_t si
 	if (!t->irq_stack || !t->exc_stack)
 		panic("out of memory for CPU %d's idle thread", c->id);
 	t->last_start_ns = clock_ns();
+	t->timing = true;
 	rq->idle = t;
 	c->idle = t;
 	c->current = t;

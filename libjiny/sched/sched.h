@@ -68,8 +68,12 @@ struct thread {
 	bool fpu_full;            /* fpu holds the whole state (preempted / new); switch */
 	uint64_t fsbase;          /* TLS pointer (arch_prctl, CLONE_SETTLS); own */
 	uint64_t slice_end_ns;    /* switch */
-	uint64_t run_ns;          /* CPU time used; switch */
-	uint64_t last_start_ns;   /* when it last got the CPU; switch */
+	uint64_t run_ns;          /* CPU time of its finished runs; switch, under time_seq */
+	uint64_t last_start_ns;   /* when it last got the CPU; switch, under time_seq */
+	bool timing;              /* on a CPU: a run since last_start_ns is going on; switch,
+				   * under time_seq */
+	uint32_t time_seq;        /* odd while switch_to changes the three above: readers on
+				   * other CPUs retry (thread_cpu_time) */
 	uint64_t switches, preemptions; /* switch */
 	int *clear_child_tid;     /* set_tid_address / CLONE_CHILD_CLEARTID; own */
 	struct thread *joiner;    /* waiting in thread_join(); set once, atomically */
@@ -126,6 +130,9 @@ int sched_app_threads(void);                /* live THREAD_APP threads */
  * shared state such as the fd table until it creates one. */
 bool sched_single_thread(void);
 uint64_t sched_app_cpu_ns(void);            /* their CPU time, exited ones included */
+/* t's CPU time up to now, the run going on included; exact against a switch on
+ * another CPU. With t the caller, call with interrupts off. */
+uint64_t thread_cpu_time(const struct thread *t);
 
 /* The running thread, read in one instruction (safe against migration). */
 static inline struct thread *sched_current(void) { return this_cpu_current(); }

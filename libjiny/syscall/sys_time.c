@@ -15,9 +15,8 @@
 
 static uint64_t thread_cpu_ns(void)
 {
-	uint64_t f = irq_save(); /* not migrated between the two reads */
-	struct thread *t = sched_current();
-	uint64_t ns = t->run_ns + (clock_ns() - t->last_start_ns);
+	uint64_t f = irq_save(); /* not switched out between the reads */
+	uint64_t ns = thread_cpu_time(sched_current());
 	irq_restore(f);
 	return ns;
 }
