@@ -72,6 +72,7 @@ struct thread {
 	uint64_t last_start_ns;   /* when it last got the CPU; switch, under time_seq */
 	bool timing;              /* on a CPU: a run since last_start_ns is going on; switch,
 				   * under time_seq */
+	int exc_depth;            /* exceptions being handled (arch trap.c; a second is fatal); own */
 	uint32_t time_seq;        /* odd while switch_to changes the three above: readers on
 				   * other CPUs retry (thread_cpu_time) */
 	uint64_t switches, preemptions; /* switch */

@@ -211,7 +211,7 @@ struct cpu {
 	struct tss tss __aligned(16);
 	uint64_t gdt[8];
 	struct thread *idle;      /* this CPU's idle thread */
-	int exc_depth;            /* nested exceptions (a second one is fatal) */
+	int exc_depth;            /* nested exceptions before the scheduler runs (then: the thread's) */
 	volatile bool online;     /* running the scheduler */
 	volatile bool need_resched; /* look at the run queue on interrupt exit */
 	volatile int preempt_count; /* > 0: no preemption on this CPU (preempt.h) */

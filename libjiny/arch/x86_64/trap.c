@@ -212,20 +212,27 @@ void trap_dispatch(struct trap_frame *f)
 		handle_irq(f);
 		return;
 	}
-	struct cpu *c = this_cpu();
-	if (c->exc_depth++ > 0) {
+	/*
+	 * Counted per thread: a kernel page fault on user memory may sleep in
+	 * uvm_fault (its mm lock, a frame) and another thread fault on this CPU
+	 * meanwhile; a per-CPU count took that for a nested exception and
+	 * powered off (seen in guest.busybox-jobs on a busy host).
+	 */
+	struct thread *t = sched_current();
+	int *depth = t ? &t->exc_depth : &this_cpu()->exc_depth;
+	if ((*depth)++ > 0) {
 		/* An exception while handling one: report this one and stop. */
 		printk("\njiny: nested exception %s while handling another\n", trap_name(v));
 		trap_print_regs(f);
 		kern_power_off(JINY_EXIT_PANIC);
 	}
 	if (v == 14 && kernel_fault_fixed(f)) {
-		c->exc_depth--;
+		(*depth)--;
 		return;
 	}
 	if (v == 2) { /* NMI: report and carry on */
 		printk("jiny: NMI at %#lx\n", f->rip);
-		c->exc_depth--;
+		(*depth)--;
 		return;
 	}
 	crash(f);
