@@ -4,7 +4,7 @@
  * Linked only when a driver uses it (drivers/virtio/pci.c).
  *
  * Locking: an access is two port writes/reads that must not interleave with
- * another CPU's: 'lock' (interrupts off) around each pair.
+ * another CPU's: pci_cfg_lock (interrupts off) around each pair.
  */
 #include "drivers/pci.h"
 #include "arch/arch.h"
@@ -13,7 +13,7 @@
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA 0xcfc
 
-static spinlock_t lock = SPINLOCK_INIT;
+static spinlock_t pci_cfg_lock = SPINLOCK_INIT;
 
 static uint32_t addr(const struct pci_dev *d, unsigned off)
 {
@@ -23,10 +23,10 @@ static uint32_t addr(const struct pci_dev *d, unsigned off)
 
 uint32_t pci_read32(const struct pci_dev *d, unsigned off)
 {
-	uint64_t f = spin_lock_irqsave(&lock);
+	uint64_t f = spin_lock_irqsave(&pci_cfg_lock);
 	outl(CONFIG_ADDRESS, addr(d, off));
 	uint32_t v = inl(CONFIG_DATA);
-	spin_unlock_irqrestore(&lock, f);
+	spin_unlock_irqrestore(&pci_cfg_lock, f);
 	return v;
 }
 
@@ -42,18 +42,18 @@ uint8_t pci_read8(const struct pci_dev *d, unsigned off)
 
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 {
-	uint64_t f = spin_lock_irqsave(&lock);
+	uint64_t f = spin_lock_irqsave(&pci_cfg_lock);
 	outl(CONFIG_ADDRESS, addr(d, off));
 	outl(CONFIG_DATA, v);
-	spin_unlock_irqrestore(&lock, f);
+	spin_unlock_irqrestore(&pci_cfg_lock, f);
 }
 
 void pci_write16(const struct pci_dev *d, unsigned off, uint16_t v)
 {
-	uint64_t f = spin_lock_irqsave(&lock);
+	uint64_t f = spin_lock_irqsave(&pci_cfg_lock);
 	outl(CONFIG_ADDRESS, addr(d, off));
 	outw((uint16_t)(CONFIG_DATA + (off & 2)), v);
-	spin_unlock_irqrestore(&lock, f);
+	spin_unlock_irqrestore(&pci_cfg_lock, f);
 }
 
 static void scan_bus(uint8_t bus, void (*fn)(const struct pci_dev *, void *), void *ctx,

@@ -12,7 +12,7 @@
  * line is still up until the handler acknowledges it, so the IOAPIC may
  * deliver it once more: handlers must take an interrupt with nothing to do.
  *
- * Locking: the vector table is written under 'lock' and read in interrupt
+ * Locking: the vector table is written under irq_lock and read in interrupt
  * context without it (an entry is complete before its vector is handed out).
  */
 #include "arch/x86_64/arch.h"
@@ -29,26 +29,26 @@ struct irq_slot {
 	void (*fn)(void *arg);
 	void *arg;
 };
-static struct irq_slot slots[256]; /* lock (writers) */
-static int next_vector = VECTOR_DEV_FIRST; /* lock */
-static spinlock_t lock = SPINLOCK_INIT;
+static struct irq_slot irq_slots[256]; /* irq_lock (writers) */
+static int next_vector = VECTOR_DEV_FIRST; /* irq_lock */
+static spinlock_t irq_lock = SPINLOCK_INIT;
 
 static void dev_irq(struct trap_frame *f)
 {
-	struct irq_slot *s = &slots[f->vector & 0xff];
+	struct irq_slot *s = &irq_slots[f->vector & 0xff];
 	if (s->fn)
 		s->fn(s->arg);
 }
 
 int arch_irq_alloc(void (*fn)(void *arg), void *arg)
 {
-	uint64_t fl = spin_lock_irqsave(&lock);
+	uint64_t fl = spin_lock_irqsave(&irq_lock);
 	int v = next_vector <= VECTOR_DEV_LAST ? next_vector++ : -ENOSPC;
 	if (v > 0) {
-		slots[v] = (struct irq_slot){ fn, arg };
+		irq_slots[v] = (struct irq_slot){ fn, arg };
 		trap_register_irq(v, dev_irq);
 	}
-	spin_unlock_irqrestore(&lock, fl);
+	spin_unlock_irqrestore(&irq_lock, fl);
 	return v;
 }
 
@@ -75,8 +75,8 @@ struct ioapic {
 	volatile uint32_t *regs;
 	uint32_t gsi_base, nr_pins;
 };
-static struct ioapic ioapics[4]; /* lock; set once */
-static int nr_ioapics = -1;      /* lock; -1 = not read yet */
+static struct ioapic ioapics[4]; /* irq_lock; set once */
+static int nr_ioapics = -1;      /* irq_lock; -1 = not read yet */
 
 static uint32_t io_read(struct ioapic *a, uint32_t reg)
 {
@@ -114,11 +114,11 @@ static void find_ioapics(void)
 
 int arch_ioapic_route(uint32_t gsi, int vector, bool level, bool active_low)
 {
-	uint64_t fl = spin_lock_irqsave(&lock);
+	uint64_t fl = spin_lock_irqsave(&irq_lock);
 	if (nr_ioapics < 0) {
-		spin_unlock_irqrestore(&lock, fl);
+		spin_unlock_irqrestore(&irq_lock, fl);
 		find_ioapics(); /* maps memory: not under a spinlock */
-		fl = spin_lock_irqsave(&lock);
+		fl = spin_lock_irqsave(&irq_lock);
 	}
 	int r = -ENODEV;
 	for (int i = 0; i < nr_ioapics; i++) {
@@ -134,6 +134,6 @@ int arch_ioapic_route(uint32_t gsi, int vector, bool level, bool active_low)
 		r = 0;
 		break;
 	}
-	spin_unlock_irqrestore(&lock, fl);
+	spin_unlock_irqrestore(&irq_lock, fl);
 	return r;
 }
