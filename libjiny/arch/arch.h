@@ -37,6 +37,8 @@
  *   Threads: arch_switch(), arch_thread_start(), arch_call_on_stack(),
  *     arch_enter_app(), arch_set_thread_stacks(), the FPU (fpu_save/restore,
  *     fpu_ctl_save/restore for a voluntary switch), the TLS base.
+ *   Device interrupts: arch_irq_alloc() a vector with its handler,
+ *     arch_ioapic_route() a GSI to it, arch_msi_message() for PCI MSI(-X).
  *   Other CPUs: smp_init(), smp_resched(), smp_call(), smp_poll(),
  *     tlb_shootdown().
  *   User memory: user_access_begin() / user_access_end() /

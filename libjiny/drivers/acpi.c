@@ -1,11 +1,16 @@
 /*
- * acpi.c - just enough ACPI for SMP: RSDP (from PVH start_info) -> XSDT or
- * RSDT -> MADT, whose Local APIC / x2APIC entries list the CPUs and whose
- * IOAPIC entries give the interrupt controllers. Tables are mapped read-only
- * one at a time through a temporary MMIO window, every length and checksum
- * checked before use: a bad table means "one CPU", never a fault.
+ * acpi.c - just enough ACPI: RSDP (from PVH start_info) -> XSDT or RSDT ->
+ * MADT, whose Local APIC / x2APIC entries list the CPUs (arch/x86_64/smp.c)
+ * and whose IOAPIC entries give the interrupt controllers (ioapic.c); and
+ * FADT -> DSDT, whose devices are found by _HID with the small AML walker
+ * of aml.c (virtio-mmio's LNRO0005 devices on microvm: drivers/virtio/mmio.c).
+ * Tables are mapped read-only one at a time through a temporary MMIO
+ * window, every length and checksum checked before use: a bad table means
+ * "one CPU" or "no such device" and a message naming table and offset,
+ * never a fault.
  */
 #include "drivers/acpi.h"
+#include "drivers/aml.h"
 #include "kern/errno.h"
 #include "mm/mm.h"
 
@@ -89,41 +94,87 @@ static void parse_madt(const struct sdt_header *h, struct acpi_madt_info *out)
 	}
 }
 
-int acpi_read_madt(paddr_t rsdp_pa, struct acpi_madt_info *out)
+/*
+ * Map the first table with signature sig listed by the RSDP's XSDT (or
+ * RSDT); NULL if there is none or it is bad. Unmap with unmap_table().
+ */
+static const struct sdt_header *find_table(paddr_t rsdp_pa, const char *sig, size_t *mapped)
 {
-	memset(out, 0, sizeof(*out));
 	if (!rsdp_pa)
-		return -ENOENT;
+		return NULL;
 	const struct rsdp *r = vmarea_map_mmio(rsdp_pa, sizeof(*r));
 	if (!r)
-		return -ENOMEM;
+		return NULL;
 	size_t rmap = ALIGN_UP((rsdp_pa & (PAGE_SIZE - 1)) + sizeof(*r), PAGE_SIZE);
 	bool ok = !memcmp(r->sig, "RSD PTR ", 8) && checksum_ok(r, 20);
 	bool x = ok && r->revision >= 2 && r->xsdt && checksum_ok(r, 36);
 	paddr_t root = x ? r->xsdt : r->rsdt;
 	vmarea_free((void *)ALIGN_DOWN((uintptr_t)r, PAGE_SIZE), rmap, 0);
 	if (!ok)
-		return -EINVAL;
+		return NULL;
 
 	size_t rootmap;
 	const struct sdt_header *rt = map_table(root, &rootmap);
 	if (!rt)
-		return -EINVAL;
+		return NULL;
 	size_t esz = x ? 8 : 4, n = (rt->length - sizeof(*rt)) / esz;
-	int ret = -ENOENT;
-	for (size_t i = 0; i < n && ret == -ENOENT; i++) {
+	const struct sdt_header *found = NULL;
+	for (size_t i = 0; i < n && !found; i++) {
 		const uint8_t *e = (const uint8_t *)rt + sizeof(*rt) + i * esz;
 		paddr_t pa = x ? *(const uint64_t *)e : *(const uint32_t *)e;
 		size_t m;
 		const struct sdt_header *t = map_table(pa, &m);
 		if (!t)
 			continue;
-		if (!memcmp(t->sig, "APIC", 4)) {
-			parse_madt(t, out);
-			ret = out->nr_cpus ? 0 : -EINVAL;
+		if (!memcmp(t->sig, sig, 4)) {
+			found = t;
+			*mapped = m;
+		} else {
+			unmap_table(t, m);
 		}
-		unmap_table(t, m);
 	}
 	unmap_table(rt, rootmap);
-	return ret;
+	return found;
+}
+
+int acpi_read_madt(paddr_t rsdp_pa, struct acpi_madt_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!rsdp_pa)
+		return -ENOENT;
+	size_t m;
+	const struct sdt_header *t = find_table(rsdp_pa, "APIC", &m);
+	if (!t)
+		return -ENOENT;
+	parse_madt(t, out);
+	unmap_table(t, m);
+	return out->nr_cpus ? 0 : -EINVAL;
+}
+
+int acpi_find_devices(paddr_t rsdp, const char *hid,
+		      void (*fn)(const struct acpi_dev_res *r, void *ctx), void *ctx)
+{
+	size_t fm, dm;
+	const struct sdt_header *fadt = find_table(rsdp, "FACP", &fm);
+	if (!fadt)
+		return -ENOENT;
+	paddr_t dsdt = fadt->length >= 44 ? *(const uint32_t *)((const uint8_t *)fadt + 40) : 0;
+	if (fadt->length >= 148 && *(const uint64_t *)((const uint8_t *)fadt + 140))
+		dsdt = *(const uint64_t *)((const uint8_t *)fadt + 140);
+	unmap_table(fadt, fm);
+	if (!dsdt)
+		return -ENOENT;
+	const struct sdt_header *t = map_table(dsdt, &dm);
+	if (!t) {
+		printk("jiny: acpi: the DSDT at %#lx is unreadable (bad length or checksum)\n",
+		       (unsigned long)dsdt);
+		return -EINVAL;
+	}
+	if (memcmp(t->sig, "DSDT", 4)) {
+		unmap_table(t, dm);
+		return -EINVAL;
+	}
+	int n = aml_find_devices((const uint8_t *)t, t->length, "DSDT", hid, fn, ctx);
+	unmap_table(t, dm);
+	return n;
 }

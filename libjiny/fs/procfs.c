@@ -3,7 +3,8 @@
  * uptime, free; musl and glibc helpers): a directory per live process,
  * /proc/PID/{stat,status,cmdline,comm,exe,cwd,root,fd/,maps,mounts}, the
  * link /proc/self to the caller's pid, and /proc/{meminfo,cpuinfo,uptime,
- * loadavg,stat,mounts}. Below the VFS like any file system; its vnodes are
+ * loadavg,stat,mounts}, plus files that drivers add at boot
+ * (procfs_add_file: /proc/virtio). Below the VFS like any file system; its vnodes are
  * made at each lookup (directories are VN_NOCACHE, so /proc lists the
  * processes alive now and /proc/PID/fd the fds open now) and a file's text
  * is generated at open into a snapshot that reads then page through, so
@@ -39,6 +40,7 @@ enum pkind {
 	P_ROOT, P_SELF, P_MEMINFO, P_CPUINFO, P_UPTIME, P_MOUNTS, P_LOADAVG, P_STAT,
 	P_PID, P_MAPS, P_STATUS, P_CMDLINE, P_EXE, P_FDDIR, P_FD, P_PID_MOUNTS,
 	P_PID_STAT, P_COMM, P_CWD, P_PID_ROOT,
+	P_EXT, /* last: a procfs_add_file() file; pnode.fd is its slot */
 };
 
 struct pentry {
@@ -67,6 +69,24 @@ struct pnode {
 	int fd;                  /* P_FD */
 };
 
+/* Files added by drivers at boot (set before /proc is used, then read-only). */
+#define NR_EXT 4
+static struct {
+	const char *name;
+	void (*gen)(struct vfs_snapshot *s);
+} ext_files[NR_EXT];
+static int nr_ext;
+
+int procfs_add_file(const char *name, void (*gen)(struct vfs_snapshot *s))
+{
+	if (nr_ext >= NR_EXT)
+		return -ENOSPC;
+	ext_files[nr_ext].name = name;
+	ext_files[nr_ext].gen = gen;
+	__atomic_store_n(&nr_ext, nr_ext + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static const struct vnode_ops proc_vops;
 static const struct file_ops proc_dir_fops, proc_file_fops, proc_none_fops;
 extern struct cmdline kernel_cmdline; /* kern/start.c */
@@ -79,7 +99,7 @@ static struct pnode *PN(struct vnode *vn)
 static uint64_t proc_ino(enum pkind kind, int pid, int fd)
 {
 	if (!pid)
-		return 2 + (uint64_t)kind;
+		return 2 + (uint64_t)kind + (kind == P_EXT ? (uint64_t)fd : 0);
 	return (uint64_t)pid << 32 | (uint64_t)kind << 24 | (uint64_t)fd;
 }
 
@@ -332,6 +352,12 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len, struct v
 	if (PN(dir)->kind == P_ROOT) {
 		int r = table_lookup(dir, root_entries, ARRAY_SIZE(root_entries), name, len, NULL,
 				     out);
+		int next = __atomic_load_n(&nr_ext, __ATOMIC_ACQUIRE);
+		for (int i = 0; r == -ENOENT && i < next; i++)
+			if (name_is(name, len, ext_files[i].name)) {
+				*out = proc_vnode(dir->mnt, P_EXT, S_IFREG_K | 0444, NULL, i);
+				return *out ? 0 : -ENOMEM;
+			}
 		int pid = parse_num(name, len);
 		struct proc *p = r == -ENOENT && pid > 0 ? proc_get(pid) : NULL;
 		if (!p)
@@ -414,9 +440,13 @@ static int proc_readdir(struct file *f, struct vfs_dirent_sink *sink)
 	int pid = PN(f->vnode)->pid;
 	const struct pentry *t = k == P_ROOT ? root_entries : pid_entries;
 	size_t n = k == P_ROOT ? ARRAY_SIZE(root_entries) : ARRAY_SIZE(pid_entries);
-	for (size_t i = sink->pos - 2; sink->pos < PID_POS && i < n; i++) {
-		if (!sink->emit(sink, t[i].name, strlen(t[i].name), proc_ino(t[i].kind, pid, 0),
-				(t[i].mode & S_IFMT_K) >> 12, i + 3))
+	size_t next = k == P_ROOT ? (size_t)__atomic_load_n(&nr_ext, __ATOMIC_ACQUIRE) : 0;
+	for (size_t i = sink->pos - 2; sink->pos < PID_POS && i < n + next; i++) {
+		bool ext = i >= n;
+		const char *nm = ext ? ext_files[i - n].name : t[i].name;
+		if (!sink->emit(sink, nm, strlen(nm),
+				ext ? proc_ino(P_EXT, 0, (int)(i - n)) : proc_ino(t[i].kind, pid, 0),
+				ext ? DT_REG_K : (t[i].mode & S_IFMT_K) >> 12, i + 3))
 			return 0;
 		sink->pos = i + 3;
 	}
@@ -1037,6 +1067,7 @@ static int proc_open(struct vnode *vn, struct file *f)
 	case P_PID_STAT: gen_pid_stat(s, p); break;
 	case P_COMM: gen_comm(s, p); break;
 	case P_CMDLINE: gen_cmdline(s, p); break;
+	case P_EXT: ext_files[PN(vn)->fd].gen(s); break;
 	default: break;
 	}
 	if (p)

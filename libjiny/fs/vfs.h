@@ -372,6 +372,9 @@ struct vfs_snapshot {
 bool snap_printf(struct vfs_snapshot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool snap_put(struct vfs_snapshot *s, const void *data, size_t len);
 void snap_free(struct vfs_snapshot *s);
+/* A read-only file /proc/NAME whose text gen() makes at each open (at most
+ * 4; drivers at boot, e.g. /proc/virtio). 0, or -ENOSPC. */
+int procfs_add_file(const char *name, void (*gen)(struct vfs_snapshot *s));
 
 /* Helpers for file systems. */
 uint64_t vfs_now(void);                          /* clock_realtime_ns() */

@@ -22,10 +22,23 @@ struct initcall {
 
 /* Two steps, so that a level given as INITCALL_FS is expanded to its number
  * before it becomes part of the section name. Entries are 16-byte aligned
- * (the size of one): the linker script's table has no holes. */
+ * (the size of one): the linker script's table has no holes.
+ *
+ * The link script does not KEEP the table's sections (--gc-sections would
+ * otherwise keep every initcall and all it calls): INITCALL's entries are
+ * `retain` (SHF_GNU_RETAIN, a root for --gc-sections), so they are always
+ * in the image. INITCALL_IF_LINKED's entry is not: it is in the image only
+ * when something kept refers to __initcall_<f> (drivers/virtio/virtio.h:
+ * every virtio driver entry refers to the core's scan), which is how a
+ * subsystem that no linked code uses costs nothing. */
 #define INITCALL(level, f) INITCALL_(level, f)
 #define INITCALL_(level, f)                                                   \
 	static const struct initcall __initcall_##f                           \
+		__attribute__((used, retain, aligned(16),                     \
+			       section(".jiny.initcall." #level "." #f))) = { f, #f }
+#define INITCALL_IF_LINKED(level, f) INITCALL_IF_LINKED_(level, f)
+#define INITCALL_IF_LINKED_(level, f)                                         \
+	const struct initcall __initcall_##f                                  \
 		__attribute__((used, aligned(16),                             \
 			       section(".jiny.initcall." #level "." #f))) = { f, #f }
 

@@ -16,8 +16,14 @@ jmp_buf *host_panic_jmp;
 char host_panic_msg[512];
 int host_panic_count;
 
+char host_printk_last[512];
+
 int vprintk(const char *fmt, va_list ap)
 {
+	va_list copy;
+	va_copy(copy, ap);
+	vsnprintf(host_printk_last, sizeof(host_printk_last), fmt, copy);
+	va_end(copy);
 	return vfprintf(stderr, fmt, ap);
 }
 

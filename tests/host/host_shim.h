@@ -20,6 +20,8 @@
 extern jmp_buf *host_panic_jmp;
 extern char host_panic_msg[512];
 extern int host_panic_count;
+/* The last line printk() printed (a test checks a message with it). */
+extern char host_printk_last[512];
 
 /*
  * Run stmt, which must panic with a message containing substr. Not nestable;

@@ -89,6 +89,17 @@ void apic_eoi(void);
 void apic_timer_arm(uint64_t deadline_ns); /* 0 = nothing to wait for */
 void apic_timer_fired(void);
 
+/*
+ * ioapic.c: device interrupts. arch_irq_alloc() gives a free vector whose
+ * interrupts call fn(arg) (interrupt context, after the EOI), or -ENOSPC;
+ * arch_ioapic_route() sends a GSI to that vector (0, or -ENODEV when no
+ * IOAPIC has the GSI); arch_msi_message() is the MSI/MSI-X address and data
+ * that raise it. All on the boot CPU.
+ */
+int arch_irq_alloc(void (*fn)(void *arg), void *arg);
+int arch_ioapic_route(uint32_t gsi, int vector, bool level, bool active_low);
+void arch_msi_message(int vector, uint64_t *addr, uint32_t *data);
+
 /* clock.c: monotonic ns (kvmclock or TSC), wall clock from the RTC. */
 void clock_init(void);
 uint64_t clock_ns(void);                 /* monotonic, since boot */
