@@ -498,6 +498,7 @@ static int inet_create(struct socket *s)
 	} else {
 		return -ESOCKTNOSUPPORT;
 	}
+	net_start();
 	struct inet_sock *is = kzalloc(sizeof(*is));
 	if (!is)
 		return -ENOMEM;

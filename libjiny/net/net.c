@@ -231,15 +231,13 @@ static void net_dev_attach(struct net_device *dev)
 	}
 }
 
-static void net_core_start(void);
-
 int net_device_register(struct net_device *dev)
 {
 	if (!dev->xmit)
 		return -EINVAL;
 	dev->rx_lock = (spinlock_t)SPINLOCK_INIT;
 	dev->rx_head = dev->rx_tail = 0;
-	net_core_start();
+	net_start();
 	net_lock();
 	dev->next = net_devices;
 	net_devices = dev;
@@ -321,22 +319,32 @@ static bool net_file_exists(const char *path)
 	return yes;
 }
 
-/* /etc/resolv.conf from dns= and the servers DHCP gave lwIP (no lock held:
- * it writes a file). */
+/* The dns= servers (parsed at boot, before lwIP is up), then DHCP's. */
+static struct inet_ep net_dns[DNS_MAX_SERVERS];
+static int net_ndns;
+
+/* /etc/resolv.conf from dns= or, once lwIP runs, the servers it has (dns=
+ * and DHCP's). No lock held: it writes a file. */
 static void net_write_resolv_conf(void)
 {
 	char buf[512], a[48];
 	size_t o = (size_t)ksnprintf(buf, sizeof(buf), "# written by Jiny (net/net.c): "
 				     "dns= on the kernel command line, or DHCP\n");
-	net_lock();
-	for (int i = 0; i < DNS_MAX_SERVERS && o < sizeof(buf) - 64; i++) {
-		const ip_addr_t *s = dns_getserver((u8_t)i);
-		if (ip_addr_isany(s))
-			continue;
-		o += (size_t)ksnprintf(buf + o, sizeof(buf) - o, "nameserver %s\n",
-				       ipaddr_ntoa_r(s, a, sizeof(a)));
+	if (!net_ready()) {
+		for (int i = 0; i < net_ndns; i++)
+			o += (size_t)ksnprintf(buf + o, sizeof(buf) - o, "nameserver %s\n",
+					       inet_format(&net_dns[i], a, sizeof(a)));
+	} else {
+		net_lock();
+		for (int i = 0; i < DNS_MAX_SERVERS && o < sizeof(buf) - 64; i++) {
+			const ip_addr_t *s = dns_getserver((u8_t)i);
+			if (ip_addr_isany(s))
+				continue;
+			o += (size_t)ksnprintf(buf + o, sizeof(buf) - o, "nameserver %s\n",
+					       ipaddr_ntoa_r(s, a, sizeof(a)));
+		}
+		net_unlock();
 	}
-	net_unlock();
 	int r = vfs_create_file("/etc/resolv.conf", 0644, buf, o);
 	if (r < 0)
 		printk("net: cannot write /etc/resolv.conf: error %d\n", r);
@@ -353,26 +361,23 @@ static void net_write_hosts(void)
 		printk("net: cannot write /etc/hosts: error %d\n", r);
 }
 
-/* dns=ADDR[,ADDR]: lwIP's server slots, for resolv.conf (net_lock held). */
+/* dns=ADDR[,ADDR] into net_dns (at boot). */
 static void net_parse_dns_option(void)
 {
 	const char *s = cmdline_opt(&kernel_cmdline, "dns");
-	for (int i = 0; s && *s && i < DNS_MAX_SERVERS; i++) {
+	while (s && *s && net_ndns < DNS_MAX_SERVERS) {
 		const char *e = strchr(s, ',');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
-		struct inet_ep ep = { 0 };
+		struct inet_ep *ep = &net_dns[net_ndns];
 		bool v6 = false;
 		for (size_t k = 0; k < n; k++)
 			v6 |= s[k] == ':';
-		ep.v = v6 ? 6 : 4;
-		if ((v6 ? inet_parse6(s, n, ep.addr) : inet_parse4(s, n, ep.addr)) < 0) {
+		ep->v = v6 ? 6 : 4;
+		if ((v6 ? inet_parse6(s, n, ep->addr) : inet_parse4(s, n, ep->addr)) < 0)
 			printk("net: dns=%s: '%.*s' is not an IP address; ignored\n",
 			       cmdline_opt(&kernel_cmdline, "dns"), (int)n, s);
-		} else {
-			ip_addr_t ip;
-			net_ip_from_ep(&ep, &ip);
-			dns_setserver((u8_t)i, &ip);
-		}
+		else
+			net_ndns++;
 		s = e ? e + 1 : NULL;
 	}
 }
@@ -405,9 +410,15 @@ static void net_thread_main(void *arg)
 
 /* ---- start-up ---- */
 
-/* lwIP, lo and the thread: once, by the first of net_init and a driver. */
-static void net_core_start(void)
+/*
+ * lwIP, lo and the net thread: once, by the first socket (inet.c) or NIC
+ * driver, so that an application that never touches the network pays
+ * nothing for it at boot (lwIP's start takes ~4 ms under TCG).
+ */
+void net_start(void)
 {
+	if (__atomic_load_n(&net_state, __ATOMIC_ACQUIRE) == 2)
+		return;
 	int expect = 0;
 	if (!__atomic_compare_exchange_n(&net_state, &expect, 1, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
@@ -417,12 +428,6 @@ static void net_core_start(void)
 	}
 	kmutex_init(&net_mutex);
 	waitq_init(&net_wq);
-	char err[160];
-	if (inet_parse_ip_option(cmdline_opt(&kernel_cmdline, "ip"), &net_ipcfg, err,
-				 sizeof(err)) < 0) {
-		printk("net: %s; using DHCP\n", err);
-		net_ipcfg.mode = INET_IP_DHCP;
-	}
 	net_lock();
 	lwip_init();
 	/* The loopback carries 64 KiB segments, like Linux's lo (lwipopts.h:
@@ -430,7 +435,11 @@ static void net_core_start(void)
 	for (struct netif *n = netif_list; n; n = n->next)
 		if (n->name[0] == 'l' && n->name[1] == 'o')
 			n->mtu = n->mtu6 = 65535;
-	net_parse_dns_option();
+	for (int i = 0; i < net_ndns; i++) {
+		ip_addr_t ip;
+		net_ip_from_ep(&net_dns[i], &ip);
+		dns_setserver((u8_t)i, &ip);
+	}
 	net_unlock();
 	net_thread = thread_create("net", PRIO_HP, 0, net_thread_main, NULL, 65536);
 	if (!net_thread)
@@ -438,9 +447,17 @@ static void net_core_start(void)
 	__atomic_store_n(&net_state, 2, __ATOMIC_RELEASE);
 }
 
+/* At boot: the options, /etc/hosts and /etc/resolv.conf; lwIP itself
+ * starts with the first socket or NIC (net_start). */
 static int net_init(void)
 {
-	net_core_start();
+	char err[160];
+	if (inet_parse_ip_option(cmdline_opt(&kernel_cmdline, "ip"), &net_ipcfg, err,
+				 sizeof(err)) < 0) {
+		printk("net: %s; using DHCP\n", err);
+		net_ipcfg.mode = INET_IP_DHCP;
+	}
+	net_parse_dns_option();
 	net_write_hosts();
 	net_write_resolv_conf();
 	return 0;

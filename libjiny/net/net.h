@@ -109,7 +109,9 @@ void net_ep_from_ip(const ip_addr_t *ip, uint16_t port, struct inet_ep *ep);
 /* Number of TCP pcbs in TIME_WAIT (net.c keeps it at most NET_TIME_WAIT_MAX). */
 #define NET_TIME_WAIT_MAX 1024
 int net_time_wait_count(void);
-/* net.c's initcall has run: lwIP is up, lo configured. */
+/* Start lwIP, lo and the net thread if not yet (the first socket or NIC
+ * does); net_ready(): they are up. */
+void net_start(void);
 bool net_ready(void);
 
 #endif
