@@ -382,6 +382,24 @@ static void test_tcp_errors(int family)
 		T_EQ(t_send(c, "x", 1, 0), -EPIPE);
 	}
 	t_close(c);
+	/* SO_LINGER with a time: close waits until the data is through, then
+	 * the peer reads all of it and a clean end (FIN, not RST) */
+	c = t_connect(family, family, l, port, &srv);
+	if (c && srv) {
+		struct linger_k lg = { 1, 5 };
+		T_EQ(c->ops->setsockopt(c, SOL_SOCKET_K, SO_LINGER_K, &lg, sizeof(lg)), 0);
+		static const char msg[] = "lingering data";
+		T_EQ(t_send(c, msg, sizeof(msg), 0), (long)sizeof(msg));
+		t_close(c);
+		c = NULL;
+		T_EQ(t_recv_all(srv, buf, sizeof(msg)), (long)sizeof(msg));
+		T_CHECK(!memcmp(buf, msg, sizeof(msg)));
+		T_CHECK(t_wait(srv, POLLRDHUP_K, 10000) & POLLRDHUP_K);
+		T_EQ(t_recv(srv, buf, sizeof(buf), 0), 0);
+		T_EQ(t_getint(srv, SOL_SOCKET_K, SO_ERROR_K), 0);
+	}
+	t_close(c);
+	t_close(srv);
 	/* closing with unread data resets too, as on Linux */
 	c = t_connect(family, family, l, port, &srv);
 	if (c && srv) {

@@ -16,12 +16,15 @@
  * checked first. Then the loopback throughput: 8 MiB through one TCP connection, every
  * byte checked, over 127.0.0.1 and ::1; then 64 MiB on each (one thread
  * sends until the window is full, then receives), printed in MB/s, not
- * checked against a bound (a busy host moves it).
+ * checked against a bound (a busy host moves it). Run on one CPU and on
+ * two (the net thread then runs beside the test's thread).
  */
 // EXPECT: ^tst: tst-net-inet: [0-9]+ checks, 0 failures$
 // EXPECT: ^inet loopback TCP: 64 MiB in [0-9.]+ s, [0-9.]+ MB/s$
 // EXPECT-NOT: ^FAIL
 // TIMEOUT: 600
+// VARIANT: smp1 --smp 1
+// VARIANT: smp2 --smp 2
 // KOPT: dns=10.0.2.3,fd00::3
 #include "tst.h"
 #include <stdint.h>
