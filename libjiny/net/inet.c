@@ -33,6 +33,10 @@
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/udp.h"
+#include "lwip/raw.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/prot/icmp6.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/ip.h"
 #include "lwip/ip_addr.h"
 #include "abi/poll.h"
@@ -68,8 +72,12 @@ struct inet_sock {
 	union {
 		struct tcp_pcb *tcp;
 		struct udp_pcb *udp;
+		struct raw_pcb *raw; /* ping sockets */
 		void *any;
 	} pcb;                   /* NULL: not made yet, or lwIP's now */
+	bool ping;               /* SOCK_DGRAM + IPPROTO_ICMP(V6): echo requests */
+	uint16_t ident;          /* ping: the echo identifier (its "port"); 0: none yet */
+	struct inet_sock *ping_next; /* ping sockets with a pcb (ping_socks) */
 	enum inet_state state;
 	bool connect_pending;    /* a connect() result not yet reported to connect() */
 	bool eof;                /* FIN received */
@@ -477,6 +485,139 @@ static int udp_make_pcb(struct inet_sock *is)
 	return 0;
 }
 
+/* ---- ping sockets (SOCK_DGRAM, IPPROTO_ICMP / IPPROTO_ICMPV6) ----
+ *
+ * As Linux's: the caller sends an echo request (an ICMP header and data),
+ * the kernel puts the socket's identifier in it and computes the checksum;
+ * the socket receives the echo replies that carry its identifier, ICMP
+ * header first (no IP header). The identifier is the socket's "port". */
+
+static uint16_t ping_next_ident;     /* net_lock */
+static struct inet_sock *ping_socks; /* net_lock */
+
+static bool ident_in_use(uint16_t id)
+{
+	for (struct inet_sock *o = ping_socks; o; o = o->ping_next)
+		if (o->ident == id)
+			return true;
+	return false;
+}
+
+static uint16_t ping_alloc_ident(void)
+{
+	if (!ping_next_ident)
+		ping_next_ident = (uint16_t)(net_rand32() | 1);
+	for (int i = 0; i < 65536; i++) {
+		uint16_t id = ping_next_ident++;
+		if (id && !ident_in_use(id))
+			return id;
+	}
+	return 0;
+}
+
+static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	struct inet_sock *is = arg;
+	u16_t hlen = ip_current_header_tot_len();
+	u8_t hdr[8];
+	if (!is || pbuf_copy_partial(p, hdr, sizeof(hdr), hlen) != sizeof(hdr))
+		return 0;
+	u8_t reply = IP_IS_V6(addr) ? ICMP6_TYPE_EREP : ICMP_ER;
+	if (hdr[0] != reply || (u16_t)(hdr[4] << 8 | hdr[5]) != is->ident)
+		return 0; /* not ours: lwIP goes on with it (answers requests) */
+	int limit = is->rcvbuf ? is->rcvbuf : INET_UDP_RCVBUF;
+	struct inet_ep from;
+	net_ep_from_ip(addr, 0, &from);
+	pbuf_remove_header(p, hlen);
+	if (is->shut_rd || is->rx_bytes + p->tot_len > (size_t)limit || !rx_append(is, p, &from)) {
+		pbuf_free(p);
+		return 1;
+	}
+	is_wake(is, POLLIN_K);
+	return 1;
+}
+
+static int ping_make_pcb(struct inet_sock *is)
+{
+	if (is->pcb.raw)
+		return 0;
+	u8_t proto = is->family == AF_INET_K ? IP_PROTO_ICMP : IP6_NEXTH_ICMP6;
+	struct raw_pcb *pcb = raw_new_ip_type(is->family == AF_INET_K ? IPADDR_TYPE_V4
+					      : IPADDR_TYPE_V6, proto);
+	if (!pcb)
+		return -ENOBUFS;
+	if (!is->ident && !(is->ident = ping_alloc_ident())) {
+		raw_remove(pcb);
+		return -EAGAIN; /* every identifier taken, as Linux says */
+	}
+	if (is->family == AF_INET6_K) {
+		pcb->chksum_reqd = 1; /* lwIP sums ICMPv6 with its pseudo-header */
+		pcb->chksum_offset = 2;
+	}
+	if (is->ttl)
+		pcb->ttl = (u8_t)is->ttl;
+	raw_recv(pcb, ping_recv_cb, is);
+	is->pcb.raw = pcb;
+	is->ping_next = ping_socks;
+	ping_socks = is;
+	is->local.port = lwip_htons(is->ident);
+	return 0;
+}
+
+static ssize_t ping_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
+{
+	struct inet_ep ep;
+	ip_addr_t ip;
+	ssize_t r;
+	size_t len = msg_left(m);
+	if (m->addr) {
+		r = inet_ep_from_sockaddr(is->family, m->addr, m->addrlen, false, &ep);
+		if (r < 0)
+			return r;
+		if (ep.v == 4 && is->family == AF_INET6_K)
+			return -EINVAL;
+		net_ip_from_ep(&ep, &ip);
+	}
+	if (len < 8 || len > 0xffff - 60)
+		return len < 8 ? -EINVAL : -EMSGSIZE;
+	net_lock();
+	if (!m->addr) {
+		if (!is->has_peer) {
+			r = -EDESTADDRREQ;
+			goto out;
+		}
+		net_ip_from_ep(&is->peer, &ip);
+	}
+	if ((r = ping_make_pcb(is)) < 0)
+		goto out;
+	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+	if (!p) {
+		r = -ENOBUFS;
+		goto out;
+	}
+	msg_get(m, p->payload, len);
+	u8_t *h = p->payload;
+	u8_t request = is->family == AF_INET_K ? ICMP_ECHO : ICMP6_TYPE_EREQ;
+	if (h[0] != request || h[1] != 0) {
+		pbuf_free(p);
+		r = -EINVAL; /* only echo requests, as Linux */
+		goto out;
+	}
+	h[4] = (u8_t)(is->ident >> 8);
+	h[5] = (u8_t)is->ident;
+	h[2] = h[3] = 0;
+	if (is->family == AF_INET_K) {
+		u16_t sum = inet_chksum(h, (u16_t)len);
+		memcpy(h + 2, &sum, 2);
+	}
+	err_t e = raw_sendto(is->pcb.raw, p, &ip);
+	pbuf_free(p);
+	r = e == ERR_OK ? (ssize_t)len : -lwip_errno(e);
+out:
+	net_unlock();
+	return r;
+}
+
 /* ---- socket operations ---- */
 
 static struct inet_sock *isk(struct socket *s)
@@ -492,9 +633,11 @@ static int inet_create(struct socket *s)
 			return -EPROTONOSUPPORT;
 		proto = IPPROTO_TCP_K;
 	} else if (s->type == SOCK_DGRAM_K) {
-		if (proto && proto != IPPROTO_UDP_K)
+		int icmp = s->family == AF_INET_K ? IPPROTO_ICMP_K : IPPROTO_ICMPV6_K;
+		if (proto && proto != IPPROTO_UDP_K && proto != icmp)
 			return -EPROTONOSUPPORT;
-		proto = IPPROTO_UDP_K;
+		if (!proto)
+			proto = IPPROTO_UDP_K;
 	} else {
 		return -ESOCKTNOSUPPORT;
 	}
@@ -506,6 +649,7 @@ static int inet_create(struct socket *s)
 	is->family = s->family;
 	is->type = s->type;
 	is->proto = s->protocol = proto;
+	is->ping = proto == IPPROTO_ICMP_K || proto == IPPROTO_ICMPV6_K;
 	is->local.v = s->family == AF_INET_K ? 4 : 6;
 	s->priv = is;
 	return 0;
@@ -565,6 +709,13 @@ static void inet_release(struct socket *s)
 			if (reset || tcp_close(pcb) != ERR_OK)
 				tcp_abort(pcb);
 		}
+	} else if (is->ping && is->pcb.raw) {
+		raw_remove(is->pcb.raw);
+		for (struct inet_sock **pp = &ping_socks; *pp; pp = &(*pp)->ping_next)
+			if (*pp == is) {
+				*pp = is->ping_next;
+				break;
+			}
 	} else if (is->type == SOCK_DGRAM_K && is->pcb.udp) {
 		udp_remove(is->pcb.udp);
 	}
@@ -612,6 +763,19 @@ static int inet_bind(struct socket *s, const struct sockaddr_storage_k *a, uint3
 			r = -lwip_errno(e);
 			if (!r)
 				cache_addrs(is);
+		}
+	} else if (is->ping) {
+		if (is->pcb.raw && !ip_addr_isany(&is->pcb.raw->local_ip))
+			r = -EINVAL;
+		else if (ep.port && !is->pcb.raw && ident_in_use(lwip_ntohs(ep.port)))
+			r = -EADDRINUSE;
+		else {
+			if (ep.port && !is->pcb.raw)
+				is->ident = lwip_ntohs(ep.port);
+			if ((r = ping_make_pcb(is)) == 0 &&
+			    (r = -lwip_errno(raw_bind(is->pcb.raw, &ip))) == 0) {
+				net_ep_from_ip(&is->pcb.raw->local_ip, is->ident, &is->local);
+			}
 		}
 	} else {
 		if (is->pcb.udp && is->pcb.udp->local_port)
@@ -717,6 +881,32 @@ static int inet_connect(struct socket *s, const struct sockaddr_storage_k *a, ui
 	if (r < 0)
 		return r;
 	net_lock();
+	if (is->ping) {
+		if (r == 1) {
+			if (is->pcb.raw)
+				raw_disconnect(is->pcb.raw);
+			is->has_peer = false;
+			is->state = IS_NEW;
+			r = 0;
+			goto out;
+		}
+		ip_addr_t ip;
+		if (ep.v == 4 && is->family == AF_INET6_K) {
+			r = -EINVAL;
+			goto out;
+		}
+		net_ip_from_ep(&ep, &ip);
+		if ((r = ping_make_pcb(is)) < 0)
+			goto out;
+		r = -lwip_errno(raw_connect(is->pcb.raw, &ip));
+		if (!r) {
+			is->peer = ep;
+			is->peer.port = 0;
+			is->has_peer = true;
+			is->state = IS_CONNECTED;
+		}
+		goto out;
+	}
 	if (is->type == SOCK_DGRAM_K) {
 		if (r == 1) { /* AF_UNSPEC: no default peer any more */
 			if (is->pcb.udp)
@@ -1026,6 +1216,8 @@ out:
 static ssize_t inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 {
 	struct inet_sock *is = isk(s);
+	if (is->ping)
+		return ping_sendmsg(is, m, flags);
 	return is->type == SOCK_STREAM_K ? tcp_sendmsg(is, m, flags) : udp_sendmsg(is, m, flags);
 }
 
@@ -1095,7 +1287,9 @@ static int inet_getname(struct socket *s, struct sockaddr_storage_k *a, uint32_t
 		ep = is->peer;
 	} else if (is->type == SOCK_STREAM_K && is->pcb.tcp) {
 		net_ep_from_ip(&is->pcb.tcp->local_ip, is->pcb.tcp->local_port, &ep);
-	} else if (is->type == SOCK_DGRAM_K && is->pcb.udp) {
+	} else if (is->ping && is->pcb.raw) {
+		net_ep_from_ip(&is->pcb.raw->local_ip, is->ident, &ep);
+	} else if (is->type == SOCK_DGRAM_K && !is->ping && is->pcb.udp) {
 		net_ep_from_ip(&is->pcb.udp->local_ip, is->pcb.udp->local_port, &ep);
 	} else {
 		ep = is->local;
@@ -1126,7 +1320,7 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		case SO_KEEPALIVE_K: is->keepalive = v; break;
 		case SO_BROADCAST_K:
 			is->broadcast = v;
-			if (is->type == SOCK_DGRAM_K && is->pcb.udp) {
+			if (is->type == SOCK_DGRAM_K && !is->ping && is->pcb.udp) {
 				if (v)
 					ip_set_option(is->pcb.udp, SOF_BROADCAST);
 				else

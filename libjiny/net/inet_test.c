@@ -46,7 +46,7 @@ static bool t_check_(bool ok, int line, const char *what, long a, long b, bool v
 
 /* ---- sockets as socket.c makes them ---- */
 
-static struct socket *t_socket(int family, int type)
+static struct socket *t_socket_proto(int family, int type, int proto)
 {
 	struct socket *s = kzalloc(sizeof(*s));
 	if (!s)
@@ -54,6 +54,7 @@ static struct socket *t_socket(int family, int type)
 	s->ops = inet_family_ops(family);
 	s->family = family;
 	s->type = type;
+	s->protocol = proto;
 	s->vnode = vfs_anon_vnode(S_IFSOCK_K | 0777);
 	if (!s->ops || !s->vnode || s->ops->create(s) < 0) {
 		if (s->vnode)
@@ -62,6 +63,11 @@ static struct socket *t_socket(int family, int type)
 		return NULL;
 	}
 	return s;
+}
+
+static struct socket *t_socket(int family, int type)
+{
+	return t_socket_proto(family, type, 0);
 }
 
 static void t_close(struct socket *s)
@@ -592,6 +598,48 @@ out:
 	t_close(b);
 }
 
+/* ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP/ICMPV6):
+ * lwIP answers, the socket gets the reply with its identifier. */
+static void test_ping(int family)
+{
+	int proto = family == AF_INET_K ? IPPROTO_ICMP_K : IPPROTO_ICMPV6_K;
+	int wrong = family == AF_INET_K ? IPPROTO_ICMPV6_K : IPPROTO_ICMP_K;
+	T_CHECK(!t_socket_proto(family, SOCK_DGRAM_K, wrong));
+	struct socket *s = t_socket_proto(family, SOCK_DGRAM_K, proto);
+	if (!T_CHECK(s))
+		return;
+	struct sockaddr_storage_k a, from;
+	uint32_t alen = t_addr(family, 0, &a);
+	uint8_t req = family == AF_INET_K ? 8 : 128, rep = family == AF_INET_K ? 0 : 129;
+	uint8_t msg[12] = { req, 0, 0, 0, 0x12, 0x34, 0, 7, 'p', 'i', 'n', 'g' }, got[32];
+	T_EQ(t_sendto(s, msg, 4, &a, alen), -EINVAL);   /* shorter than a header */
+	msg[0] = rep;
+	T_EQ(t_sendto(s, msg, sizeof(msg), &a, alen), -EINVAL); /* not a request */
+	msg[0] = req;
+	T_EQ(t_send(s, msg, sizeof(msg), 0), -EDESTADDRREQ);
+	T_EQ(t_sendto(s, msg, sizeof(msg), &a, alen), (long)sizeof(msg));
+	uint16_t ident = t_port(s);
+	T_CHECK(ident != 0);
+	T_CHECK(t_wait(s, POLLIN_K, 10000) & POLLIN_K);
+	struct iovec_k iov = { got, sizeof(got) };
+	struct sock_msg m = { .addr = &from, .addrlen = sizeof(from), .iov = &iov, .iovlen = 1 };
+	T_EQ(s->ops->recvmsg(s, &m, 0), (long)sizeof(msg));
+	T_EQ(got[0], rep);
+	T_EQ(got[4] << 8 | got[5], ident); /* the socket's identifier, not ours */
+	T_EQ(got[7], 7);
+	T_CHECK(!memcmp(got + 8, "ping", 4));
+	struct inet_ep ep;
+	T_EQ(inet_ep_from_sockaddr(family, &from, m.addrlen, false, &ep), 0);
+	T_EQ(ep.addr[family == AF_INET_K ? 0 : 15], family == AF_INET_K ? 127 : 1);
+	/* connected: send() without an address */
+	T_EQ(s->ops->connect(s, &a, alen), 0);
+	T_EQ(t_send(s, msg, sizeof(msg), 0), (long)sizeof(msg));
+	T_CHECK(t_wait(s, POLLIN_K, 10000) & POLLIN_K);
+	T_EQ(t_recv(s, got, sizeof(got), 0), (long)sizeof(msg));
+	T_EQ(t_recv(s, got, sizeof(got), 0), -EAGAIN);
+	t_close(s);
+}
+
 /* Many short connections: TIME_WAIT stays capped and nothing leaks. */
 static void test_churn(int family, int n)
 {
@@ -639,6 +687,7 @@ __export int __jiny_inet_selftest(int *checks)
 		test_tcp_options(family);
 		test_udp(family);
 		test_backlog(family);
+		test_ping(family);
 		printk("inet_test: %s done, %d checks so far, kmalloc %zu -> %zu bytes\n",
 		       f ? "IPv6" : "IPv4", t_checks, mem0, kmalloc_bytes_in_use());
 	}
