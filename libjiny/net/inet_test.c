@@ -20,6 +20,10 @@
 #include "sched/sched.h"
 #include "sched/waitq.h"
 #include "mm/mm.h"
+#include "lwip/inet_chksum.h"
+#include "kern/cmdline.h"
+
+extern struct cmdline kernel_cmdline; /* kern/start.c */
 
 static int t_checks, t_fails;
 
@@ -753,4 +757,180 @@ out:
 	t_close(srv);
 	t_close(l);
 	return r;
+}
+
+/* ---- a NIC through net.h's driver contract ----
+ *
+ * A fake Ethernet device: xmit keeps a copy of each frame; the test plays
+ * the peer 10.0.2.99 by handing frames to net_device_input, the second one
+ * in a zero-copy pbuf (net_rx_pbuf) whose release the test watches. With
+ * ip=10.0.2.15/24,10.0.2.2 on the command line (tst-net-dev.c): ARP out,
+ * an ARP reply in (through the net thread), the queued UDP datagram out,
+ * a datagram in to a bound socket. */
+
+static const uint8_t dev_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+#define DEV_FRAMES 64
+static uint8_t (*dev_frames)[1600]; /* [DEV_FRAMES], kmalloc'd by the test (no .bss in every image) */
+static unsigned dev_lens[DEV_FRAMES];
+static volatile unsigned dev_nframes;
+static volatile int dev_released;
+
+static int dev_xmit(struct net_device *dev, struct pbuf *p)
+{
+	unsigned i = dev_nframes;
+	if (i < DEV_FRAMES) {
+		dev_lens[i] = pbuf_copy_partial(p, dev_frames[i], sizeof(dev_frames[i]), 0);
+		__atomic_store_n(&dev_nframes, i + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static struct net_device *t_dev;
+
+/* The first frame sent of the given Ethertype whose bytes at off are
+ * want[0..n) (lwIP also sends gratuitous ARP, IPv6 ND and MLD frames of its
+ * own), waiting for it up to 10 s: its index, or -1. */
+static int t_find_frame(uint16_t type, unsigned off, const void *want, size_t n)
+{
+	for (int tries = 0; tries < 10000; tries++) {
+		unsigned have = __atomic_load_n(&dev_nframes, __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; i < have; i++) {
+			const uint8_t *f = dev_frames[i];
+			if ((f[12] << 8 | f[13]) == type && dev_lens[i] >= off + n &&
+			    !memcmp(f + off, want, n))
+				return (int)i;
+		}
+		sched_sleep_until(clock_ns() + 1000000);
+	}
+	return -1;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static struct net_rx_buf t_rxbuf;
+static uint8_t t_rxmem[128];
+
+static void t_release(struct net_rx_buf *b)
+{
+	__atomic_add_fetch(&dev_released, 1, __ATOMIC_RELEASE);
+}
+
+__export int __jiny_net_dev_selftest(int *checks)
+{
+	t_checks = t_fails = 0;
+	static const uint8_t me[4] = { 10, 0, 2, 15 }, peer[4] = { 10, 0, 2, 99 };
+	dev_frames = kzalloc(DEV_FRAMES * sizeof(*dev_frames));
+	t_dev = kzalloc(sizeof(*t_dev)); /* registered for good: never freed */
+	if (!T_CHECK(dev_frames && t_dev))
+		return t_fails;
+	t_dev->name = "et";
+	t_dev->mtu = 1500;
+	t_dev->features = NET_F_CSUM_RX;
+	t_dev->xmit = dev_xmit;
+	memcpy(t_dev->mac, dev_mac, 6);
+	T_EQ(net_device_register(t_dev), 0);
+	T_CHECK(net_ready());
+	net_device_set_link(t_dev, true);
+	T_EQ(t_dev->netif.mtu, 1500);
+	const char *ipopt = cmdline_opt(&kernel_cmdline, "ip");
+	if (!ipopt || !strcmp(ipopt, "dhcp")) {
+		/* DHCP (the default): a DISCOVER, broadcast from port 68 to 67,
+		 * with our MAC as the client's hardware address */
+		static const uint8_t ports[4] = { 0, 68, 0, 67 };
+		int k = t_find_frame(0x0800, 14 + 20, ports, 4);
+		if (T_CHECK(k >= 0)) {
+			T_CHECK(!memcmp(dev_frames[k], "\xff\xff\xff\xff\xff\xff", 6));
+			T_CHECK(!memcmp(dev_frames[k] + 14 + 20 + 8 + 28, dev_mac, 6));
+		}
+		*checks = t_checks;
+		return t_fails;
+	}
+	T_CHECK(!memcmp(&t_dev->netif.ip_addr, me, 4)); /* ip= applied, no DHCP */
+
+	/* a datagram to 10.0.2.99: lwIP asks who has it first */
+	struct socket *u = t_socket(AF_INET_K, SOCK_DGRAM_K);
+	struct sockaddr_storage_k a;
+	struct inet_ep ep = { .v = 4, .port = 0x3930 /* 12345 */ };
+	memcpy(ep.addr, peer, 4);
+	uint32_t alen = inet_ep_to_sockaddr(AF_INET_K, &ep, &a);
+	T_EQ(t_sendto(u, "to the peer", 11, &a, alen), 11);
+	uint16_t uport = t_port(u);
+	int k = t_find_frame(0x0806, 38, peer, 4);         /* ARP: who has 10.0.2.99? */
+	if (!T_CHECK(k >= 0))
+		return t_fails;
+	uint8_t *f = dev_frames[k];
+	T_CHECK(!memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) && !memcmp(f + 6, dev_mac, 6));
+	T_EQ(f[21], 1);                                    /* a request */
+	T_CHECK(!memcmp(f + 22, dev_mac, 6) && !memcmp(f + 28, me, 4));
+
+	/* the peer answers; the net thread takes it from the ring */
+	uint8_t arp[60] = { 0 };
+	memcpy(arp, dev_mac, 6);
+	memcpy(arp + 6, peer_mac, 6);
+	put16(arp + 12, 0x0806);
+	put16(arp + 14, 1);
+	put16(arp + 16, 0x0800);
+	arp[18] = 6;
+	arp[19] = 4;
+	put16(arp + 20, 2);
+	memcpy(arp + 22, peer_mac, 6);
+	memcpy(arp + 28, peer, 4);
+	memcpy(arp + 32, dev_mac, 6);
+	memcpy(arp + 38, me, 4);
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, sizeof(arp), PBUF_RAM);
+	if (T_CHECK(p)) {
+		pbuf_take(p, arp, sizeof(arp));
+		net_device_input(t_dev, p);
+	}
+	k = t_find_frame(0x0800, 30, peer, 4);             /* IPv4 to 10.0.2.99 */
+	if (!T_CHECK(k >= 0))
+		return t_fails;
+	f = dev_frames[k];
+	T_CHECK(!memcmp(f, peer_mac, 6));                  /* to the MAC the reply gave */
+	T_CHECK(!memcmp(f + 26, me, 4) && !memcmp(f + 30, peer, 4) && f[23] == 17);
+	T_EQ(f[34] << 8 | f[35], uport);
+	T_EQ(f[36] << 8 | f[37], 12345);
+	T_EQ(dev_lens[k] >= 14 + 20 + 8 + 11, 1);
+	T_CHECK(!memcmp(f + 42, "to the peer", 11));
+	T_CHECK(f[40] || f[41]); /* the UDP checksum was computed (no NET_F_CSUM_TX) */
+
+	/* a datagram from the peer, in the driver's own buffer (zero-copy) */
+	uint8_t *q = t_rxmem;
+	memcpy(q, dev_mac, 6);
+	memcpy(q + 6, peer_mac, 6);
+	put16(q + 12, 0x0800);
+	uint8_t *ip = q + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, 20 + 8 + 5);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, peer, 4);
+	memcpy(ip + 16, me, 4);
+	u16_t sum = inet_chksum(ip, 20);
+	memcpy(ip + 10, &sum, 2);
+	put16(ip + 20, 12345);
+	put16(ip + 22, uport);
+	put16(ip + 24, 8 + 5);
+	memcpy(ip + 28, "reply", 5); /* UDP checksum 0: none */
+	p = net_rx_pbuf(&t_rxbuf, q, 14 + 20 + 8 + 5, t_release);
+	if (T_CHECK(p))
+		net_device_input(t_dev, p);
+	T_CHECK(t_wait(u, POLLIN_K, 10000) & POLLIN_K);
+	T_EQ(dev_released, 0); /* still queued on the socket */
+	char buf[16];
+	struct sockaddr_storage_k from;
+	struct iovec_k iov = { buf, sizeof(buf) };
+	struct sock_msg m = { .addr = &from, .addrlen = sizeof(from), .iov = &iov, .iovlen = 1 };
+	T_EQ(u->ops->recvmsg(u, &m, 0), 5);
+	T_CHECK(!memcmp(buf, "reply", 5));
+	T_CHECK(!memcmp(&((struct sockaddr_in_k *)&from)->sin_addr, peer, 4));
+	T_EQ(dev_released, 1); /* given back to the driver once read */
+	t_close(u);
+	*checks = t_checks;
+	return t_fails;
 }
