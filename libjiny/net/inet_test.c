@@ -791,11 +791,12 @@ static struct net_device *t_dev;
 /* The first frame sent of the given Ethertype whose bytes at off are
  * want[0..n) (lwIP also sends gratuitous ARP, IPv6 ND and MLD frames of its
  * own), waiting for it up to 10 s: its index, or -1. */
-static int t_find_frame(uint16_t type, unsigned off, const void *want, size_t n)
+static int t_find_frame_from(unsigned first, uint16_t type, unsigned off, const void *want,
+			     size_t n)
 {
 	for (int tries = 0; tries < 10000; tries++) {
 		unsigned have = __atomic_load_n(&dev_nframes, __ATOMIC_ACQUIRE);
-		for (unsigned i = 0; i < have; i++) {
+		for (unsigned i = first; i < have; i++) {
 			const uint8_t *f = dev_frames[i];
 			if ((f[12] << 8 | f[13]) == type && dev_lens[i] >= off + n &&
 			    !memcmp(f + off, want, n))
@@ -806,10 +807,105 @@ static int t_find_frame(uint16_t type, unsigned off, const void *want, size_t n)
 	return -1;
 }
 
+static int t_find_frame(uint16_t type, unsigned off, const void *want, size_t n)
+{
+	return t_find_frame_from(0, type, off, want, n);
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+}
+
+/* An IPv4/UDP frame from the peer to us (or broadcast), checksummed IP
+ * header, no UDP checksum: its length. */
+static size_t t_udp_frame(uint8_t *q, const uint8_t *src_ip, const uint8_t *dst_ip,
+			  uint16_t sport, uint16_t dport, const void *data, size_t n)
+{
+	memcpy(q, dev_mac, 6);
+	memcpy(q + 6, peer_mac, 6);
+	put16(q + 12, 0x0800);
+	uint8_t *ip = q + 14;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + 8 + n));
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, src_ip, 4);
+	memcpy(ip + 16, dst_ip, 4);
+	u16_t sum = inet_chksum(ip, 20);
+	memcpy(ip + 10, &sum, 2);
+	put16(ip + 20, sport);
+	put16(ip + 22, dport);
+	put16(ip + 24, (uint16_t)(8 + n));
+	memcpy(ip + 28, data, n);
+	return 14 + 20 + 8 + n;
+}
+
+static void t_input_copy(const uint8_t *frame, size_t n)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_RAM);
+	if (T_CHECK(p)) {
+		pbuf_take(p, frame, (u16_t)n);
+		net_device_input(t_dev, p);
+	}
+}
+
+/* The DHCP server's part: an OFFER or ACK (type) for the client's xid,
+ * giving 10.0.2.15/24, router 10.0.2.2, DNS 10.0.2.3, one hour. */
+static void t_dhcp_reply(const uint8_t *xid, uint8_t type)
+{
+	static const uint8_t server[4] = { 10, 0, 2, 2 }, bcast[4] = { 255, 255, 255, 255 };
+	uint8_t *b = kzalloc(300), *frame = kzalloc(400);
+	if (!T_CHECK(b && frame))
+		goto out;
+	b[0] = 2; /* BOOTREPLY */
+	b[1] = 1;
+	b[2] = 6;
+	memcpy(b + 4, xid, 4);
+	b[16] = 10, b[17] = 0, b[18] = 2, b[19] = 15; /* yiaddr */
+	memcpy(b + 20, server, 4);
+	memcpy(b + 28, dev_mac, 6);
+	static const uint8_t opts[] = {
+		99, 130, 83, 99,                /* magic cookie */
+		53, 1, 0,                       /* message type (set below) */
+		54, 4, 10, 0, 2, 2,             /* server identifier */
+		51, 4, 0, 0, 0x0e, 0x10,        /* lease: 3600 s */
+		1, 4, 255, 255, 255, 0,         /* subnet mask */
+		3, 4, 10, 0, 2, 2,              /* router */
+		6, 4, 10, 0, 2, 3,              /* DNS server */
+		255,
+	};
+	memcpy(b + 236, opts, sizeof(opts));
+	b[236 + 6] = type;
+	size_t n = t_udp_frame(frame, server, bcast, 67, 68, b, 236 + sizeof(opts));
+	memcpy(frame, "\xff\xff\xff\xff\xff\xff", 6);
+	t_input_copy(frame, n);
+out:
+	kfree(b);
+	kfree(frame);
+}
+
+/* Wait until path holds text (the net thread writes it): true if it does. */
+static bool t_file_has(const char *path, const char *text)
+{
+	char buf[512];
+	for (int tries = 0; tries < 1000; tries++) {
+		struct file *f;
+		if (vfs_open(AT_FDCWD_K, path, O_RDONLY_K, 0, &f) == 0) {
+			ssize_t n = vfs_read(f, buf, sizeof(buf) - 1);
+			file_put(f);
+			buf[n > 0 ? n : 0] = 0;
+			size_t tl = strlen(text);
+			for (ssize_t i = 0; n > 0 && i + (ssize_t)tl <= n; i++)
+				if (!memcmp(buf + i, text, tl))
+					return true;
+		}
+		sched_sleep_until(clock_ns() + 10000000);
+	}
+	printk("inet_test: %s: %s\n", path, buf);
+	return false;
 }
 
 static struct net_rx_buf t_rxbuf;
@@ -846,6 +942,26 @@ __export int __jiny_net_dev_selftest(int *checks)
 		if (T_CHECK(k >= 0)) {
 			T_CHECK(!memcmp(dev_frames[k], "\xff\xff\xff\xff\xff\xff", 6));
 			T_CHECK(!memcmp(dev_frames[k] + 14 + 20 + 8 + 28, dev_mac, 6));
+			/* OFFER, the client's REQUEST, ACK: bound, resolv.conf rewritten */
+			uint8_t xid[4];
+			memcpy(xid, dev_frames[k] + 14 + 20 + 8 + 4, 4);
+			t_dhcp_reply(xid, 2);
+			static const uint8_t req[3] = { 53, 1, 3 };
+			k = t_find_frame_from((unsigned)k + 1, 0x0800, 14 + 20 + 8 + 240, req, 3);
+			if (T_CHECK(k >= 0)) {
+				memcpy(xid, dev_frames[k] + 14 + 20 + 8 + 4, 4);
+				t_dhcp_reply(xid, 5);
+				bool bound = false;
+				for (int i = 0; i < 1000 && !bound; i++) {
+					net_lock();
+					bound = !memcmp(&t_dev->netif.ip_addr, me, 4);
+					net_unlock();
+					if (!bound)
+						sched_sleep_until(clock_ns() + 10000000);
+				}
+				T_CHECK(bound);
+				T_CHECK(t_file_has("/etc/resolv.conf", "nameserver 10.0.2.3\n"));
+			}
 		}
 		*checks = t_checks;
 		return t_fails;
@@ -900,24 +1016,8 @@ __export int __jiny_net_dev_selftest(int *checks)
 	T_CHECK(f[40] || f[41]); /* the UDP checksum was computed (no NET_F_CSUM_TX) */
 
 	/* a datagram from the peer, in the driver's own buffer (zero-copy) */
-	uint8_t *q = t_rxmem;
-	memcpy(q, dev_mac, 6);
-	memcpy(q + 6, peer_mac, 6);
-	put16(q + 12, 0x0800);
-	uint8_t *ip = q + 14;
-	ip[0] = 0x45;
-	put16(ip + 2, 20 + 8 + 5);
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, peer, 4);
-	memcpy(ip + 16, me, 4);
-	u16_t sum = inet_chksum(ip, 20);
-	memcpy(ip + 10, &sum, 2);
-	put16(ip + 20, 12345);
-	put16(ip + 22, uport);
-	put16(ip + 24, 8 + 5);
-	memcpy(ip + 28, "reply", 5); /* UDP checksum 0: none */
-	p = net_rx_pbuf(&t_rxbuf, q, 14 + 20 + 8 + 5, t_release);
+	size_t qn = t_udp_frame(t_rxmem, peer, me, 12345, uport, "reply", 5);
+	p = net_rx_pbuf(&t_rxbuf, t_rxmem, (uint16_t)qn, t_release);
 	if (T_CHECK(p))
 		net_device_input(t_dev, p);
 	T_CHECK(t_wait(u, POLLIN_K, 10000) & POLLIN_K);

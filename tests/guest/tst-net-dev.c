@@ -6,7 +6,9 @@
  * net_device_input (the receive ring and the net thread) releases the
  * queued datagram, and a datagram handed in zero-copy (net_rx_pbuf)
  * reaches a bound socket; its buffer goes back to the driver once read.
- * With ip=dhcp (the default) it checks that a DHCP DISCOVER goes out.
+ * With ip=dhcp (the default) the test plays the DHCP server: DISCOVER,
+ * OFFER, REQUEST, ACK; the interface binds the offered address and
+ * /etc/resolv.conf is rewritten with the offered name server.
  */
 // EXPECT: ^tst: tst-net-dev: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: ^FAIL
