@@ -96,12 +96,15 @@ void net_mem_free(void *p);
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 
 /* ---- TCP, tuned for throughput ---- */
-/* The MSS lwIP may use: as large as an IPv6 packet's 16-bit length allows
- * on the loopback (whose MTU net.c sets to 65535), so a loopback stream
- * moves 64 KiB per segment, as Linux's lo does; on a NIC lwIP still
- * announces and uses MTU - 40 (TCP_CALCULATE_EFF_SEND_MSS, default on).
- * 65535 - 40 (IPv6) - 20 (TCP), rounded down to leave room for options. */
-#define TCP_MSS 65440
+/* The MSS lwIP may use: nearly 64 KiB on the loopback (whose MTU net.c
+ * sets to 65535), so a loopback stream moves 64 KiB per segment, as
+ * Linux's lo does; on a NIC lwIP still announces and uses MTU - 40
+ * (TCP_CALCULATE_EFF_SEND_MSS, default on). 65408 is the most whose
+ * segment pbuf (pbuf 32 + headers 80 + data) and looped copy (32 + 16 +
+ * IPv6 60 + data) fit one 64 KiB kmalloc block (16-byte header): one more
+ * byte and each takes 128 KiB of pages, zeroed (31% of the loopback's
+ * instructions went to that memset). */
+#define TCP_MSS 65408
 /* Window scaling, so windows larger than 64 KiB can be announced. */
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 4
