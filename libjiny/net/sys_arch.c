@@ -58,8 +58,32 @@ uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
 	return net_rand32();
 }
 
+/*
+ * lwIP's heap is kmalloc, with a few 64 KiB blocks kept aside: a loopback
+ * stream allocates two per segment (the segment and its looped copy) and
+ * frees them a moment later, and each fresh block's pages would be zeroed
+ * by the page allocator again (a quarter of the loopback's instructions).
+ * At most NET_BIG_CACHE blocks (512 KiB) stay cached; the lock is a
+ * spinlock because a driver may free a pbuf without net_lock.
+ */
+#define NET_BIG_MIN (32u << 10)  /* requests above this take a cached block */
+#define NET_BIG_CACHE 8
+static spinlock_t big_lock = SPINLOCK_INIT;
+static void *big_cache[NET_BIG_CACHE]; /* big_lock */
+static int big_n;                      /* big_lock */
+static size_t big_usable;              /* the usable size of the cached blocks; made by the first */
+
 void *net_mem_malloc(size_t size)
 {
+	if (size > NET_BIG_MIN && size <= READ_ONCE(big_usable)) {
+		void *p = NULL;
+		uint64_t f = spin_lock_irqsave(&big_lock);
+		if (big_n)
+			p = big_cache[--big_n];
+		spin_unlock_irqrestore(&big_lock, f);
+		if (p)
+			return p;
+	}
 	return kmalloc(size);
 }
 
@@ -72,6 +96,19 @@ void *net_mem_calloc(size_t n, size_t size)
 
 void net_mem_free(void *p)
 {
+	if (!p)
+		return;
+	size_t u = kmalloc_usable_size(p);
+	if (u > NET_BIG_MIN && u <= (64u << 10)) {
+		uint64_t f = spin_lock_irqsave(&big_lock);
+		if (!big_usable)
+			big_usable = u;
+		if (u == big_usable && big_n < NET_BIG_CACHE) {
+			big_cache[big_n++] = p;
+			p = NULL;
+		}
+		spin_unlock_irqrestore(&big_lock, f);
+	}
 	kfree(p);
 }
 
