@@ -14,8 +14,10 @@ all: sdk
 deps:
 	@tools/bootstrap-deps
 
+# JINY_DEPS_CACHE (bootstrap-deps' cache of upstream tarballs) is the build's too.
 $(BUILD)/CMakeCache.txt: | deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release \
+		$(if $(JINY_DEPS_CACHE),-DJINY_DEPS_DIR=$(abspath $(JINY_DEPS_CACHE))) >/dev/null
 
 sdk: deps $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)

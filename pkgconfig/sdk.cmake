@@ -89,6 +89,7 @@ install(DIRECTORY ${JINY_SDK_DIR}/lib/ DESTINATION lib   # musl's other crt*.o, 
 install(DIRECTORY ${JINY_SDK_DIR}/include/ DESTINATION include)   # musl + jiny/
 install(FILES ${JINY_SDK_DIR}/share/doc/musl/COPYRIGHT DESTINATION share/doc/musl)
 install(FILES ${JINY_SDK_DIR}/share/doc/mimalloc/LICENSE DESTINATION share/doc/mimalloc)
+install(FILES ${JINY_SDK_DIR}/share/doc/lwip/COPYING DESTINATION share/doc/lwip)  # lwIP is inside libjiny.a
 install(FILES ${JINY_SDK_DIR}/lib/cmake/jiny/jiny-config-version.cmake DESTINATION lib/cmake/jiny)
 foreach(t IN LISTS _jiny_tools)
   if(EXISTS ${CMAKE_SOURCE_DIR}/tools/${t})
