@@ -30,7 +30,12 @@
  *
  * A family registers with SOCK_FAMILY(ops) (a linker-section table, like
  * INITCALL): an image that links no family's object has none, and socket()
- * there fails with EAFNOSUPPORT.
+ * there fails with EAFNOSUPPORT. Every object of libjiny/net/ goes into
+ * libjiny.a's member jiny-net.o (CMakeLists.txt JINY_NET_SOURCES; objects
+ * built elsewhere, lwIP's, belong in target jiny_net_objs too), which is
+ * linked only into images that call a socket function (syscalls.def
+ * OPTIONAL, tools/libjiny-link.sh); socket.c lists the families in
+ * families_linked[] as well.
  *
  * Data: iovecs handed to sendmsg/recvmsg point at the caller's memory,
  * already range-checked (uaccess_ok) for the whole length; a family copies
@@ -67,8 +72,8 @@ struct sock_ops {
 	 * -ESOCKTNOSUPPORT for what the family lacks. */
 	int (*create)(struct socket *s);
 	/* The last file reference is gone: free everything (close, SO_LINGER).
-	 * Called for every socket whose create(), accept() or socketpair()
-	 * succeeded. */
+	 * Called for every socket whose create() or accept() succeeded
+	 * (socket.c knows them by s->priv, which both must set). */
 	void (*release)(struct socket *s);
 	int (*bind)(struct socket *s, const struct sockaddr_storage_k *a, uint32_t len);
 	/* Start (or finish) connecting. -EINPROGRESS: wait for POLLOUT, then
