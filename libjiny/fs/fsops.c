@@ -432,6 +432,11 @@ static int mknod_mode(unsigned mode)
 
 int vfs_mknod(int dirfd, const char *path, unsigned mode, uint32_t rdev)
 {
+	return vfs_mknod_get(dirfd, path, mode, rdev, NULL);
+}
+
+int vfs_mknod_get(int dirfd, const char *path, unsigned mode, uint32_t rdev, struct vnode **out)
+{
 	unsigned type = mode & S_IFMT_K;
 	if (!type)
 		type = S_IFREG_K;
@@ -447,6 +452,14 @@ int vfs_mknod(int dirfd, const char *path, unsigned mode, uint32_t rdev)
 					      type == S_IFCHR_K || type == S_IFBLK_K ? rdev : 0,
 					      &vn)
 			    : -EPERM;
+	if (r >= 0 && out && !vn && dv->ops->lookup)
+		dv->ops->lookup(dv, c.last, c.len, &vn); /* create_end would */
+	if (r >= 0 && out && vn) {
+		vnode_get(vn); /* one for the dentry, one for the caller */
+		*out = vn;
+	} else if (r >= 0 && out) {
+		r = -EIO; /* a file system that made no vnode */
+	}
 	create_end(&c, vn, r);
 	return r < 0 ? r : 0;
 }

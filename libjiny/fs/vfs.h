@@ -72,6 +72,11 @@ struct file_ops {
 	/* Current events (POLLIN...); if pt, queue pt on the waitqs that signal changes. */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	int (*fsync)(struct file *f);
+	/* readv/writev at the file's position as one transfer (sockets: one
+	 * message over the whole vector); optional, else one read/write per
+	 * iovec. The vector is checked (sys_io.c). */
+	ssize_t (*readv)(struct file *f, const struct iovec_k *iov, int cnt);
+	ssize_t (*writev)(struct file *f, const struct iovec_k *iov, int cnt);
 	bool seekable;                                            /* lseek allowed */
 };
 
@@ -313,6 +318,8 @@ ssize_t vfs_pread(struct file *f, void *buf, size_t n, uint64_t pos);
 ssize_t vfs_pwrite(struct file *f, const void *buf, size_t n, uint64_t pos);
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_mknod(int dirfd, const char *path, unsigned mode, uint32_t rdev);
+/* The same, and the new node in *out with a reference (AF_UNIX bind: S_IFSOCK). */
+int vfs_mknod_get(int dirfd, const char *path, unsigned mode, uint32_t rdev, struct vnode **out);
 int vfs_mkdir(int dirfd, const char *path, unsigned mode);
 int vfs_rmdir(int dirfd, const char *path);
 int vfs_unlink(int dirfd, const char *path);

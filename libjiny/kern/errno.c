@@ -55,6 +55,8 @@ static const char *const texts[] = {
 	[ESOCKTNOSUPPORT] = "Socket type not supported",
 	[EOPNOTSUPP] = "Operation not supported",
 	[EPFNOSUPPORT] = "Protocol family not supported",
+	[EDOM] = "Numerical argument out of domain",
+	[ENOTSOCK] = "Socket operation on non-socket",
 	[EAFNOSUPPORT] = "Address family not supported by protocol",
 	[EADDRINUSE] = "Address already in use",
 	[EADDRNOTAVAIL] = "Cannot assign requested address",
@@ -67,12 +69,12 @@ static const char *const texts[] = {
 	[EISCONN] = "Transport endpoint is already connected",
 	[ENOTCONN] = "Transport endpoint is not connected",
 	[ESHUTDOWN] = "Cannot send after transport endpoint shutdown",
-	[ETIMEDOUT] = "Connection timed out",
 	[ECONNREFUSED] = "Connection refused",
-	[EHOSTDOWN] = "Host is down",
 	[EHOSTUNREACH] = "No route to host",
 	[EALREADY] = "Operation already in progress",
 	[EINPROGRESS] = "Operation now in progress",
+	[ETIMEDOUT] = "Connection timed out",
+	[EHOSTDOWN] = "Host is down",
 };
 
 const char *errno_text(int err)

@@ -5,26 +5,43 @@
  * Unknown or unimplemented numbers return -ENOSYS and are named once on
  * the console, except those whose ENOSYS a libc expects and falls back
  * from in silence (quiet_nosys): named once only with the verbose option.
+ *
+ * OPTIONAL entries (the socket calls) are weak references: their slot is
+ * NULL, so -ENOSYS, unless something else linked their subsystem (libjiny.a
+ * keeps net/ in a member of its own: CMakeLists.txt, "pay for what you
+ * link").
  */
 #include "syscall/sys.h"
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
+#define SYSCALL(nr, name, nargs)
+#define NOSYS(nr, name)
+#define OPTIONAL(nr, name, nargs) extern __typeof__(sys_##name) sys_##name __attribute__((weak));
+#include "syscall/syscalls.def"
+#undef SYSCALL
+#undef NOSYS
+#undef OPTIONAL
+
 #define SYSCALL(nr, name, nargs) [nr] = (syscall_fn)(void (*)(void))sys_##name,
 #define NOSYS(nr, name)
+#define OPTIONAL SYSCALL
 static const syscall_fn table[] = {
 #include "syscall/syscalls.def"
 };
 #undef SYSCALL
 #undef NOSYS
+#undef OPTIONAL
 
 #define SYSCALL(nr, name, nargs) [nr] = #name,
 #define NOSYS(nr, name) [nr] = #name,
+#define OPTIONAL SYSCALL
 static const char *const names[] = {
 #include "syscall/syscalls.def"
 };
 #undef SYSCALL
 #undef NOSYS
+#undef OPTIONAL
 
 static uint8_t reported[ARRAY_SIZE(names) / 8 + 1];
 

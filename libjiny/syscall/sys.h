@@ -223,6 +223,31 @@ long sys_epoll_pwait(int epfd, struct epoll_event_k *events, int maxevents, int 
 long sys_eventfd(unsigned initval) SYS_EXPORT(eventfd);
 long sys_eventfd2(unsigned initval, int flags) SYS_EXPORT(eventfd2);
 
+/* net/socket.c: BSD sockets (OPTIONAL in syscalls.def: linked only when called) */
+struct msghdr_k;
+struct mmsghdr_k;
+long sys_socket(int domain, int type, int protocol) SYS_EXPORT(socket);
+long sys_socketpair(int domain, int type, int protocol, int *sv) SYS_EXPORT(socketpair);
+long sys_bind(int fd, const void *addr, int len) SYS_EXPORT(bind);
+long sys_listen(int fd, int backlog) SYS_EXPORT(listen);
+long sys_accept(int fd, void *addr, int *addrlen) SYS_EXPORT(accept);
+long sys_accept4(int fd, void *addr, int *addrlen, int flags) SYS_EXPORT(accept4);
+long sys_connect(int fd, const void *addr, int len) SYS_EXPORT(connect);
+long sys_shutdown(int fd, int how) SYS_EXPORT(shutdown);
+long sys_getsockname(int fd, void *addr, int *addrlen) SYS_EXPORT(getsockname);
+long sys_getpeername(int fd, void *addr, int *addrlen) SYS_EXPORT(getpeername);
+long sys_sendto(int fd, const void *buf, size_t len, int flags, const void *addr, int alen)
+	SYS_EXPORT(sendto);
+long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *addr, int *alen)
+	SYS_EXPORT(recvfrom);
+long sys_sendmsg(int fd, const struct msghdr_k *msg, int flags) SYS_EXPORT(sendmsg);
+long sys_recvmsg(int fd, struct msghdr_k *msg, int flags) SYS_EXPORT(recvmsg);
+long sys_sendmmsg(int fd, struct mmsghdr_k *vec, unsigned vlen, int flags) SYS_EXPORT(sendmmsg);
+long sys_recvmmsg(int fd, struct mmsghdr_k *vec, unsigned vlen, int flags,
+		  struct timespec_k *timeout) SYS_EXPORT(recvmmsg);
+long sys_setsockopt(int fd, int level, int name, const void *val, int len) SYS_EXPORT(setsockopt);
+long sys_getsockopt(int fd, int level, int name, void *val, int *len) SYS_EXPORT(getsockopt);
+
 /* dispatch.c */
 long __jiny_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6) __export;
 const char *syscall_name(long n);

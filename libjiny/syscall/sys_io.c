@@ -99,6 +99,13 @@ static long do_rw_vec(int fd, const struct iovec_k *iov, int cnt, long pos, bool
 	if (!f)
 		return -EBADF;
 	long r = iov_check(iov, cnt, !write), done = 0;
+	unsigned acc = f->flags & O_ACCMODE_K;
+	if (r >= 0 && pos < 0 && (write ? f->ops->writev : f->ops->readv) && !(f->flags & O_PATH_K) &&
+	    (write ? acc != O_RDONLY_K : acc != O_WRONLY_K)) {
+		r = write ? f->ops->writev(f, iov, cnt) : f->ops->readv(f, iov, cnt);
+		file_put(f);
+		return r;
+	}
 	for (int i = 0; r >= 0 && i < cnt; i++) {
 		size_t len = iov[i].iov_len;
 		if (!len)

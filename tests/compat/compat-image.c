@@ -4,7 +4,10 @@
  * the initramfs as the first ring-3 process *instead of* main() (the default
  * init_mode=instead); the VM then exits with PROG's status. So this main()
  * runs only when the kernel ignored init=: it says so, and fails.
+ * It never calls socket() itself, so it asks for the socket layer by name
+ * for the ring-3 programs (docs/sdk.md, "pay for what you link").
  */
+// LINK: -Wl,-u,jiny_net
 #include <stdio.h>
 
 int main(int argc, char **argv)

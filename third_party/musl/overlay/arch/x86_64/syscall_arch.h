@@ -10,6 +10,8 @@
  *     call of the kernel's handler, long __jiny_sys_<name>(a1..a_nargs).
  *     The switch below is generated from libjiny/syscall/syscalls.def and
  *     folds away, leaving one `call`/`jmp __jiny_sys_<name>`.
+ *     OPTIONAL entries (the socket calls) too: this strong reference is
+ *     what links net/ into an image whose code calls socket() & co.
  *   - anything else (a variable n, a NOSYS entry): the kernel's dispatcher
  *     long __jiny_syscall(n, a1, ..., a6), which returns -ENOSYS when needed.
  *
@@ -34,9 +36,11 @@
  * (prlimit64, pread64, ...) cannot expand inside these. */
 #define SYSCALL(nr, name, nargs) __JINY_PROTO##nargs(__jiny_sys_##name)
 #define NOSYS(nr, name)
+#define OPTIONAL SYSCALL
 #include "syscalls.def"
 #undef SYSCALL
 #undef NOSYS
+#undef OPTIONAL
 
 long __jiny_syscall(long, long, long, long, long, long, long);
 
@@ -57,9 +61,11 @@ long __jiny_call(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 		switch (n) {
 #define SYSCALL(nr, name, nargs) case nr: return __JINY_CALL##nargs(__jiny_sys_##name);
 #define NOSYS(nr, name)
+#define OPTIONAL SYSCALL
 #include "syscalls.def"
 #undef SYSCALL
 #undef NOSYS
+#undef OPTIONAL
 		}
 	}
 	return __jiny_syscall(n, a1, a2, a3, a4, a5, a6);
