@@ -137,6 +137,8 @@ static bool sock_nonblock(struct socket *s, int flags)
 }
 
 struct sock_waiter {
+	const uint64_t *timeo; /* the socket's SO_RCVTIMEO or SO_SNDTIMEO, read at the first wait */
+	bool armed;            /* the first wait has set up what follows */
 	struct poll_wait pw;
 	bool queued;
 	uint64_t deadline;     /* 0: none */
@@ -144,8 +146,17 @@ struct sock_waiter {
 	bool poll_said_ready;  /* the last -EAGAIN came right after poll() said ready */
 };
 
-static void sock_wait_init(struct sock_waiter *w, uint64_t timeo_ns)
+/* Before a call's loop: nothing is set up until it first has to wait. */
+static void sock_waiter_prepare(struct sock_waiter *w, const uint64_t *timeo)
 {
+	w->timeo = timeo;
+	w->armed = false;
+}
+
+static void sock_wait_arm(struct sock_waiter *w)
+{
+	uint64_t timeo_ns = READ_ONCE(*w->timeo);
+	w->armed = true;
 	poll_wait_init(&w->pw);
 	w->queued = false;
 	w->timed = timeo_ns != 0;
@@ -164,6 +175,8 @@ static void sock_wait_init(struct sock_waiter *w, uint64_t timeo_ns)
  */
 static int sock_wait(struct socket *s, struct sock_waiter *w, unsigned want)
 {
+	if (!w->armed)
+		sock_wait_arm(w);
 	unsigned ev = s->ops->poll(s, w->queued ? NULL : &w->pw.pt);
 	w->queued = true;
 	if (w->pw.error)
@@ -185,7 +198,8 @@ static int sock_wait(struct socket *s, struct sock_waiter *w, unsigned want)
 
 static void sock_wait_done(struct sock_waiter *w)
 {
-	poll_wait_done(&w->pw);
+	if (w->armed)
+		poll_wait_done(&w->pw);
 }
 
 /* ---- user memory ---- */
@@ -385,7 +399,7 @@ static ssize_t sock_send(struct socket *s, struct sock_msg *m, int flags)
 		return -EOPNOTSUPP;
 	size_t want = sock_msg_left(m), done = 0;
 	struct sock_waiter w;
-	bool waiting = false;
+	sock_waiter_prepare(&w, &s->sndtimeo_ns);
 	ssize_t r;
 	for (;;) {
 		r = s->ops->sendmsg(s, m, flags);
@@ -400,18 +414,13 @@ static ssize_t sock_send(struct socket *s, struct sock_msg *m, int flags)
 		}
 		if (r != -EAGAIN || sock_nonblock(s, flags))
 			break;
-		if (!waiting) {
-			sock_wait_init(&w, READ_ONCE(s->sndtimeo_ns));
-			waiting = true;
-		}
 		int e = sock_wait(s, &w, POLLOUT_K);
 		if (e < 0) {
 			r = e;
 			break;
 		}
 	}
-	if (waiting)
-		sock_wait_done(&w);
+	sock_wait_done(&w);
 	if (done)
 		return (ssize_t)done;
 	if (r == -EPIPE && !(flags & MSG_NOSIGNAL_K) && current_is_user())
@@ -427,7 +436,7 @@ static ssize_t sock_recv(struct socket *s, struct sock_msg *m, int flags)
 	bool waitall = (flags & MSG_WAITALL_K) && is_stream(s) &&
 		       !(flags & (MSG_PEEK_K | MSG_TRUNC_K)) && !sock_nonblock(s, flags);
 	struct sock_waiter w;
-	bool waiting = false;
+	sock_waiter_prepare(&w, &s->rcvtimeo_ns);
 	ssize_t r;
 	for (;;) {
 		r = s->ops->recvmsg(s, m, flags);
@@ -441,18 +450,13 @@ static ssize_t sock_recv(struct socket *s, struct sock_msg *m, int flags)
 		}
 		if (r != -EAGAIN || sock_nonblock(s, flags))
 			break;
-		if (!waiting) {
-			sock_wait_init(&w, READ_ONCE(s->rcvtimeo_ns));
-			waiting = true;
-		}
 		int e = sock_wait(s, &w, POLLIN_K | POLLRDHUP_K);
 		if (e < 0) {
 			r = e;
 			break;
 		}
 	}
-	if (waiting)
-		sock_wait_done(&w);
+	sock_wait_done(&w);
 	return done ? (ssize_t)done : r;
 }
 
@@ -643,23 +647,18 @@ long sys_accept4(int fd, void *addr, int *addrlen, int flags)
 		goto out;
 	}
 	struct sock_waiter w;
-	bool waiting = false;
+	sock_waiter_prepare(&w, &s->rcvtimeo_ns);
 	for (;;) {
 		r = s->ops->accept(s, ns);
 		if (r != -EAGAIN || sock_nonblock(s, 0))
 			break;
-		if (!waiting) {
-			sock_wait_init(&w, READ_ONCE(s->rcvtimeo_ns));
-			waiting = true;
-		}
 		int e = sock_wait(s, &w, POLLIN_K);
 		if (e < 0) {
 			r = e;
 			break;
 		}
 	}
-	if (waiting)
-		sock_wait_done(&w);
+	sock_wait_done(&w);
 	if (r < 0) {
 		ns->priv = NULL;
 		sock_discard(ns);
@@ -704,7 +703,7 @@ long sys_connect(int fd, const void *addr, int len)
 		goto out;
 	}
 	struct sock_waiter w;
-	bool waiting = false;
+	sock_waiter_prepare(&w, &s->sndtimeo_ns);
 	/*
 	 * The family says -EINPROGRESS (started: wait for POLLOUT, then ask
 	 * again for the result; -EALREADY while it goes on) or -EAGAIN (cannot
@@ -715,7 +714,7 @@ long sys_connect(int fd, const void *addr, int len)
 	bool started = false;
 	for (;;) {
 		r = s->ops->connect(s, &ka, (uint32_t)len);
-		if (r == -EALREADY && !waiting)
+		if (r == -EALREADY && !w.armed)
 			break; /* another caller's connection attempt */
 		if (r == -EINPROGRESS || r == -EALREADY)
 			started = true;
@@ -723,18 +722,13 @@ long sys_connect(int fd, const void *addr, int len)
 			break;
 		if (sock_nonblock(s, 0))
 			break;
-		if (!waiting) {
-			sock_wait_init(&w, READ_ONCE(s->sndtimeo_ns));
-			waiting = true;
-		}
 		int e = sock_wait(s, &w, POLLOUT_K);
 		if (e < 0) {
 			r = e == -EAGAIN && started ? -EINPROGRESS : e;
 			break;
 		}
 	}
-	if (waiting)
-		sock_wait_done(&w);
+	sock_wait_done(&w);
 out:
 	file_put(f);
 	return r;
