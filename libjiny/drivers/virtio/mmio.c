@@ -109,38 +109,15 @@ static uint32_t mmio_config_generation(struct virtio_device *d)
 	return d->t->modern ? rd(MD(d), MMIO_CONFIG_GENERATION) : 0;
 }
 
-/* Config fields are read with accesses of their own width (1, 2, 4), else bytewise. */
 static void mmio_config_read(struct virtio_device *d, unsigned off, void *buf, unsigned len)
 {
-	volatile uint8_t *p = MD(d)->regs + MMIO_CONFIG + off;
-	if (len == 4 && !(off & 3)) {
-		uint32_t v = readl(p);
-		memcpy(buf, &v, 4);
-	} else if (len == 2 && !(off & 1)) {
-		uint16_t v = readw(p);
-		memcpy(buf, &v, 2);
-	} else {
-		for (unsigned i = 0; i < len; i++)
-			((uint8_t *)buf)[i] = readb(p + i);
-	}
+	virtio_cfg_read_mmio(MD(d)->regs + MMIO_CONFIG + off, buf, len);
 }
 
 static void mmio_config_write(struct virtio_device *d, unsigned off, const void *buf,
 			      unsigned len)
 {
-	volatile uint8_t *p = MD(d)->regs + MMIO_CONFIG + off;
-	if (len == 4 && !(off & 3)) {
-		uint32_t v;
-		memcpy(&v, buf, 4);
-		writel(p, v);
-	} else if (len == 2 && !(off & 1)) {
-		uint16_t v;
-		memcpy(&v, buf, 2);
-		writew(p, v);
-	} else {
-		for (unsigned i = 0; i < len; i++)
-			writeb(p + i, ((const uint8_t *)buf)[i]);
-	}
+	virtio_cfg_write_mmio(MD(d)->regs + MMIO_CONFIG + off, buf, len);
 }
 
 static unsigned mmio_queue_max(struct virtio_device *d, unsigned index)

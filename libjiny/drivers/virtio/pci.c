@@ -101,17 +101,7 @@ static uint32_t pci_config_generation(struct virtio_device *d)
 
 static void pci_config_read(struct virtio_device *d, unsigned off, void *buf, unsigned len)
 {
-	volatile uint8_t *p = PD(d)->device + off;
-	if (len == 4 && !(off & 3)) {
-		uint32_t v = readl(p);
-		memcpy(buf, &v, 4);
-	} else if (len == 2 && !(off & 1)) {
-		uint16_t v = readw(p);
-		memcpy(buf, &v, 2);
-	} else {
-		for (unsigned i = 0; i < len; i++)
-			((uint8_t *)buf)[i] = readb(p + i);
-	}
+	virtio_cfg_read_mmio(PD(d)->device + off, buf, len);
 }
 
 static void pci_config_write(struct virtio_device *d, unsigned off, const void *buf,

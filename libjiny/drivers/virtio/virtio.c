@@ -20,6 +20,7 @@
 #include "kern/initcall.h"
 #include "kern/errno.h"
 #include "mm/mm.h"
+#include "arch/arch.h"
 #include "fs/vfs.h"
 
 extern bool kern_verbose;
@@ -56,6 +57,36 @@ uint64_t virtio_dma_addr(const void *va)
 }
 
 /* ---- config space ---- */
+
+void virtio_cfg_read_mmio(volatile uint8_t *p, void *buf, unsigned len)
+{
+	if (len == 4 && !((uintptr_t)p & 3)) {
+		uint32_t v = readl(p);
+		memcpy(buf, &v, 4);
+	} else if (len == 2 && !((uintptr_t)p & 1)) {
+		uint16_t v = readw(p);
+		memcpy(buf, &v, 2);
+	} else {
+		for (unsigned i = 0; i < len; i++)
+			((uint8_t *)buf)[i] = readb(p + i);
+	}
+}
+
+void virtio_cfg_write_mmio(volatile uint8_t *p, const void *buf, unsigned len)
+{
+	if (len == 4 && !((uintptr_t)p & 3)) {
+		uint32_t v;
+		memcpy(&v, buf, 4);
+		writel(p, v);
+	} else if (len == 2 && !((uintptr_t)p & 1)) {
+		uint16_t v;
+		memcpy(&v, buf, 2);
+		writew(p, v);
+	} else {
+		for (unsigned i = 0; i < len; i++)
+			writeb(p + i, ((const uint8_t *)buf)[i]);
+	}
+}
 
 void virtio_cread(struct virtio_device *d, unsigned off, void *buf, unsigned len)
 {

@@ -240,6 +240,10 @@ void virtio_device_interrupt(struct virtio_device *d, unsigned isr);
 void virtio_vq_interrupt(struct virtqueue *vq);
 void virtio_config_interrupt(struct virtio_device *d);
 uint64_t virtio_dma_addr(const void *va);
+/* Device-specific config in memory space (MMIO registers, a PCI BAR): fields
+ * are accessed with their own width (1, 2, 4) when aligned, else bytewise. */
+void virtio_cfg_read_mmio(volatile uint8_t *p, void *buf, unsigned len);
+void virtio_cfg_write_mmio(volatile uint8_t *p, const void *buf, unsigned len);
 
 /* The transports' scans (virtio.c calls them from its initcall). */
 void virtio_mmio_scan(void);
