@@ -873,6 +873,22 @@ static int inet_accept(struct socket *s, struct socket *ns)
 	return 0;
 }
 
+/* The pending error, reported once (SO_ERROR, a failed call); net_lock held. */
+static int take_err(struct inet_sock *is)
+{
+	int e = is->err;
+	is->err = 0;
+	return e;
+}
+
+/* A send's first look (net_lock held): a pending error, once, or EPIPE after shutdown. */
+static int send_refused(struct inet_sock *is)
+{
+	if (is->err)
+		return -take_err(is);
+	return is->shut_wr ? -EPIPE : 0;
+}
+
 static int inet_connect(struct socket *s, const struct sockaddr_storage_k *a, uint32_t len)
 {
 	struct inet_sock *is = isk(s);
@@ -939,8 +955,7 @@ static int inet_connect(struct socket *s, const struct sockaddr_storage_k *a, ui
 		goto out;
 	case IS_CLOSED:
 		if (is->connect_pending && is->err) {
-			r = -is->err;
-			is->err = 0;
+			r = -take_err(is);
 			is->connect_pending = false;
 		} else {
 			r = -EINVAL;
@@ -1000,15 +1015,8 @@ static ssize_t tcp_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 {
 	ssize_t r;
 	net_lock();
-	if (is->err) {
-		r = -is->err;
-		is->err = 0;
+	if ((r = send_refused(is)) < 0)
 		goto out;
-	}
-	if (is->shut_wr) {
-		r = -EPIPE;
-		goto out;
-	}
 	switch (is->state) {
 	case IS_CONNECTED: break;
 	case IS_CONNECTING: r = -EAGAIN; goto out;
@@ -1058,8 +1066,7 @@ static ssize_t tcp_recvmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 	net_lock();
 	if (!is->rx_bytes) {
 		if (is->err) {
-			r = -is->err;
-			is->err = 0;
+			r = -take_err(is);
 		} else if (is->eof || is->shut_rd) {
 			r = 0;
 		} else if (is->state == IS_CONNECTED || is->state == IS_CONNECTING) {
@@ -1129,15 +1136,8 @@ static ssize_t udp_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 			return r;
 	}
 	net_lock();
-	if (is->err) {
-		r = -is->err;
-		is->err = 0;
+	if ((r = send_refused(is)) < 0)
 		goto out;
-	}
-	if (is->shut_wr) {
-		r = -EPIPE;
-		goto out;
-	}
 	if (!to) {
 		if (!is->has_peer) {
 			r = -EDESTADDRREQ;
@@ -1181,8 +1181,7 @@ static ssize_t udp_recvmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 	struct inet_rx *rx = is->rx_head;
 	if (!rx) {
 		if (is->err) {
-			r = -is->err;
-			is->err = 0;
+			r = -take_err(is);
 		} else {
 			r = is->shut_rd ? 0 : -EAGAIN;
 		}
@@ -1414,7 +1413,7 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uin
 		case SO_REUSEPORT_K: v = is->reuseport; break;
 		case SO_KEEPALIVE_K: v = is->keepalive; break;
 		case SO_BROADCAST_K: v = is->broadcast; break;
-		case SO_ERROR_K: v = is->err; is->err = 0; break;
+		case SO_ERROR_K: v = take_err(is); break;
 		case SO_RCVBUF_K:
 			v = is->rcvbuf ? is->rcvbuf :
 			    is->type == SOCK_STREAM_K ? INET_DEFAULT_RCVBUF : INET_UDP_RCVBUF;
