@@ -113,6 +113,14 @@ void net_mem_free(void *p);
  * 4 ms. Memory is only used while data is in flight or unread: inet.c
  * gives window back (tcp_recved) as the application reads. */
 #define TCP_WND (512 * 1024)
+/* Send a window update once the application has read this much. lwIP's
+ * default, min(TCP_WND / 4, 4 * TCP_MSS) = 128 KiB here, can never be
+ * reached with a peer that does not scale windows (QEMU's slirp, old
+ * stacks): such a peer sees at most 64 KiB, and a stream to us stopped
+ * at a closed window until the peer's persist timer probed it, ~5 s per
+ * 64 KiB (tests/net: the slirp runs). A quarter of 64 KiB, lwIP's value
+ * for an unscaled window. */
+#define TCP_WND_UPDATE_THRESHOLD (16 * 1024)
 #define TCP_SND_BUF (512 * 1024)
 /* Segments (pbufs) one connection may queue: TCP_SND_BUF in Ethernet-MSS
  * segments, twice over (each may take two pbufs). */
