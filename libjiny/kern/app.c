@@ -120,6 +120,11 @@ void app_exit(int status)
 {
 	extern bool kern_verbose;
 	/* Later: stop the other threads, sync file systems. */
+	/* What the app wrote to TCP sockets before it exited goes out first, as
+	 * it would from a Linux process (net/net.c, linked with sockets only). */
+	extern void __jiny_net_exit_flush(void) __attribute__((weak));
+	if (__jiny_net_exit_flush)
+		__jiny_net_exit_flush();
 	if (kern_verbose)
 		printk("jiny: the app exits with status %d after %lu us of uptime\n", status & 0xff,
 		       (unsigned long)(clock_ns() / 1000));

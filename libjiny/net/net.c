@@ -33,6 +33,9 @@
 #include "sched/waitq.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
+#include "drivers/virtio/virtio.h"
+
+extern const struct virtio_driver jiny_virtio_net; /* drivers/virtio/net.c */
 
 extern struct cmdline kernel_cmdline; /* kern/start.c */
 
@@ -123,8 +126,13 @@ static err_t net_dev_linkoutput(struct netif *nif, struct pbuf *p)
 
 static void net_status_changed(struct netif *nif)
 {
-	if (netif_is_up(nif) && !ip4_addr_isany_val(*netif_ip4_addr(nif))) {
+	struct net_device *dev = nif->state;
+	/* lwIP calls this on every change (link, each address, DHCP renewals):
+	 * the console hears about a new IPv4 address once. */
+	if (netif_is_up(nif) && !ip4_addr_isany_val(*netif_ip4_addr(nif)) &&
+	    ip4_addr_get_u32(netif_ip4_addr(nif)) != dev->shown_ip4) {
 		char a[48];
+		dev->shown_ip4 = ip4_addr_get_u32(netif_ip4_addr(nif));
 		printk("net: %c%c%u: %s\n", nif->name[0], nif->name[1], nif->num,
 		       ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof(a)));
 	}
@@ -149,13 +157,9 @@ static err_t net_dev_netif_init(struct netif *nif)
 	nif->linkoutput = net_dev_linkoutput;
 	unsigned ck = NETIF_CHECKSUM_ENABLE_ALL;
 	if (dev->features & NET_F_CSUM_TX)
-		ck &= ~(unsigned)(NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_UDP |
-				  NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_ICMP |
-				  NETIF_CHECKSUM_GEN_ICMP6);
+		ck &= ~(unsigned)NETIF_CHECKSUM_GEN_TCP;
 	if (dev->features & NET_F_CSUM_RX)
-		ck &= ~(unsigned)(NETIF_CHECKSUM_CHECK_IP | NETIF_CHECKSUM_CHECK_UDP |
-				  NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_ICMP |
-				  NETIF_CHECKSUM_CHECK_ICMP6);
+		ck &= ~(unsigned)NETIF_CHECKSUM_CHECK_TCP;
 	NETIF_SET_CHECKSUM_CTRL(nif, ck);
 	netif_set_hostname(nif, "jiny");
 	return ERR_OK;
@@ -231,12 +235,22 @@ static void net_dev_attach(struct net_device *dev)
 	}
 }
 
+/* Devices registered before net_init read ip= (drivers probe at
+ * INITCALL_DRIVER, before it); boot is single-threaded then. */
+static bool net_inited;
+static struct net_device *net_early_devices;
+
 int net_device_register(struct net_device *dev)
 {
 	if (!dev->xmit)
 		return -EINVAL;
 	dev->rx_lock = (spinlock_t)SPINLOCK_INIT;
 	dev->rx_head = dev->rx_tail = 0;
+	if (!net_inited) {
+		dev->next = net_early_devices;
+		net_early_devices = dev;
+		return 0;
+	}
 	net_start();
 	net_lock();
 	dev->next = net_devices;
@@ -248,13 +262,28 @@ int net_device_register(struct net_device *dev)
 
 void net_device_set_link(struct net_device *dev, bool up)
 {
-	net_lock();
+	bool mine = net_lock_held();
+	if (!mine)
+		net_lock();
 	dev->link_up = up;
 	if (up)
 		netif_set_link_up(&dev->netif);
 	else
 		netif_set_link_down(&dev->netif);
-	net_unlock();
+	if (!mine)
+		net_unlock();
+}
+
+void net_device_schedule(struct net_device *dev)
+{
+	__atomic_store_n(&dev->poll_pending, true, __ATOMIC_SEQ_CST);
+	net_wake_thread();
+}
+
+void net_device_deliver(struct net_device *dev, struct pbuf *p)
+{
+	if (dev->netif.input(p, &dev->netif) != ERR_OK)
+		pbuf_free(p);
 }
 
 void net_device_input(struct net_device *dev, struct pbuf *p)
@@ -301,10 +330,81 @@ static void net_drain_rx(void)
 			spin_unlock_irqrestore(&dev->rx_lock, f);
 			if (!p)
 				break;
-			if (dev->netif.input(p, &dev->netif) != ERR_OK)
-				pbuf_free(p);
+			net_device_deliver(dev, p);
+		}
+		if (dev->poll && __atomic_exchange_n(&dev->poll_pending, false, __ATOMIC_SEQ_CST)) {
+			dev->polls++;
+			if (dev->poll(dev, NET_POLL_BUDGET) >= NET_POLL_BUDGET)
+				net_device_schedule(dev); /* more to do: after the timers */
 		}
 	}
+}
+
+/* /proc/netdev: each interface, its addresses, the core's and the driver's counters. */
+static void net_proc_netdev(struct vfs_snapshot *s)
+{
+	if (!net_ready())
+		return;
+	net_lock();
+	for (struct net_device *dev = net_devices; dev; dev = dev->next) {
+		struct netif *nif = &dev->netif;
+		char a[48], line[400];
+		snap_printf(s, "%c%c%u: mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s inet %s",
+			    nif->name[0], nif->name[1], nif->num, dev->mac[0], dev->mac[1],
+			    dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5], nif->mtu,
+			    dev->link_up ? "up" : "down",
+			    ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof(a)));
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+			if (ip6_addr_isvalid(netif_ip6_addr_state(nif, i)))
+				snap_printf(s, " inet6 %s",
+					    ip6addr_ntoa_r(netif_ip6_addr(nif, i), a, sizeof(a)));
+		snap_printf(s, "\n  polls %lu, queued-frame drops %lu\n", dev->polls, dev->rx_dropped);
+		if (dev->stats) {
+			dev->stats(dev, line, sizeof(line));
+			snap_printf(s, "  %s\n", line);
+		}
+	}
+	net_unlock();
+}
+
+/* ---- at the app's exit ---- */
+
+#define NET_EXIT_FLUSH_NS 2000000000ULL /* 2 s at most */
+
+static bool net_tcp_pending(void)
+{
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->unsent || p->unacked)
+			return true;
+	return false;
+}
+
+/*
+ * The app is exiting and the VM will power off: on Linux the kernel would
+ * still deliver what the process wrote to its TCP sockets, so wait (2 s at
+ * most) until every connection's data is acknowledged. Called by
+ * app_exit() (kern/app.c) through a weak reference: images without
+ * sockets do not have it.
+ */
+__export void __jiny_net_exit_flush(void)
+{
+	uint64_t f = irq_save();
+	irq_restore(f);
+	if (!net_ready() || !(f & 0x200) || net_lock_held())
+		return; /* no stack, or a context that must not sleep */
+	uint64_t until = clock_ns() + NET_EXIT_FLUSH_NS;
+	for (;;) {
+		net_lock();
+		bool pending = net_tcp_pending();
+		net_unlock();
+		if (!pending)
+			return;
+		if (clock_ns() > until)
+			break;
+		sched_sleep_until(clock_ns() + 2000000);
+	}
+	printk("net: the app exited with TCP data not yet acknowledged by its peers "
+	       "(waited 2 s); it is lost\n");
 }
 
 /* ---- /etc/hosts, /etc/resolv.conf ---- */
@@ -460,6 +560,16 @@ static int net_init(void)
 	net_parse_dns_option();
 	net_write_hosts();
 	net_write_resolv_conf();
+	procfs_add_file("netdev", net_proc_netdev);
+	/* The NIC drivers live in this member of libjiny.a: this keeps their
+	 * table entries in an image that links sockets. */
+	VIRTIO_DRIVER_USE(jiny_virtio_net);
+	net_inited = true;
+	while (net_early_devices) {
+		struct net_device *dev = net_early_devices;
+		net_early_devices = dev->next;
+		net_device_register(dev);
+	}
 	return 0;
 }
 INITCALL(INITCALL_NET, net_init);

@@ -38,10 +38,13 @@ bool net_lock_held(void);
 /* ---- NIC drivers ---- */
 
 /* Offloads a device declares (struct net_device.features). */
-#define NET_F_CSUM_TX 1u   /* it computes TCP/UDP/ICMP checksums of outgoing frames:
-			    * lwIP leaves them out (IP header checksums too) */
-#define NET_F_CSUM_RX 2u   /* it checks checksums of received frames (and drops bad
-			    * ones): lwIP does not check them again */
+/* Only TCP's: the bulk of the bytes. UDP datagrams may be fragmented (a
+ * device sees one fragment, the checksum spans all), and IP header and
+ * ICMP checksums are cheap: lwIP keeps doing those. */
+#define NET_F_CSUM_TX 1u   /* the driver gets TCP checksums of outgoing frames made
+			    * (by the device, or itself): lwIP leaves them out */
+#define NET_F_CSUM_RX 2u   /* the driver passes up only frames whose TCP checksum
+			    * was checked (and drops bad ones): lwIP does not */
 
 #define NET_RX_RING 512    /* frames queued by net_device_input, per device */
 
@@ -60,6 +63,18 @@ struct net_device {
 	 * 0, or -ENOBUFS (the frame is dropped; TCP will resend).
 	 */
 	int (*xmit)(struct net_device *dev, struct pbuf *p);
+	/*
+	 * Polled receive (NAPI-style; optional): after the driver's interrupt
+	 * called net_device_schedule(), the net thread calls poll with net_lock
+	 * held; it hands at most 'budget' frames to net_device_deliver() and
+	 * returns how many. Returning 'budget' means more may be waiting (it is
+	 * called again after the other devices and lwIP's timers); less means
+	 * the driver has re-armed its interrupt and nothing slipped in meanwhile.
+	 */
+	int (*poll)(struct net_device *dev, int budget);
+	/* Optional: the driver's counters as one line, for /proc/netdev
+	 * (net_lock held). */
+	void (*stats)(struct net_device *dev, char *buf, size_t n);
 	void *priv;                 /* the driver's */
 
 	/* net.c's: */
@@ -70,13 +85,25 @@ struct net_device {
 	unsigned rx_head, rx_tail;  /* rx_lock; head == tail: empty */
 	uint64_t rx_dropped;        /* ring full; rx_lock */
 	bool link_up;               /* as last reported by the driver */
+	bool poll_pending;          /* net_device_schedule() was called (atomic) */
+	uint64_t polls;             /* poll calls (net_lock) */
+	uint32_t shown_ip4;         /* the IPv4 address last printed (net_lock) */
 };
 
 /* Add a device (from an initcall or a probe; before or after net.c's own
- * initcall). Its netif is configured by ip=. 0 or -errno. */
+ * initcall: one added before it waits for it, since ip= is read there).
+ * Its netif is configured by ip=. 0 or -errno. */
 int net_device_register(struct net_device *dev);
-/* The link went up or down (any thread, not an interrupt). */
+/* The link went up or down (any thread, with or without net_lock; not an
+ * interrupt). */
 void net_device_set_link(struct net_device *dev, bool up);
+/* Ask for a poll call (any context, interrupts included). */
+void net_device_schedule(struct net_device *dev);
+/* From poll: one received frame (Ethernet header first) to lwIP, now.
+ * Ownership of p passes to the stack. */
+void net_device_deliver(struct net_device *dev, struct pbuf *p);
+/* The net thread's budget per poll call. */
+#define NET_POLL_BUDGET 64
 /*
  * A received frame (Ethernet header first), from any context, interrupts
  * included: queued for the net thread, which hands it to lwIP. Ownership
