@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""nic-client.py: the host side of the NIC tests: talks to tests/net/nic-app.c
+(in a Jiny guest, or on the host for host.net-nic) and checks every byte.
+
+  nic-client.py [--udp-port P] [--big MIB] [--stats] [--quit] HOST PORT
+
+HOST PORT reach the app's TCP port (a -p forward on 127.0.0.1, or the
+guest's address on a tap); UDP goes to HOST --udp-port (default PORT). Each
+check prints "ok ..." or "FAIL ..."; the exit status is the number of
+failures (capped at 100), 2 for usage, 3 when the app never answered.
+"""
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+import zlib
+
+PERIOD = 65521
+fails = 0
+
+
+def ok(cond, what):
+    global fails
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        fails += 1
+    return cond
+
+
+def pattern(seed, n):
+    """n bytes of nic-app.c's SOURCE pattern."""
+    block = bytes((((i * i + seed * i) >> 3) & 0xff) for i in range(PERIOD))
+    reps = n // PERIOD + 1
+    return (block * reps)[:n]
+
+
+def connect(host, port, timeout=30):
+    s = socket.create_connection((host, port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def recv_all(s):
+    out = bytearray()
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            return bytes(out)
+        out += b
+
+
+def command(host, port, line, data=b"", timeout=60):
+    s = connect(host, port, timeout)
+    try:
+        s.sendall(line.encode() + b"\n" + data)
+        s.shutdown(socket.SHUT_WR)
+        return recv_all(s)
+    finally:
+        s.close()
+
+
+def wait_ready(host, port, secs):
+    t0 = time.time()
+    last = None
+    while time.time() - t0 < secs:
+        try:
+            r = command(host, port, "STATS", timeout=5)
+            if r:
+                return True
+        except OSError as e:
+            last = e
+        time.sleep(0.3)
+    print("FAIL the app did not answer on %s:%d in %d s (%s)" % (host, port, secs, last))
+    return False
+
+
+def t_echo(host, port, n):
+    data = os.urandom(n)
+    s = connect(host, port)
+    got = bytearray()
+
+    def reader():
+        while True:
+            b = s.recv(1 << 20)
+            if not b:
+                return
+            got.extend(b)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    s.sendall(b"ECHO\n" + data)
+    s.shutdown(socket.SHUT_WR)
+    th.join(120)
+    s.close()
+    ok(bytes(got) == data, "echo %d random bytes back intact (%d came)" % (n, len(got)))
+
+
+def t_sink(host, port, n, hold_ms=0):
+    data = os.urandom(min(n, 1 << 20))
+    data = (data * (n // len(data) + 1))[:n]
+    t0 = time.time()
+    cmd = "HOLD %d %d" % (n, hold_ms) if hold_ms else "SINK %d" % n
+    r = command(host, port, cmd, data, timeout=120).decode(errors="replace").strip()
+    dt = time.time() - t0
+    want = "OK %d %08x" % (n, zlib.crc32(data))
+    ok(r == want, "%s: guest read %d bytes, crc %s (%.1f MB/s%s)" %
+       (cmd.split()[0], n, r.split()[-1] if r else "none", n / dt / 1e6,
+        "" if r == want else "; got '%s', want '%s'" % (r, want)))
+
+
+def t_source(host, port, n, seed):
+    t0 = time.time()
+    r = command(host, port, "SOURCE %d %d" % (n, seed), timeout=120)
+    dt = time.time() - t0
+    want = pattern(seed, n)
+    if r != want:
+        bad = next((i for i in range(min(len(r), n)) if r[i] != want[i]), min(len(r), n))
+        ok(False, "SOURCE %d seed %d: %d bytes came, first difference at %d" %
+           (n, seed, len(r), bad))
+    else:
+        ok(True, "SOURCE: guest sent %d bytes, all as generated (%.1f MB/s)" % (n, n / dt / 1e6))
+
+
+def t_parallel(host, port, n, k):
+    errs = []
+
+    def one(i):
+        try:
+            if i % 2:
+                r = command(host, port, "SOURCE %d %d" % (n, i), timeout=120)
+                if r != pattern(i, n):
+                    errs.append("SOURCE %d: %d bytes, differ" % (i, len(r)))
+            else:
+                d = os.urandom(n)
+                r = command(host, port, "SINK %d" % n, d, timeout=120).decode().strip()
+                if r != "OK %d %08x" % (n, zlib.crc32(d)):
+                    errs.append("SINK %d: %s" % (i, r))
+        except OSError as e:
+            errs.append("%d: %s" % (i, e))
+
+    ths = [threading.Thread(target=one, args=(i,)) for i in range(k)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(180)
+    ok(not errs, "%d parallel streams of %d bytes both ways%s" %
+       (k, n, "" if not errs else ": " + "; ".join(errs)))
+
+
+def t_hold(host, port, n, k, hold_ms):
+    """k connections whose data the app leaves unread for hold_ms, while an
+    echo runs beside them: the receive ring must not run dry."""
+    errs = []
+
+    def held(i):
+        try:
+            d = os.urandom(n)
+            r = command(host, port, "HOLD %d %d" % (n, hold_ms), d, timeout=120).decode().strip()
+            if r != "OK %d %08x" % (n, zlib.crc32(d)):
+                errs.append("HOLD %d: %s" % (i, r))
+        except OSError as e:
+            errs.append("HOLD %d: %s" % (i, e))
+
+    ths = [threading.Thread(target=held, args=(i,)) for i in range(k)]
+    for t in ths:
+        t.start()
+    time.sleep(min(hold_ms / 3000.0, 1.0))
+    t0 = time.time()
+    data = os.urandom(65536)
+    try:
+        r = command(host, port, "ECHO", data, timeout=60)
+    except OSError as e:
+        r = str(e).encode()
+    echo_s = time.time() - t0
+    for t in ths:
+        t.join(180)
+    ok(r == data, "an echo beside %d held connections of %d bytes (%.2f s)" % (k, n, echo_s))
+    ok(not errs, "the held connections' data all arrived%s" %
+       ("" if not errs else ": " + "; ".join(errs)))
+
+
+def t_churn(host, port, k):
+    bad = 0
+    t0 = time.time()
+    for i in range(k):
+        d = b"x%05d" % i
+        try:
+            if command(host, port, "ECHO", d, timeout=30) != d:
+                bad += 1
+        except OSError:
+            bad += 1
+    dt = time.time() - t0
+    ok(bad == 0, "%d short connections, one after another: %d failed (%.0f/s)" %
+       (k, bad, k / dt))
+
+
+def t_udp(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    bad = []
+    for size in (1, 18, 100, 1472, 1473, 3000, 8000, 20000):
+        d = os.urandom(size)
+        got = None
+        for attempt in range(5):   # UDP: a lost datagram is sent again
+            s.sendto(d, (host, port))
+            try:
+                while True:
+                    got, _ = s.recvfrom(65536)
+                    if got == d:
+                        break
+            except socket.timeout:
+                continue
+            break
+        if got != d:
+            bad.append(size)
+    s.close()
+    ok(not bad, "UDP echo of 1..20000 bytes (fragmented above 1472)%s" %
+       ("" if not bad else ": sizes %s failed" % bad))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("host")
+    ap.add_argument("port", type=int)
+    ap.add_argument("--udp-port", type=int)
+    ap.add_argument("--big", type=int, default=16, help="MiB per bulk transfer")
+    ap.add_argument("--churn", type=int, default=200)
+    ap.add_argument("--wait", type=int, default=90)
+    ap.add_argument("--stats", action="store_true", help="print /proc/netdev and check it")
+    ap.add_argument("--quit", action="store_true", help="end with QUIT")
+    a = ap.parse_args()
+    if not wait_ready(a.host, a.port, a.wait):
+        return 3
+    big = a.big << 20
+    t_echo(a.host, a.port, 1 << 20)
+    t_sink(a.host, a.port, big)
+    t_source(a.host, a.port, big, 7)
+    t_parallel(a.host, a.port, big // 8, 4)
+    t_hold(a.host, a.port, 1 << 20, 2, 2000)
+    t_churn(a.host, a.port, a.churn)
+    t_udp(a.host, a.udp_port or a.port)
+    if a.stats:
+        st = command(a.host, a.port, "STATS").decode(errors="replace")
+        print(st, end="")
+        if "no /proc/netdev" not in st:
+            import re
+            m = re.search(r"(\d+) bad checksums, (\d+) malformed", st)
+            ok(m is not None and m.group(1) == "0" and m.group(2) == "0",
+               "/proc/netdev: no frame dropped for a bad checksum or a bad header")
+    if a.quit:
+        try:
+            r = command(a.host, a.port, "QUIT", timeout=10)
+            ok(r == b"BYE\n", "QUIT answered")
+        except OSError as e:
+            ok(False, "QUIT: %s" % e)
+    print("nic-client: %d failures" % fails)
+    return min(fails, 100)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
