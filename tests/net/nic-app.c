@@ -10,6 +10,7 @@
  *                   in the stack: receive buffers stay lent out), then as SINK
  *   SOURCE N SEED   send N bytes of the pattern (nic_pattern below), close
  *   STATS           send /proc/netdev, close
+ *   MEMINFO         send /proc/meminfo, close
  *   QUIT            answer "BYE", exit 0
  * UDP, same port: every datagram is sent back to its sender.
  *
@@ -139,11 +140,12 @@ static void source(int fd, unsigned long long n, unsigned seed)
 	free(pat);
 }
 
-static void stats(int fd)
+static void send_file(int fd, const char *path)
 {
-	FILE *f = fopen("/proc/netdev", "r");
+	FILE *f = fopen(path, "r");
 	if (!f) {
-		const char *m = "no /proc/netdev\n";
+		char m[128];
+		snprintf(m, sizeof(m), "no %s\n", path);
 		write_all(fd, m, strlen(m));
 		return;
 	}
@@ -179,7 +181,9 @@ static void *conn_main(void *arg)
 	} else if (sscanf(cmd, "SOURCE %llu %u", &n, &a) == 2) {
 		source(fd, n, a);
 	} else if (!strcmp(cmd, "STATS")) {
-		stats(fd);
+		send_file(fd, "/proc/netdev");
+	} else if (!strcmp(cmd, "MEMINFO")) {
+		send_file(fd, "/proc/meminfo");
 	} else if (!strcmp(cmd, "QUIT")) {
 		write_all(fd, "BYE\n", 4);
 		close(fd);

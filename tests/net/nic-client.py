@@ -3,6 +3,7 @@
 (in a Jiny guest, or on the host for host.net-nic) and checks every byte.
 
   nic-client.py [--udp-port P] [--big MIB] [--stats] [--quit] HOST PORT
+  nic-client.py --stress CONNS [--stress-mib MIB] [--mem-tolerance KIB] ... HOST PORT
 
 HOST PORT reach the app's TCP port (a -p forward on 127.0.0.1, or the
 guest's address on a tap); UDP goes to HOST --udp-port (default PORT). Each
@@ -220,6 +221,61 @@ def t_udp(host, port):
        ("" if not bad else ": sizes %s failed" % bad))
 
 
+def memfree(host, port):
+    """The guest's MemFree in KiB (None on the Linux host run)."""
+    import re
+    t = command(host, port, "MEMINFO", timeout=30).decode(errors="replace")
+    m = re.search(r"MemFree:\s+(\d+) kB", t)
+    return int(m.group(1)) if m else None
+
+
+def t_stress(host, port, conns, mib, tolerance_kib):
+    """conns connections opened and closed (4 clients at once), mib MiB each
+    way at the same time with checksums, and the guest's free memory back
+    within tolerance_kib of what it was after a warm-up."""
+    t_churn(host, port, 50)            # warm-up: pools, TIME_WAIT, caches
+    t_sink(host, port, 1 << 20)
+    before = memfree(host, port)
+    bad = []
+    lock = threading.Lock()
+
+    def churn(k, tag):
+        n = 0
+        for i in range(k):
+            d = b"%s-%06d" % (tag, i)
+            try:
+                if command(host, port, "ECHO", d, timeout=30) != d:
+                    n += 1
+            except OSError:
+                n += 1
+        with lock:
+            bad.append(n)
+
+    t0 = time.time()
+    ths = [threading.Thread(target=churn, args=(conns // 4, b"c%d" % j)) for j in range(4)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(600)
+    dt = time.time() - t0
+    ok(sum(bad) == 0 and len(bad) == 4, "%d connections opened and closed by 4 clients: "
+       "%d failed (%.0f/s)" % (conns // 4 * 4, sum(bad) if len(bad) == 4 else -1, conns / dt))
+    n = mib << 20
+    ths = [threading.Thread(target=t_sink, args=(host, port, n)),
+           threading.Thread(target=t_source, args=(host, port, n, 3))]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(600)
+    after = memfree(host, port)
+    if before is None or after is None:
+        print("     (no /proc/meminfo: memory not compared)")
+        return
+    ok(before - after <= tolerance_kib,
+       "MemFree %d kB before, %d kB after (%+d kB; tolerance %d kB)" %
+       (before, after, after - before, tolerance_kib))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("host")
@@ -230,25 +286,21 @@ def main():
     ap.add_argument("--wait", type=int, default=90)
     ap.add_argument("--stats", action="store_true", help="print /proc/netdev and check it")
     ap.add_argument("--quit", action="store_true", help="end with QUIT")
+    ap.add_argument("--stress", type=int, metavar="CONNS",
+                    help="instead of the checks: CONNS connections, --stress-mib each "
+                         "way, free memory compared")
+    ap.add_argument("--stress-mib", type=int, default=200)
+    ap.add_argument("--mem-tolerance", type=int, default=4096, metavar="KIB")
     a = ap.parse_args()
     if not wait_ready(a.host, a.port, a.wait):
         return 3
     big = a.big << 20
-    t_echo(a.host, a.port, 1 << 20)
-    t_sink(a.host, a.port, big)
-    t_source(a.host, a.port, big, 7)
-    t_parallel(a.host, a.port, big // 8, 4)
-    t_hold(a.host, a.port, 1 << 20, 2, 2000)
-    t_churn(a.host, a.port, a.churn)
-    t_udp(a.host, a.udp_port or a.port)
+    if a.stress:
+        t_stress(a.host, a.port, a.stress, a.stress_mib, a.mem_tolerance)
+    else:
+        checks(a, big)
     if a.stats:
-        st = command(a.host, a.port, "STATS").decode(errors="replace")
-        print(st, end="")
-        if "no /proc/netdev" not in st:
-            import re
-            m = re.search(r"(\d+) bad checksums, (\d+) malformed", st)
-            ok(m is not None and m.group(1) == "0" and m.group(2) == "0",
-               "/proc/netdev: no frame dropped for a bad checksum or a bad header")
+        stats(a)
     if a.quit:
         try:
             r = command(a.host, a.port, "QUIT", timeout=10)
@@ -257,6 +309,26 @@ def main():
             ok(False, "QUIT: %s" % e)
     print("nic-client: %d failures" % fails)
     return min(fails, 100)
+
+
+def checks(a, big):
+    t_echo(a.host, a.port, 1 << 20)
+    t_sink(a.host, a.port, big)
+    t_source(a.host, a.port, big, 7)
+    t_parallel(a.host, a.port, big // 8, 4)
+    t_hold(a.host, a.port, 1 << 20, 2, 2000)
+    t_churn(a.host, a.port, a.churn)
+    t_udp(a.host, a.udp_port or a.port)
+
+
+def stats(a):
+    import re
+    st = command(a.host, a.port, "STATS").decode(errors="replace")
+    print(st, end="")
+    if "no /proc/netdev" not in st:
+        m = re.search(r"(\d+) bad checksums, (\d+) malformed", st)
+        ok(m is not None and m.group(1) == "0" and m.group(2) == "0",
+           "/proc/netdev: no frame dropped for a bad checksum or a bad header")
 
 
 if __name__ == "__main__":
