@@ -11,6 +11,8 @@
  *   SOURCE N SEED   send N bytes of the pattern (nic_pattern below), close
  *   STATS           send /proc/netdev, close
  *   MEMINFO         send /proc/meminfo, close
+ *   FETCH ADDR PORT connect to ADDR:PORT (the host), read until EOF, answer
+ *                   "OK N CRC32HEX" (the app as a client)
  *   QUIT            answer "BYE", exit 0
  * UDP, same port: every datagram is sent back to its sender.
  *
@@ -140,6 +142,36 @@ static void source(int fd, unsigned long long n, unsigned seed)
 	free(pat);
 }
 
+static void fetch(int fd, const char *addr, unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char line[160];
+	int s = -1;
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+		snprintf(line, sizeof(line), "ERR bad address %s\n", addr);
+	} else if ((s = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+		   connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		snprintf(line, sizeof(line), "ERR connect %s:%u: %s\n", addr, port, strerror(errno));
+	} else {
+		uint8_t buf[32768];
+		unsigned long long got = 0;
+		uint32_t crc = 0;
+		ssize_t k;
+		while ((k = read(s, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+			if (k > 0) {
+				crc = crc32_update(crc, buf, (size_t)k);
+				got += (unsigned long long)k;
+			}
+		if (k < 0)
+			snprintf(line, sizeof(line), "ERR read: %s after %llu\n", strerror(errno), got);
+		else
+			snprintf(line, sizeof(line), "OK %llu %08x\n", got, crc);
+	}
+	if (s >= 0)
+		close(s);
+	write_all(fd, line, strlen(line));
+}
+
 static void send_file(int fd, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -159,7 +191,7 @@ static void send_file(int fd, const char *path)
 static void *conn_main(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	char cmd[128];
+	char cmd[128], addr[64];
 	unsigned long long n = 0;
 	unsigned a = 0;
 	if (read_line(fd, cmd, sizeof(cmd)) < 0) {
@@ -182,6 +214,8 @@ static void *conn_main(void *arg)
 		source(fd, n, a);
 	} else if (!strcmp(cmd, "STATS")) {
 		send_file(fd, "/proc/netdev");
+	} else if (sscanf(cmd, "FETCH %63s %u", addr, &a) == 2) {
+		fetch(fd, addr, a);
 	} else if (!strcmp(cmd, "MEMINFO")) {
 		send_file(fd, "/proc/meminfo");
 	} else if (!strcmp(cmd, "QUIT")) {

@@ -197,6 +197,34 @@ def t_churn(host, port, k):
        (k, bad, k / dt))
 
 
+def t_fetch(host, port, bind_addr, guest_sees, n):
+    """The app as a client: it connects to a server here and reads n bytes."""
+    data = os.urandom(n)
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((bind_addr, 0))
+    srv.listen(4)
+    srv.settimeout(60)
+    sport = srv.getsockname()[1]
+
+    def serve():
+        try:
+            c, _ = srv.accept()
+            c.sendall(data)
+            c.close()
+        except OSError:
+            pass
+
+    th = threading.Thread(target=serve)
+    th.start()
+    r = command(host, port, "FETCH %s %d" % (guest_sees, sport), timeout=90).decode(errors="replace").strip()
+    th.join(60)
+    srv.close()
+    want = "OK %d %08x" % (n, zlib.crc32(data))
+    ok(r == want, "the app fetched %d bytes from a server at %s:%d (%s)" %
+       (n, guest_sees, sport, r if r != want else "crc matches"))
+
+
 def t_udp(host, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)
@@ -290,6 +318,9 @@ def main():
                     help="instead of the checks: CONNS connections, --stress-mib each "
                          "way, free memory compared")
     ap.add_argument("--stress-mib", type=int, default=200)
+    ap.add_argument("--fetch", metavar="BIND:GUEST_SEES",
+                    help="also let the app fetch from a server bound here at BIND, "
+                         "which the guest reaches as GUEST_SEES")
     ap.add_argument("--mem-tolerance", type=int, default=4096, metavar="KIB")
     a = ap.parse_args()
     if not wait_ready(a.host, a.port, a.wait):
@@ -319,6 +350,9 @@ def checks(a, big):
     t_hold(a.host, a.port, 1 << 20, 2, 2000)
     t_churn(a.host, a.port, a.churn)
     t_udp(a.host, a.udp_port or a.port)
+    if a.fetch:
+        b, g = a.fetch.split(":")
+        t_fetch(a.host, a.port, b, g, 4 << 20)
 
 
 def stats(a):

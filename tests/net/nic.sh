@@ -59,7 +59,7 @@ host)
 	port=$(free_port)
 	"$app" "$port" >"$log" 2>&1 &
 	guest=$!
-	python3 "$client" --stats --quit --wait 20 127.0.0.1 "$port"
+	python3 "$client" --stats --quit --wait 20 --fetch 127.0.0.1:127.0.0.1 127.0.0.1 "$port"
 	rc=$?
 	wait "$guest"; grc=$?; guest=
 	cat "$log"
@@ -89,9 +89,11 @@ checks=(--stats)
 [ "$mode" != stress ] || checks=(--stress 10000 --stress-mib 200 --mem-tolerance 4096)
 if [ -n "$ns" ]; then
 	host=10.$n.0.15 port=7 udp=7
+	[ "$mode" = stress ] || checks+=(--fetch "10.$n.0.1:10.$n.0.1")
 else
 	port=$(free_port)
 	host=127.0.0.1 udp=$port
+	checks+=(--fetch 127.0.0.1:10.0.2.2) # slirp: the host's 127.0.0.1 as 10.0.2.2
 	opts+=(-p "127.0.0.1:$port:7" -p "udp:127.0.0.1:$port:7")
 fi
 echo "+ ${runner[*]} $jr ${opts[*]} $app"
