@@ -14,7 +14,8 @@
  *   FETCH ADDR PORT connect to ADDR:PORT (the host), read until EOF, answer
  *                   "OK N CRC32HEX" (the app as a client)
  *   QUIT            answer "BYE", exit 0
- * UDP, same port: every datagram is sent back to its sender.
+ * UDP, same port: every datagram is sent back to its sender. Both listen
+ * on IPv6 and IPv4 (one dual-stack socket each).
  *
  * Built for the Linux host too (tests/net/CMakeLists.txt: host.net-nic),
  * so the client and the protocol are checked against Linux's stack.
@@ -236,15 +237,16 @@ static int port = 7;
 
 static void *udp_main(void *arg)
 {
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int s = socket(AF_INET6, SOCK_DGRAM, 0), zero = 0;
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		perror("nic-app: udp socket/bind");
 		exit(1);
 	}
 	static char buf[65536];
 	for (;;) {
-		struct sockaddr_in from;
+		struct sockaddr_in6 from;
 		socklen_t fl = sizeof(from);
 		ssize_t k = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 		if (k < 0) {
@@ -264,10 +266,12 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		port = atoi(argv[1]);
 	crc_init();
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	int one = 1;
+	/* One dual-stack listener: IPv4 peers come as ::ffff:a.b.c.d. */
+	int ls = socket(AF_INET6, SOCK_STREAM, 0);
+	int one = 1, zero = 0;
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	setsockopt(ls, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 128) < 0) {
 		perror("nic-app: tcp socket/bind/listen");
 		return 1;
@@ -277,7 +281,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nic-app: no UDP thread\n");
 		return 1;
 	}
-	printf("nic-app: listening on port %d (tcp and udp)\n", port);
+	printf("nic-app: listening on port %d (tcp and udp, IPv6 and IPv4)\n", port);
 	fflush(stdout);
 	for (;;) {
 		int fd = accept(ls, NULL, NULL);

@@ -38,7 +38,13 @@ def pattern(seed, n):
 
 
 def connect(host, port, timeout=30):
-    s = socket.create_connection((host, port), timeout=timeout)
+    if "%" in host:   # a link-local IPv6 address with its interface
+        a = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_STREAM)[0][4]
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(a)
+    else:
+        s = socket.create_connection((host, port), timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
@@ -318,6 +324,8 @@ def main():
                     help="instead of the checks: CONNS connections, --stress-mib each "
                          "way, free memory compared")
     ap.add_argument("--stress-mib", type=int, default=200)
+    ap.add_argument("--ipv6", metavar="ADDR",
+                    help="also echo 1 MiB and 4 MiB each way over this IPv6 address of the guest")
     ap.add_argument("--fetch", metavar="BIND:GUEST_SEES",
                     help="also let the app fetch from a server bound here at BIND, "
                          "which the guest reaches as GUEST_SEES")
@@ -350,6 +358,11 @@ def checks(a, big):
     t_hold(a.host, a.port, 1 << 20, 2, 2000)
     t_churn(a.host, a.port, a.churn)
     t_udp(a.host, a.udp_port or a.port)
+    if a.ipv6:
+        print("     over IPv6 at %s:" % a.ipv6)
+        t_echo(a.ipv6, a.port, 1 << 20)
+        t_sink(a.ipv6, a.port, 4 << 20)
+        t_source(a.ipv6, a.port, 4 << 20, 11)
     if a.fetch:
         b, g = a.fetch.split(":")
         t_fetch(a.host, a.port, b, g, 4 << 20)

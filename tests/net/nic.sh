@@ -16,7 +16,8 @@
 #   q35-smp2  the same with two vCPUs
 #   tap       microvm on a tap in a network namespace this script creates
 #             and deletes (root, ip, /dev/net/tun; else skipped with 77):
-#             the host's own stack as the peer, checksum offload both ways
+#             the host's own stack as the peer, checksum offload both ways;
+#             TCP over IPv6 too (the guest's link-local address)
 #   stress    the tap set-up, and instead of the checks: 10,000 connections
 #             opened and closed (4 clients at once), 200 MiB each way at the
 #             same time with checksums, and the guest's MemFree back within
@@ -89,7 +90,8 @@ checks=(--stats)
 [ "$mode" != stress ] || checks=(--stress 10000 --stress-mib 200 --mem-tolerance 4096)
 if [ -n "$ns" ]; then
 	host=10.$n.0.15 port=7 udp=7
-	[ "$mode" = stress ] || checks+=(--fetch "10.$n.0.1:10.$n.0.1")
+	# and IPv6: the guest's link-local address (from its MAC), found by ND
+	[ "$mode" = stress ] || checks+=(--fetch "10.$n.0.1:10.$n.0.1" --ipv6 "fe80::5054:ff:fe12:3456%tap0")
 else
 	port=$(free_port)
 	host=127.0.0.1 udp=$port
