@@ -2,7 +2,9 @@
  * net.c - the virtio network device (virtio 1.x spec 5.1) as a NIC of the
  * network core (net/net.h): one receive and one transmit queue, MAC and
  * link status from the config space, MRG_RXBUF, and checksum offload both
- * ways (CSUM, GUEST_CSUM; net_hdr.c does the header work).
+ * ways (CSUM, GUEST_CSUM; net_hdr.c does the header work), and large
+ * receive (GUEST_TSO4/6: the host hands over TCP segments of up to 64 KiB,
+ * one pbuf chain for lwIP, one pass through its input path).
  *
  * It is part of the network member of libjiny.a (CMakeLists.txt), and the
  * network core references its table entry (net/net.c): an image links it
@@ -31,8 +33,10 @@
  * waits up to a millisecond for a free one before dropping the frame (TCP
  * resends).
  *
- * Not done: TSO/GUEST_TSO (lwIP makes MSS-sized segments), MQ and the
- * control queue (one queue pair), MTU negotiation (1500), packed rings.
+ * Not done: TSO on transmit (lwIP cuts its segments to the peer's MSS, so
+ * there is nothing large to hand the device), MQ and the control queue (one
+ * queue pair: lwIP runs under one lock, so more pairs would add interrupts,
+ * not parallelism), MTU negotiation (1500), packed rings.
  *
  * Locks: net_lock (the core's) serialises xmit and poll, and with them the
  * transmit queue; rx_lock (a spinlock, interrupts off) guards the receive
@@ -51,7 +55,8 @@
 #define BUF_SIZE 2048          /* one receive or transmit buffer: half a page */
 #define MAX_RX_BUFS 2048       /* the pool's cap (4 MiB) */
 #define TX_WAIT_NS 1000000ULL  /* a full transmit ring: wait this long, then drop */
-#define MAX_SEGS 8             /* MRG_RXBUF buffers of one frame we accept */
+#define MAX_SEGS 40            /* MRG_RXBUF buffers of one frame we accept (a
+				* 64 KiB GUEST_TSO frame takes 33) */
 
 struct vnet;
 
@@ -83,7 +88,7 @@ struct vnet {
 	bool link_check;       /* the config changed: read the status (atomic) */
 
 	/* statistics (net_lock) */
-	uint64_t rx_packets, rx_bytes, rx_csum_drops, rx_bad, rx_copied;
+	uint64_t rx_packets, rx_bytes, rx_csum_drops, rx_bad, rx_copied, rx_chained;
 	uint64_t tx_packets, tx_bytes, tx_offloaded, tx_full, tx_too_big;
 };
 
@@ -234,6 +239,7 @@ static bool rx_one(struct vnet *v, struct rxb *b, uint32_t len)
 	}
 	v->rx_packets++;
 	v->rx_bytes += total;
+	v->rx_chained += n > 1;
 
 	uint64_t f = spin_lock_irqsave(&v->rx_lock);
 	bool lend = v->free || v->posted >= v->low_water;
@@ -475,15 +481,25 @@ static int vnet_probe(struct virtio_device *d)
 	extern bool kern_verbose;
 	if (kern_verbose)
 		printk("net: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, rx %u/%u "
-		       "buffers, tx %u; %s%s%s\n", d->name, v->nd.mac[0],
+		       "buffers, tx %u; %s%s%s%s\n", d->name, v->nd.mac[0],
 		       v->nd.mac[1], v->nd.mac[2], v->nd.mac[3], v->nd.mac[4], v->nd.mac[5],
 		       v->nd.link_up ? "up" : "down", v->posted, v->nrx, tq,
 		       v->mrg ? "mrg_rxbuf " : "", v->csum_tx ? "csum " : "",
-		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? "guest_csum" : "");
+		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? "guest_csum " : "",
+		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso" : "");
 	e = net_device_register(&v->nd);
 	if (e < 0)
 		printk("net: %s: the network core refused it (error %d)\n", d->name, e);
 	return 0;
+}
+
+/* Large receive only with small buffers chained (MRG_RXBUF) and partial
+ * checksums (GUEST_CSUM, which the spec requires for it). */
+static uint64_t vnet_select_features(uint64_t f)
+{
+	if (!(f & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF)) || !(f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM)))
+		f &= ~(VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
+	return f;
 }
 
 static const uint16_t vnet_ids[] = { VIRTIO_ID_NET, 0 };
@@ -494,18 +510,20 @@ VIRTIO_DRIVER(jiny_virtio_net) = {
 	.ids = vnet_ids,
 	.features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
 		    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
-		    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM),
+		    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
+		    VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6),
 	.probe = vnet_probe,
 	.config_changed = config_changed,
 	.core = VIRTIO_DRIVER_CORE,
+	.select_features = vnet_select_features,
 };
 
 static void vnet_stats(struct net_device *nd, char *buf, size_t n)
 {
 	struct vnet *v = nd->priv;
 	ksnprintf(buf, n, "%s rx %lu frames %lu bytes, %lu bad checksums, %lu malformed, "
-		  "%lu copied; tx %lu frames %lu bytes, %lu offloaded, %lu ring full, "
+		  "%lu copied, %lu in several buffers; tx %lu frames %lu bytes, %lu offloaded, %lu ring full, "
 		  "%lu too big; %u/%u buffers posted", v->dev->name, v->rx_packets, v->rx_bytes,
-		  v->rx_csum_drops, v->rx_bad, v->rx_copied, v->tx_packets, v->tx_bytes,
+		  v->rx_csum_drops, v->rx_bad, v->rx_copied, v->rx_chained, v->tx_packets, v->tx_bytes,
 		  v->tx_offloaded, v->tx_full, v->tx_too_big, v->posted, v->nrx);
 }

@@ -293,6 +293,8 @@ static void bind(struct virtio_device *d, const struct virtio_driver *drv)
 	if (!t->modern)
 		want &= ~VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	d->features = d->offered & want;
+	if (drv->select_features) /* bits that only make sense together */
+		d->features = drv->select_features(d->features) & d->offered & want;
 	if (t->modern && !virtio_has_feature(d, VIRTIO_F_VERSION_1)) {
 		fail(d, "failed: a modern transport whose device does not offer VERSION_1");
 		return;

@@ -17,7 +17,8 @@
  * both transports; for each one whose type a linked driver serves it
  * resets the device, sets ACKNOWLEDGE and DRIVER, negotiates features
  * (device's offer & driver's .features & what the core supports:
- * VERSION_1 always on modern transports, EVENT_IDX, INDIRECT_DESC), sets
+ * VERSION_1 always on modern transports, EVENT_IDX, INDIRECT_DESC; then
+ * the driver's .select_features, if any, may drop more), sets
  * FEATURES_OK (modern) and checks it stuck, then calls .probe(dev). probe
  * reads the config space, calls virtio_find_vqs() and posts buffers; when
  * it returns 0 the core sets DRIVER_OK (a driver may do it earlier with
@@ -161,6 +162,9 @@ struct __aligned(64) virtio_driver {
 	int (*probe)(struct virtio_device *d);
 	void (*config_changed)(struct virtio_device *d); /* interrupt context; may be NULL */
 	const void *core;             /* VIRTIO_DRIVER sets it: keeps the core linked */
+	/* Optional: given what both sides have (offer & .features & the core's),
+	 * what to negotiate, for bits that depend on each other (may only clear). */
+	uint64_t (*select_features)(uint64_t common);
 };
 
 /*
