@@ -333,7 +333,7 @@ static int rx_one(const uint8_t *f, size_t len, const struct virtio_net_hdr *h)
 	segs_one(&g, f, len);
 	int r = vnet_rx_check(g.s, g.n, h);
 	segs_free(&g);
-	return r;
+	return r < 0 ? -1 : r; /* dropped, whatever the reason (test_rx_reasons) */
 }
 
 static int rx_split(const uint8_t *f, const size_t *sizes, unsigned n, const struct virtio_net_hdr *h)
@@ -342,7 +342,7 @@ static int rx_split(const uint8_t *f, const size_t *sizes, unsigned n, const str
 	segs_make(&g, f, sizes, n);
 	int r = vnet_rx_check(g.s, g.n, h);
 	segs_free(&g);
-	return r;
+	return r < 0 ? -1 : r;
 }
 
 static const struct virtio_net_hdr no_flags, data_valid = { .flags = VIRTIO_NET_HDR_F_DATA_VALID };
@@ -1058,6 +1058,35 @@ static void rx_bad(const uint8_t *f, size_t len, const char *what)
 		CHECK(rx_one(f, len, &h) == -1, "%s (NEEDS_CSUM): not dropped", what);
 }
 
+/* Each drop says why (the driver prints it). */
+static void test_rx_reasons(void **state)
+{
+	rng_seed(31);
+	static struct pkt p;
+	struct segs g;
+	build(&p, false, P_TCP, 100, 5);
+	p.f[p.len - 1] ^= 1;
+	segs_one(&g, p.f, p.len);
+	assert_int_equal(vnet_rx_check(g.s, g.n, &no_flags), VNET_RX_BAD_CSUM);
+	segs_free(&g);
+	build(&p, false, P_TCP, 100, 5);
+	put16(p.f + ETH + 2, 0xffff);
+	segs_one(&g, p.f, p.len);
+	assert_int_equal(vnet_rx_check(g.s, g.n, &no_flags), VNET_RX_BAD_HDR);
+	segs_free(&g);
+	build(&p, false, P_UDP, 100, 5);
+	make_partial(&p);
+	struct virtio_net_hdr h = needs(p.len, 0);
+	segs_one(&g, p.f, p.len);
+	assert_int_equal(vnet_rx_check(g.s, g.n, &h), VNET_RX_BAD_OFFLOAD);
+	segs_free(&g);
+	assert_string_equal(vnet_rx_strerror(VNET_RX_BAD_CSUM), "a TCP checksum that does not verify");
+	assert_non_null(strstr(vnet_rx_strerror(VNET_RX_BAD_HDR), "IP headers"));
+	assert_non_null(strstr(vnet_rx_strerror(VNET_RX_BAD_OFFLOAD), "NEEDS_CSUM"));
+	assert_string_equal(vnet_rx_strerror(0), "no error");
+	assert_string_equal(vnet_rx_strerror(-99), "an unknown reason");
+}
+
 static void test_rx_malformed(void **state)
 {
 	rng_seed(23);
@@ -1136,8 +1165,8 @@ static void test_rx_malformed(void **state)
 
 	/* no segments */
 	struct vnet_seg s = { p.f, p.len };
-	assert_int_equal(vnet_rx_check(&s, 0, &no_flags), -1);
-	assert_int_equal(vnet_rx_check(&s, 0, &data_valid), -1);
+	assert_int_equal(vnet_rx_check(&s, 0, &no_flags), VNET_RX_BAD_HDR);
+	assert_int_equal(vnet_rx_check(&s, 0, &data_valid), VNET_RX_BAD_HDR);
 	/* shorter than an Ethernet header */
 	for (size_t len = 0; len < ETH; len++) {
 		snprintf(what, sizeof(what), "a frame of %zu bytes", len);
@@ -1263,7 +1292,8 @@ static void test_fuzz(void **state)
 		struct segs g;
 		segs_make(&g, p.f, sizes, n);
 		r = vnet_rx_check(g.s, g.n, &rh);
-		CHECK(r == 0 || r == -1, "rx %d", r);
+		CHECK(r == 0 || r == VNET_RX_BAD_CSUM || r == VNET_RX_BAD_HDR || r == VNET_RX_BAD_OFFLOAD,
+		      "rx %d", r);
 		segs_join(&g, out);
 		segs_free(&g);
 		if (!(rh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || r != 0)
@@ -1299,6 +1329,7 @@ int main(void)
 		cmocka_unit_test(test_rx_needs_csum_udp_zero),
 		cmocka_unit_test(test_rx_needs_csum_tcp),
 		cmocka_unit_test(test_rx_needs_csum_bounds),
+		cmocka_unit_test(test_rx_reasons),
 		cmocka_unit_test(test_rx_malformed),
 		cmocka_unit_test(test_rx_truncated),
 		cmocka_unit_test(test_fuzz),

@@ -89,6 +89,8 @@ struct vnet {
 
 	/* statistics (net_lock) */
 	uint64_t rx_packets, rx_bytes, rx_csum_drops, rx_bad, rx_copied, rx_chained;
+	unsigned drop_lines, drop_quiet; /* rx_drop_note's rate limit */
+	uint64_t drop_last_ns;
 	uint64_t tx_packets, tx_bytes, tx_offloaded, tx_full, tx_too_big;
 };
 
@@ -177,6 +179,26 @@ static void rx_recycle(struct vnet *v, struct rxb **bs, unsigned n)
 }
 
 /*
+ * A dropped frame on the console, naming the device and the reason: the
+ * first few, then at most one line per 10 s with the count since (a flood
+ * of bad frames must not become a flood of console lines).
+ */
+static void rx_drop_note(struct vnet *v, int why, size_t len)
+{
+	uint64_t now = clock_ns();
+	if (v->drop_lines < 5 || now - v->drop_last_ns > 10000000000ULL) {
+		printk("net: %s: dropped a received frame of %zu bytes: %s%s\n", v->dev->name, len,
+		       len > 0xffff ? "longer than an IP datagram can be" : vnet_rx_strerror(why),
+		       v->drop_quiet ? " (and more since the last such line)" : "");
+		v->drop_lines++;
+		v->drop_last_ns = now;
+		v->drop_quiet = 0;
+	} else {
+		v->drop_quiet++;
+	}
+}
+
+/*
  * One frame from the ring (its first buffer b, len bytes): checked, then
  * lent to lwIP or copied. Returns whether a frame went up.
  */
@@ -229,11 +251,13 @@ static bool rx_one(struct vnet *v, struct rxb *b, uint32_t len)
 		total += l2;
 		n++;
 	}
-	if (total < 14 || total > 0xffff || vnet_rx_check(segs, n, &h) < 0) {
-		if (total < 14 || total > 0xffff)
-			v->rx_bad++;
-		else
+	int why = total < 14 || total > 0xffff ? VNET_RX_BAD_HDR : vnet_rx_check(segs, n, &h);
+	if (why < 0) {
+		if (why == VNET_RX_BAD_CSUM)
 			v->rx_csum_drops++;
+		else
+			v->rx_bad++;
+		rx_drop_note(v, why, total);
 		rx_recycle(v, bs, n);
 		return false;
 	}

@@ -154,14 +154,14 @@ static bool sum_range(const struct vnet_seg *s, unsigned n, size_t off, size_t l
 int vnet_rx_check(struct vnet_seg *s, unsigned n, const struct virtio_net_hdr *h)
 {
 	if (!n)
-		return -1;
+		return VNET_RX_BAD_HDR;
 	size_t total = 0;
 	for (unsigned i = 0; i < n; i++)
 		total += s[i].n;
 	struct l4 l;
 	int r = parse(s[0].p, s[0].n, total, &l);
 	if (r < 0)
-		return -1;
+		return VNET_RX_BAD_HDR;
 	bool tcp = r == 1 && l.proto == PROTO_TCP && !l.frag;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		/* From the host's own stack: TCP goes up as it is (lwIP does not
@@ -169,7 +169,7 @@ int vnet_rx_check(struct vnet_seg *s, unsigned n, const struct virtio_net_hdr *h
 		 * lwIP checks it. */
 		size_t start = h->csum_start, at = start + h->csum_offset;
 		if (at + 2 > s[0].n || start > total)
-			return -1;
+			return VNET_RX_BAD_OFFLOAD;
 		if (tcp && start == l.off)
 			return 0;
 		uint32_t sum;
@@ -184,9 +184,19 @@ int vnet_rx_check(struct vnet_seg *s, unsigned n, const struct virtio_net_hdr *h
 		return 0; /* checked by the device, or left to lwIP (UDP after
 			   * reassembly, ICMP, TCP in fragments: peers set DF) */
 	if (l.len < 20)
-		return -1;
+		return VNET_RX_BAD_HDR;
 	uint32_t sum;
 	if (!sum_range(s, n, l.off, l.len, &sum))
-		return -1;
-	return vnet_csum_fold(sum + l.pseudo) == 0xffff ? 0 : -1;
+		return VNET_RX_BAD_HDR;
+	return vnet_csum_fold(sum + l.pseudo) == 0xffff ? 0 : VNET_RX_BAD_CSUM;
+}
+
+const char *vnet_rx_strerror(int r)
+{
+	switch (r) {
+	case VNET_RX_BAD_CSUM: return "a TCP checksum that does not verify";
+	case VNET_RX_BAD_HDR: return "IP headers that disagree with the frame's length";
+	case VNET_RX_BAD_OFFLOAD: return "a NEEDS_CSUM offset outside the frame";
+	default: return r ? "an unknown reason" : "no error";
+	}
 }

@@ -98,11 +98,17 @@ int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, struct virtio_net_hdr 
 
 /*
  * Check a received frame (segments s[0..n-1], writable) that came with
- * header h: 0 when it may go up, -1 when it must be dropped (a wrong TCP
- * checksum on a frame the device did not vouch for, IP headers that
- * disagree with the length, a NEEDS_CSUM offset outside the frame). A
- * NEEDS_CSUM frame other than TCP gets its checksum completed in place.
+ * header h: 0 when it may go up, negative when it must be dropped, saying
+ * why (VNET_RX_*). A NEEDS_CSUM frame other than TCP gets its checksum
+ * completed in place.
  */
+#define VNET_RX_BAD_CSUM (-1)    /* a TCP checksum that does not verify, on a
+				  * frame the device did not vouch for */
+#define VNET_RX_BAD_HDR (-2)     /* no frame, or IP headers that disagree with
+				  * the length */
+#define VNET_RX_BAD_OFFLOAD (-3) /* NEEDS_CSUM fields outside the frame */
 int vnet_rx_check(struct vnet_seg *s, unsigned n, const struct virtio_net_hdr *h);
+/* The reason of a VNET_RX_* value, for a console line. */
+const char *vnet_rx_strerror(int r);
 
 #endif
