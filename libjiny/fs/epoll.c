@@ -46,7 +46,10 @@ struct epitem {
 	struct waitq_entry wents[EP_MAX_WQ];
 	int nwents;
 	struct epitem *next;      /* interest list */
-	struct epitem *rnext;     /* ready list */
+	struct epitem *rnext;     /* ready list (ep->lock) */
+	struct epitem *hnext;     /* ep_harvest's own lists (epoll_mutex): a
+				   * callback may put the item on the ready list
+				   * again (rnext) while a harvest walks it */
 	struct epitem *fnext;     /* the file's list of items (file->ep_items) */
 };
 
@@ -394,18 +397,27 @@ static int ep_harvest(struct eventpoll *ep, struct epoll_event_k *out, int max)
 	int n = 0;
 	epoll_lock(); /* items stay alive while we look at them */
 	uint64_t fl = spin_lock_irqsave(&ep->lock);
+	/*
+	 * Take the ready list over into hnext links: once on_ready is false, a
+	 * readiness callback (from another CPU, or from inside item_poll: a
+	 * socket's poll may run the network stack) may put an item back on
+	 * ep->ready through rnext while we walk. Walking rnext here reported
+	 * items twice and skipped others (lost edge-triggered events).
+	 */
 	struct epitem *list = ep->ready;
 	ep->ready = NULL;
-	for (struct epitem *it = list; it; it = it->rnext)
+	for (struct epitem *it = list; it; it = it->rnext) {
 		it->on_ready = false;
+		it->hnext = it->rnext;
+	}
 	spin_unlock_irqrestore(&ep->lock, fl);
 
 	struct epitem *keep = NULL; /* level-triggered items that fired again */
 	for (struct epitem *it = list, *next; it; it = next) {
-		next = it->rnext;
+		next = it->hnext;
 		if (n == max || it->disabled) {
 			if (n == max && !it->disabled) { /* not looked at: stays ready */
-				it->rnext = keep;
+				it->hnext = keep;
 				keep = it;
 			}
 			continue;
@@ -419,14 +431,14 @@ static int ep_harvest(struct eventpoll *ep, struct epoll_event_k *out, int max)
 		if (it->events & EPOLLONESHOT_K)
 			it->disabled = true;
 		else if (!(it->events & EPOLLET_K)) {
-			it->rnext = keep;
+			it->hnext = keep;
 			keep = it;
 		}
 	}
 	fl = spin_lock_irqsave(&ep->lock);
 	for (struct epitem *it = keep, *next; it; it = next) {
-		next = it->rnext;
-		ready_add_locked(ep, it);
+		next = it->hnext;
+		ready_add_locked(ep, it); /* no-op if a callback did it meanwhile */
 	}
 	spin_unlock_irqrestore(&ep->lock, fl);
 	epoll_unlock();
