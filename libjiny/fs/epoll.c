@@ -121,11 +121,23 @@ static unsigned item_poll(struct epitem *it, bool register_it)
 	return r & (it->events | POLLERR_K | POLLHUP_K);
 }
 
-/* Take an item out of its file's list, its wait queues and free it (epoll_mutex held). */
+static void ready_del_locked(struct eventpoll *ep, struct epitem *it);
+
+/*
+ * Take an item out of its wait queues, its epoll's ready list and its
+ * file's list, and free it (epoll_mutex held). In that order: a readiness
+ * callback runs under its wait queue's lock, so once the item is off every
+ * wait queue none is running or can start, and none can put the item back
+ * on the ready list after it was taken off (it did: a freed item on the
+ * ready list, and a page fault in ep_harvest with httpd on two CPUs).
+ */
 static void item_free(struct epitem *it)
 {
 	for (int i = 0; i < it->nwents; i++)
 		waitq_remove(&it->wents[i]);
+	uint64_t fl = spin_lock_irqsave(&it->ep->lock);
+	ready_del_locked(it->ep, it);
+	spin_unlock_irqrestore(&it->ep->lock, fl);
 	for (struct epitem **pp = &it->file->ep_items; *pp; pp = &(*pp)->fnext)
 		if (*pp == it) {
 			*pp = it->fnext;
@@ -180,9 +192,6 @@ void epoll_file_release(struct file *f)
 				*pp = it->next;
 				break;
 			}
-		uint64_t fl = spin_lock_irqsave(&ep->lock);
-		ready_del_locked(ep, it);
-		spin_unlock_irqrestore(&ep->lock, fl);
 		item_free(it);
 	}
 	epoll_unlock();
@@ -370,9 +379,6 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event_k *event)
 			break;
 		}
 		*pp = it->next;
-		uint64_t fl = spin_lock_irqsave(&ep->lock);
-		ready_del_locked(ep, it);
-		spin_unlock_irqrestore(&ep->lock, fl);
 		item_free(it);
 		break;
 	default:

@@ -13,6 +13,11 @@
  * connection reported after it had been freed (bench/net, Connection:
  * close). A stall is judged by progress, not by time: 10 s without a single
  * event while bytes are unread (generous on any host) is a lost edge.
+ *
+ * Then the same writer keeps writing while the reader takes pipes out of
+ * the set (EPOLL_CTL_DEL, or close), makes new ones and harvests: an item
+ * removed while a callback on the other CPU was putting it on the ready
+ * list stayed there freed (a page fault in ep_harvest, httpd on two CPUs).
  */
 // EXPECT: ^tst: tst-epoll-race: [0-9]+ checks, 0 failures$
 // VARIANT: smp2 --smp 2
@@ -37,6 +42,27 @@
 static int rfd[NPIPES], wfd[NPIPES];
 static volatile int writer_done;
 static unsigned long written;
+
+static volatile int churning;
+
+/* Phase 2: bytes into whatever pipes are there, until told to stop. */
+static void *churn_writer(void *arg)
+{
+	uint32_t x = 88172645u;
+	while (__atomic_load_n(&churning, __ATOMIC_ACQUIRE)) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		char c = 1;
+		int fd = __atomic_load_n(&wfd[x % NPIPES], __ATOMIC_RELAXED);
+		if (fd >= 0 && write(fd, &c, 1) < 0 && errno == EAGAIN) {
+			int r = __atomic_load_n(&rfd[x % NPIPES], __ATOMIC_RELAXED);
+			char b[256];
+			if (r >= 0)
+				while (read(r, b, sizeof(b)) > 0)
+					;
+		}
+	}
+	return NULL;
+}
 
 static void *writer(void *arg)
 {
@@ -128,5 +154,50 @@ int main(void)
 	CHECK(!stalled);
 	CHECK_EQ(got, written);
 	CHECK_EQ(left, 0);
+
+	/* Phase 2: remove and re-add pipes under a writer's feet. Pipe fds are
+	 * not closed while the writer may use them: the old pair is kept until
+	 * the next round (a write to a closed, reused fd is harmless here). */
+	int old_r[NPIPES], old_w[NPIPES];
+	for (int i = 0; i < NPIPES; i++)
+		old_r[i] = old_w[i] = -1;
+	__atomic_store_n(&churning, 1, __ATOMIC_RELEASE);
+	CHECK_EQ(pthread_create(&t, NULL, churn_writer, NULL), 0);
+	unsigned long removed = 0, events = 0;
+	for (int round = 0; round < 20000; round++) {
+		int i = round % NPIPES;
+		if (old_r[i] >= 0) {
+			close(old_r[i]);
+			close(old_w[i]);
+		}
+		if (round & 1) {
+			CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_DEL, rfd[i], NULL), 0);
+		} /* else: close() takes it out of the set (below, next round) */
+		old_r[i] = rfd[i], old_w[i] = wfd[i];
+		int p[2];
+		CHECK_EQ(pipe2(p, O_NONBLOCK), 0);
+		struct epoll_event e = { .events = EPOLLIN | EPOLLET, .data.u32 = (uint32_t)i };
+		CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &e), 0);
+		__atomic_store_n(&wfd[i], p[1], __ATOMIC_RELAXED);
+		__atomic_store_n(&rfd[i], p[0], __ATOMIC_RELAXED);
+		removed++;
+		struct epoll_event ev[NPIPES];
+		int n = epoll_wait(ep, ev, NPIPES, 0);
+		CHECK(n >= 0);
+		for (int k = 0; k < n; k++) {
+			uint32_t j = ev[k].data.u32;
+			CHECK(j < NPIPES);
+			if (j >= NPIPES)
+				continue;
+			events++;
+			char b[256];
+			while (read(rfd[j], b, sizeof(b)) > 0)
+				;
+		}
+	}
+	__atomic_store_n(&churning, 0, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("epoll-race: %lu pipes taken out and replaced under a writer, %lu events\n",
+	       removed, events);
 	return tst_done();
 }
