@@ -716,14 +716,13 @@ static ssize_t raw_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 	ip_addr_t ip;
 	ssize_t r;
 	size_t len = msg_left(m);
+	/* Linux's order of checks */
+	if (len > 0xffff)
+		return -EMSGSIZE;
 	if (flags & MSG_OOB_K)
 		return -EOPNOTSUPP;
 	if (m->addr && (r = raw_dest(is, m, &ep)) < 0)
 		return r;
-	if (len < 2)
-		return -EFAULT; /* Linux reads the ICMP type and code first */
-	if (len > (v4 ? 0xffff - 20 : 0xffff - 40)) /* lwIP: 16 bits with the header */
-		return -EMSGSIZE;
 	net_lock();
 	struct raw_pcb *pcb = is->pcb.raw;
 	if ((r = send_refused(is)) < 0)
@@ -744,6 +743,14 @@ static ssize_t raw_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 	if (v4 && !is->broadcast && (ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST ||
 				     ip4_addr_isbroadcast(ip_2_ip4(&ip), nif))) {
 		r = -EACCES;
+		goto out;
+	}
+	if (len < 2) {
+		r = -EFAULT; /* Linux reads the ICMP type and code first */
+		goto out;
+	}
+	if (len > (v4 ? 0xffff - 20 : 0xffff - 40)) {
+		r = -EMSGSIZE; /* lwIP keeps the length, header included, in 16 bits */
 		goto out;
 	}
 	if (!v4 && is->chksum >= 0 && len < (size_t)is->chksum + 2) {
