@@ -25,6 +25,12 @@
  *            the wrong level (ENOPROTOOPT), SO_RCVBUF dropping, SO_RCVTIMEO,
  *            MSG_DONTWAIT
  *
+ * Variants: lo (no NIC: only the loopback's addresses, nothing routes
+ * elsewhere) and nic (--net user with a static 10.0.2.15: bind and connect
+ * to the NIC's address against packets over 127.0.0.1, a connected socket
+ * whose peer never speaks, EACCES for broadcast). On the host the other
+ * address is the source of a UDP socket connected outwards.
+ *
  * Jiny refuses raw sockets of other protocols (UDP, TCP, IPPROTO_RAW, ...)
  * and IP_HDRINCL, where Linux accepts them (docs/net.md): those checks are
  * Jiny's only. On the host every ICMP packet of the machine reaches these
