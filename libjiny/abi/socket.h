@@ -41,6 +41,8 @@
 #define SOL_TCP_K 6
 #define SOL_UDP_K 17
 #define SOL_IPV6_K 41
+#define SOL_ICMPV6_K 58
+#define SOL_RAW_K 255
 
 /* SOL_SOCKET options (SO_RCVTIMEO/SNDTIMEO: a struct timeval_k on x86_64) */
 #define SO_DEBUG_K 1
@@ -66,10 +68,20 @@
 #define SO_PROTOCOL_K 38
 #define SO_DOMAIN_K 39
 
-/* IPPROTO_IP, IPPROTO_IPV6 and IPPROTO_TCP options */
+/* IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, SOL_RAW and IPPROTO_ICMPV6 options
+ * (IP_TTL, IPV6_HOPLIMIT and IPV6_2292HOPLIMIT are also control messages) */
 #define IP_TOS_K 1
 #define IP_TTL_K 2
+#define IP_HDRINCL_K 3
+#define IP_RECVTTL_K 12
+#define IPV6_CHECKSUM_K 7         /* IPPROTO_IPV6, or SOL_RAW for ICMPv6 (Linux) */
+#define IPV6_2292HOPLIMIT_K 8
+#define IPV6_UNICAST_HOPS_K 16
 #define IPV6_V6ONLY_K 26
+#define IPV6_RECVHOPLIMIT_K 51
+#define IPV6_HOPLIMIT_K 52
+#define ICMP_FILTER_K 1           /* SOL_RAW, IPv4: uint32_t, a set bit drops that type */
+#define ICMP6_FILTER_K 1          /* IPPROTO_ICMPV6: uint32_t[8], a set bit blocks */
 #define TCP_NODELAY_K 1
 #define TCP_MAXSEG_K 2
 #define TCP_KEEPIDLE_K 4

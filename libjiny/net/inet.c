@@ -58,12 +58,13 @@ enum inet_state {
 	IS_CLOSED,      /* reset, refused, timed out */
 };
 
-/* A received pbuf chain (TCP) or datagram (UDP), in arrival order. */
+/* A received pbuf chain (TCP) or datagram (UDP, ICMP), in arrival order. */
 struct inet_rx {
 	struct inet_rx *next;
 	struct pbuf *p;
 	uint16_t off;            /* TCP: bytes of p already read */
-	struct inet_ep from;     /* UDP: the sender */
+	uint8_t ttl;             /* datagram: its IPv4 TTL or IPv6 hop limit */
+	struct inet_ep from;     /* datagram: the sender */
 };
 
 struct inet_sock {
@@ -72,10 +73,15 @@ struct inet_sock {
 	union {
 		struct tcp_pcb *tcp;
 		struct udp_pcb *udp;
-		struct raw_pcb *raw; /* ping sockets */
+		struct raw_pcb *raw; /* ping and raw sockets */
 		void *any;
 	} pcb;                   /* NULL: not made yet, or lwIP's now */
 	bool ping;               /* SOCK_DGRAM + IPPROTO_ICMP(V6): echo requests */
+	bool raw;                /* SOCK_RAW + IPPROTO_ICMP(V6): all of ICMP */
+	uint32_t icmp_filter;    /* raw IPv4: ICMP_FILTER, the types (< 32) to drop */
+	uint32_t icmp6_filter[8]; /* raw IPv6: ICMP6_FILTER, a set bit blocks the type */
+	int chksum;              /* raw IPv6: IPV6_CHECKSUM's offset, -1: none */
+	bool recvttl, recvhoplimit, recv2292hoplimit; /* control messages asked for */
 	uint16_t ident;          /* ping: the echo identifier (its "port"); 0: none yet */
 	struct inet_sock *ping_next; /* ping sockets with a pcb (ping_socks) */
 	enum inet_state state;
@@ -445,6 +451,43 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	return ERR_OK;
 }
 
+/* ---- datagram receive queue (net_lock held, in lwIP's receive callbacks) ---- */
+
+/* Room in the receive queue for a datagram of n bytes? (A full receive
+ * buffer drops, as on Linux.) */
+static bool dgram_room(struct inet_sock *is, size_t n)
+{
+	int limit = is->rcvbuf ? is->rcvbuf : INET_UDP_RCVBUF;
+	return !is->shut_rd && is->rx_bytes + n <= (size_t)limit;
+}
+
+/* Queue the datagram p from 'from' (the TTL or hop limit of the packet lwIP
+ * is delivering goes with it); false: not queued, p is still the caller's. */
+static bool dgram_queue(struct inet_sock *is, struct pbuf *p, const struct inet_ep *from)
+{
+	if (!dgram_room(is, p->tot_len) || !rx_append(is, p, from))
+		return false;
+	is->rx_tail->ttl = ip_current_is_v6() ? IP6H_HOPLIM(ip6_current_header())
+					      : IPH_TTL(ip4_current_header());
+	is_wake(is, POLLIN_K);
+	return true;
+}
+
+/* Queue a copy of p from byte off on (a raw pcb's callback may not keep a
+ * packet it leaves to lwIP and the other pcbs). */
+static void dgram_queue_copy(struct inet_sock *is, struct pbuf *p, u16_t off,
+			     const struct inet_ep *from)
+{
+	u16_t n = (u16_t)(p->tot_len - off);
+	if (off > p->tot_len || !dgram_room(is, n))
+		return;
+	struct pbuf *q = pbuf_alloc(PBUF_RAW, n, PBUF_RAM);
+	if (!q)
+		return;
+	if (pbuf_copy_partial(p, q->payload, n, off) != n || !dgram_queue(is, q, from))
+		pbuf_free(q);
+}
+
 /* ---- UDP callback (net_lock held) ---- */
 
 static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
@@ -452,17 +495,9 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 {
 	struct inet_sock *is = arg;
 	struct inet_ep from;
-	int limit = is->rcvbuf ? is->rcvbuf : INET_UDP_RCVBUF;
-	if (is->shut_rd || is->rx_bytes + p->tot_len > (size_t)limit) {
-		pbuf_free(p); /* a full receive buffer drops, as on Linux */
-		return;
-	}
 	net_ep_from_ip(addr, port, &from);
-	if (!rx_append(is, p, &from)) {
+	if (!dgram_queue(is, p, &from))
 		pbuf_free(p);
-		return;
-	}
-	is_wake(is, POLLIN_K);
 }
 
 static int udp_make_pcb(struct inet_sock *is)
@@ -515,6 +550,9 @@ static uint16_t ping_alloc_ident(void)
 	return 0;
 }
 
+/* An echo reply with our identifier is copied, not eaten: raw sockets
+ * (whose pcbs may come later in lwIP's list) see it too, and lwIP then
+ * drops it. */
 static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
 	struct inet_sock *is = arg;
@@ -525,16 +563,10 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
 	u8_t reply = IP_IS_V6(addr) ? ICMP6_TYPE_EREP : ICMP_ER;
 	if (hdr[0] != reply || (u16_t)(hdr[4] << 8 | hdr[5]) != is->ident)
 		return 0; /* not ours: lwIP goes on with it (answers requests) */
-	int limit = is->rcvbuf ? is->rcvbuf : INET_UDP_RCVBUF;
 	struct inet_ep from;
 	net_ep_from_ip(addr, 0, &from);
-	pbuf_remove_header(p, hlen);
-	if (is->shut_rd || is->rx_bytes + p->tot_len > (size_t)limit || !rx_append(is, p, &from)) {
-		pbuf_free(p);
-		return 1;
-	}
-	is_wake(is, POLLIN_K);
-	return 1;
+	dgram_queue_copy(is, p, hlen, &from);
+	return 0;
 }
 
 static int ping_make_pcb(struct inet_sock *is)
@@ -618,6 +650,226 @@ out:
 	return r;
 }
 
+/* ---- raw sockets (SOCK_RAW, IPPROTO_ICMP / IPPROTO_ICMPV6) ----
+ *
+ * As Linux's, for root: each has an lwIP raw pcb from socket() on, and
+ * receives every ICMP (ICMPv6) packet that reaches this host, on any
+ * interface, copied: IPv4 with its IP header, ICMPv6 without. Its callback
+ * never eats a packet, so lwIP still answers echo requests and the other
+ * sockets get theirs. bind() and connect() filter by destination and
+ * source (lwIP's raw_input does), ICMP_FILTER / ICMP6_FILTER by type. A
+ * send gives the ICMP message without an IP header: IPv4 goes as given,
+ * checksum included; ICMPv6 gets its checksum computed at IPV6_CHECKSUM's
+ * offset (2, always on for ICMPv6 as on Linux). */
+
+static int send_refused(struct inet_sock *is);
+
+static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	struct inet_sock *is = arg;
+	u16_t hlen = ip_current_header_tot_len();
+	u8_t type;
+	if (!is || pbuf_copy_partial(p, &type, 1, hlen) != 1)
+		return 0; /* no ICMP type: Linux's filters drop it too */
+	if (is->family == AF_INET_K ? type < 32 && (is->icmp_filter >> type & 1)
+				    : is->icmp6_filter[type >> 5] >> (type & 31) & 1)
+		return 0;
+	struct inet_ep from;
+	net_ep_from_ip(addr, 0, &from);
+	dgram_queue_copy(is, p, is->family == AF_INET_K ? 0 : hlen, &from);
+	return 0;
+}
+
+static int raw_make_pcb(struct inet_sock *is)
+{
+	bool v4 = is->family == AF_INET_K;
+	struct raw_pcb *pcb = raw_new_ip_type(v4 ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6,
+					      v4 ? IP_PROTO_ICMP : IP6_NEXTH_ICMP6);
+	if (!pcb)
+		return -ENOBUFS;
+	is->chksum = v4 ? -1 : 2;
+	raw_recv(pcb, raw_recv_cb, is);
+	is->pcb.raw = pcb;
+	return 0;
+}
+
+/* The destination of a raw send: Linux takes AF_UNSPEC as the socket's family. */
+static int raw_dest(struct inet_sock *is, const struct sock_msg *m, struct inet_ep *ep)
+{
+	struct sockaddr_storage_k a;
+	const struct sockaddr_storage_k *sa = m->addr;
+	if (m->addrlen >= sizeof(uint16_t) && sa->ss_family == AF_UNSPEC_K) {
+		a = *sa;
+		a.ss_family = (uint16_t)is->family;
+		sa = &a;
+	}
+	int r = inet_ep_from_sockaddr(is->family, sa, m->addrlen, false, ep);
+	if (r < 0)
+		return r;
+	return ep->v == 4 && is->family == AF_INET6_K ? -EINVAL : 0;
+}
+
+static ssize_t raw_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
+{
+	bool v4 = is->family == AF_INET_K;
+	struct inet_ep ep;
+	ip_addr_t ip;
+	ssize_t r;
+	size_t len = msg_left(m);
+	/* Linux's order of checks */
+	if (len > 0xffff)
+		return -EMSGSIZE;
+	if (flags & MSG_OOB_K)
+		return -EOPNOTSUPP;
+	if (m->addr && (r = raw_dest(is, m, &ep)) < 0)
+		return r;
+	net_lock();
+	struct raw_pcb *pcb = is->pcb.raw;
+	if ((r = send_refused(is)) < 0)
+		goto out;
+	if (!m->addr) {
+		if (!is->has_peer) {
+			r = -EDESTADDRREQ;
+			goto out;
+		}
+		ep = is->peer;
+	}
+	net_ip_from_ep(&ep, &ip);
+	struct netif *nif = ip_route(&pcb->local_ip, &ip);
+	if (!nif) {
+		r = -ENETUNREACH;
+		goto out;
+	}
+	if (v4 && !is->broadcast && (ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST ||
+				     ip4_addr_isbroadcast(ip_2_ip4(&ip), nif))) {
+		r = -EACCES;
+		goto out;
+	}
+	if (len < 2) {
+		r = -EFAULT; /* Linux reads the ICMP type and code first */
+		goto out;
+	}
+	if (len > (v4 ? 0xffff - 20 : 0xffff - 40)) {
+		r = -EMSGSIZE; /* lwIP keeps the length, header included, in 16 bits */
+		goto out;
+	}
+	if (!v4 && is->chksum >= 0 && len < (size_t)is->chksum + 2) {
+		r = -EINVAL; /* no room for the checksum */
+		goto out;
+	}
+	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+	if (!p) {
+		r = -ENOBUFS;
+		goto out;
+	}
+	msg_get(m, p->payload, len);
+	if (!v4) {
+		/* lwIP sums with the field as it is: Linux ignores what the caller put there */
+		pcb->chksum_reqd = is->chksum >= 0;
+		if (pcb->chksum_reqd) {
+			pcb->chksum_offset = (u16_t)is->chksum;
+			memset((u8_t *)p->payload + is->chksum, 0, 2);
+		}
+	}
+	err_t e = raw_sendto(pcb, p, &ip);
+	pbuf_free(p);
+	r = e == ERR_OK ? (ssize_t)len : -lwip_errno(e);
+out:
+	net_unlock();
+	return r;
+}
+
+/* bind: only packets to that address (Linux: any number of times until connected). */
+static int raw_bind_ep(struct inet_sock *is, const struct inet_ep *ep)
+{
+	ip_addr_t ip;
+	if (ep->v == 4 && is->family == AF_INET6_K)
+		return -EADDRNOTAVAIL; /* a v4-mapped address */
+	net_ip_from_ep(ep, &ip);
+	int r = 0;
+	net_lock();
+	if (is->has_peer)
+		r = -EINVAL;
+	else if (!addr_is_local(&ip))
+		r = -EADDRNOTAVAIL;
+	else if ((r = -lwip_errno(raw_bind(is->pcb.raw, &ip))) == 0)
+		net_ep_from_ip(&is->pcb.raw->local_ip, (u16_t)is->proto, &is->local);
+	net_unlock();
+	return r;
+}
+
+/* connect: a default destination, and only packets from it; r == 1: AF_UNSPEC. */
+static int raw_connect_ep(struct inet_sock *is, const struct inet_ep *ep, int r)
+{
+	ip_addr_t ip;
+	if (r == 1) {
+		raw_disconnect(is->pcb.raw);
+		is->has_peer = false;
+		is->state = IS_NEW;
+		return 0;
+	}
+	if (ep->v == 4 && is->family == AF_INET6_K)
+		return -EINVAL;
+	net_ip_from_ep(ep, &ip);
+	if (!ip_route(&is->pcb.raw->local_ip, &ip))
+		return -ENETUNREACH;
+	if ((r = -lwip_errno(raw_connect(is->pcb.raw, &ip))) == 0) {
+		is->peer = *ep; /* the port as given, which getpeername reports (Linux) */
+		is->has_peer = true;
+		is->state = IS_CONNECTED;
+	}
+	return r;
+}
+
+/* SOL_RAW and IPPROTO_ICMPV6 options (net_lock held). */
+static int raw_setsockopt(struct inet_sock *is, int level, int name, const void *val,
+			  uint32_t len)
+{
+	bool v4 = is->family == AF_INET_K;
+	if (!is->raw)
+		return -ENOPROTOOPT;
+	if (level == SOL_RAW_K && name == ICMP_FILTER_K && v4) {
+		/* Linux copies what it is given, up to the 4 bytes */
+		memcpy(&is->icmp_filter, val, MIN(len, (uint32_t)sizeof(is->icmp_filter)));
+		return 0;
+	}
+	if (level == IPPROTO_ICMPV6_K && name == ICMP6_FILTER_K && !v4) {
+		memcpy(is->icmp6_filter, val, MIN(len, (uint32_t)sizeof(is->icmp6_filter)));
+		return 0;
+	}
+	if (level == SOL_RAW_K && name == IPV6_CHECKSUM_K && !v4) {
+		int v;
+		if (inet_opt_int(val, len, &v) < 0 || (v > 0 && (v & 1)))
+			return -EINVAL; /* an odd offset: Linux refuses it */
+		is->chksum = v < 0 ? -1 : MIN(v, 0xfffe);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int raw_getsockopt(struct inet_sock *is, int level, int name, void *val, uint32_t *len)
+{
+	bool v4 = is->family == AF_INET_K;
+	const void *src;
+	uint32_t n;
+	if (!is->raw)
+		return -ENOPROTOOPT;
+	if (level == SOL_RAW_K && name == ICMP_FILTER_K && v4) {
+		src = &is->icmp_filter;
+		n = sizeof(is->icmp_filter);
+	} else if (level == IPPROTO_ICMPV6_K && name == ICMP6_FILTER_K && !v4) {
+		src = is->icmp6_filter;
+		n = sizeof(is->icmp6_filter);
+	} else if (level == SOL_RAW_K && name == IPV6_CHECKSUM_K && !v4) {
+		return inet_opt_put_int(val, len, is->chksum);
+	} else {
+		return -ENOPROTOOPT;
+	}
+	*len = MIN(*len, n);
+	memcpy(val, src, *len);
+	return 0;
+}
+
 /* ---- socket operations ---- */
 
 static struct inet_sock *isk(struct socket *s)
@@ -638,6 +890,10 @@ static int inet_create(struct socket *s)
 			return -EPROTONOSUPPORT;
 		if (!proto)
 			proto = IPPROTO_UDP_K;
+	} else if (s->type == SOCK_RAW_K) {
+		/* ICMP only (Linux, for root, takes any protocol but 0) */
+		if (proto != (s->family == AF_INET_K ? IPPROTO_ICMP_K : IPPROTO_ICMPV6_K))
+			return -EPROTONOSUPPORT;
 	} else {
 		return -ESOCKTNOSUPPORT;
 	}
@@ -649,8 +905,20 @@ static int inet_create(struct socket *s)
 	is->family = s->family;
 	is->type = s->type;
 	is->proto = s->protocol = proto;
-	is->ping = proto == IPPROTO_ICMP_K || proto == IPPROTO_ICMPV6_K;
+	is->raw = s->type == SOCK_RAW_K;
+	is->ping = !is->raw && (proto == IPPROTO_ICMP_K || proto == IPPROTO_ICMPV6_K);
 	is->local.v = s->family == AF_INET_K ? 4 : 6;
+	if (is->raw) {
+		/* receiving from now on, bound or not; its "port" is the protocol (Linux) */
+		is->local.port = lwip_htons((u16_t)proto);
+		net_lock();
+		int r = raw_make_pcb(is);
+		net_unlock();
+		if (r < 0) {
+			kfree(is);
+			return r;
+		}
+	}
 	s->priv = is;
 	return 0;
 }
@@ -709,9 +977,9 @@ static void inet_release(struct socket *s)
 			if (reset || tcp_close(pcb) != ERR_OK)
 				tcp_abort(pcb);
 		}
-	} else if (is->ping && is->pcb.raw) {
+	} else if ((is->ping || is->raw) && is->pcb.raw) {
 		raw_remove(is->pcb.raw);
-		for (struct inet_sock **pp = &ping_socks; *pp; pp = &(*pp)->ping_next)
+		for (struct inet_sock **pp = &ping_socks; is->ping && *pp; pp = &(*pp)->ping_next)
 			if (*pp == is) {
 				*pp = is->ping_next;
 				break;
@@ -748,6 +1016,8 @@ static int inet_bind(struct socket *s, const struct sockaddr_storage_k *a, uint3
 	int r = inet_ep_from_sockaddr(is->family, a, len, false, &ep);
 	if (r < 0)
 		return r;
+	if (is->raw)
+		return raw_bind_ep(is, &ep);
 	ip_addr_t ip;
 	if ((r = ep_to_ip_checked(is, &ep, &ip, -EINVAL)) < 0)
 		return r;
@@ -893,10 +1163,14 @@ static int inet_connect(struct socket *s, const struct sockaddr_storage_k *a, ui
 {
 	struct inet_sock *is = isk(s);
 	struct inet_ep ep;
-	int r = inet_ep_from_sockaddr(is->family, a, len, is->type == SOCK_DGRAM_K, &ep);
+	int r = inet_ep_from_sockaddr(is->family, a, len, is->type != SOCK_STREAM_K, &ep);
 	if (r < 0)
 		return r;
 	net_lock();
+	if (is->raw) {
+		r = raw_connect_ep(is, &ep, r);
+		goto out;
+	}
 	if (is->ping) {
 		if (r == 1) {
 			if (is->pcb.raw)
@@ -1174,7 +1448,29 @@ out:
 	return r;
 }
 
-static ssize_t udp_recvmsg(struct inet_sock *is, struct sock_msg *m, int flags)
+/* An int control message into the caller's control buffer, as Linux's
+ * put_cmsg: what fits, MSG_CTRUNC when not all of it does. */
+static void put_cmsg_int(struct sock_msg *m, int level, int type, int v)
+{
+	size_t room = m->control ? m->controllen - m->controlused : 0;
+	struct cmsghdr_k h = { CMSG_LEN_K(sizeof(int)), level, type };
+	if (room < sizeof(h)) {
+		m->flags_out |= MSG_CTRUNC_K;
+		return;
+	}
+	char buf[CMSG_SPACE_K(sizeof(int))];
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + CMSG_LEN_K(0), &v, sizeof(v));
+	size_t n = MIN(room, (size_t)CMSG_LEN_K(sizeof(int)));
+	if (n < CMSG_LEN_K(sizeof(int)))
+		m->flags_out |= MSG_CTRUNC_K;
+	memcpy((char *)m->control + m->controlused, buf, n);
+	m->controlused += MIN(room, sizeof(buf));
+}
+
+/* UDP, ping and raw sockets: one datagram per call. */
+static ssize_t dgram_recvmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 {
 	ssize_t r;
 	net_lock();
@@ -1198,6 +1494,12 @@ static ssize_t udp_recvmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 		m->flags_out |= MSG_TRUNC_K;
 	if (m->addr)
 		m->addrlen = inet_ep_to_sockaddr(is->family, &rx->from, m->addr);
+	if (rx->from.v == 4 && is->recvttl)
+		put_cmsg_int(m, IPPROTO_IP_K, IP_TTL_K, rx->ttl);
+	if (rx->from.v == 6 && is->recvhoplimit)
+		put_cmsg_int(m, IPPROTO_IPV6_K, IPV6_HOPLIMIT_K, rx->ttl);
+	if (rx->from.v == 6 && is->recv2292hoplimit)
+		put_cmsg_int(m, IPPROTO_IPV6_K, IPV6_2292HOPLIMIT_K, rx->ttl);
 	if (!(flags & MSG_PEEK_K)) {
 		is->rx_head = rx->next;
 		if (!is->rx_head)
@@ -1215,6 +1517,8 @@ out:
 static ssize_t inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 {
 	struct inet_sock *is = isk(s);
+	if (is->raw)
+		return raw_sendmsg(is, m, flags);
 	if (is->ping)
 		return ping_sendmsg(is, m, flags);
 	return is->type == SOCK_STREAM_K ? tcp_sendmsg(is, m, flags) : udp_sendmsg(is, m, flags);
@@ -1229,7 +1533,9 @@ static ssize_t inet_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 			m->addrlen = 0;
 		return tcp_recvmsg(is, m, flags);
 	}
-	return udp_recvmsg(is, m, flags);
+	if (is->raw && (flags & MSG_OOB_K))
+		return -EOPNOTSUPP;
+	return dgram_recvmsg(is, m, flags);
 }
 
 static int inet_shutdown(struct socket *s, int how)
@@ -1239,7 +1545,7 @@ static int inet_shutdown(struct socket *s, int how)
 		return -EINVAL;
 	int r = 0;
 	net_lock();
-	if (is->type == SOCK_DGRAM_K ? !is->has_peer
+	if (is->type != SOCK_STREAM_K ? !is->has_peer
 				      : is->state != IS_CONNECTED && is->state != IS_LISTEN) {
 		r = -ENOTCONN;
 		goto out;
@@ -1278,7 +1584,7 @@ static int inet_getname(struct socket *s, struct sockaddr_storage_k *a, uint32_t
 	struct inet_ep ep;
 	net_lock();
 	if (peer) {
-		bool ok = is->has_peer && (is->type == SOCK_DGRAM_K || is->state == IS_CONNECTED);
+		bool ok = is->has_peer && (is->type != SOCK_STREAM_K || is->state == IS_CONNECTED);
 		if (!ok) {
 			net_unlock();
 			return -ENOTCONN;
@@ -1288,6 +1594,8 @@ static int inet_getname(struct socket *s, struct sockaddr_storage_k *a, uint32_t
 		net_ep_from_ip(&is->pcb.tcp->local_ip, is->pcb.tcp->local_port, &ep);
 	} else if (is->ping && is->pcb.raw) {
 		net_ep_from_ip(&is->pcb.raw->local_ip, is->ident, &ep);
+	} else if (is->raw) {
+		net_ep_from_ip(&is->pcb.raw->local_ip, (u16_t)is->proto, &ep);
 	} else if (is->type == SOCK_DGRAM_K && !is->ping && is->pcb.udp) {
 		net_ep_from_ip(&is->pcb.udp->local_ip, is->pcb.udp->local_port, &ep);
 	} else {
@@ -1304,10 +1612,28 @@ static int buf_size(int v)
 	return (int)MAX(MIN(d, (long)INET_BUF_MAX), (long)INET_BUF_MIN);
 }
 
+/* IP_TTL / IPV6_UNICAST_HOPS onto a datagram socket's pcb (TCP: tcp_apply_opts). */
+static void dgram_apply_ttl(struct inet_sock *is)
+{
+	u8_t ttl = is->ttl ? (u8_t)is->ttl : IP_DEFAULT_TTL;
+	if (is->type == SOCK_STREAM_K || !is->pcb.any)
+		return;
+	if (is->ping || is->raw)
+		is->pcb.raw->ttl = ttl;
+	else
+		is->pcb.udp->ttl = ttl;
+}
+
 static int inet_setsockopt(struct socket *s, int level, int name, const void *val, uint32_t len)
 {
 	struct inet_sock *is = isk(s);
 	int v = 0, r = 0;
+	if (level == SOL_RAW_K || level == IPPROTO_ICMPV6_K) { /* options that are not ints */
+		net_lock();
+		r = raw_setsockopt(is, level, name, val, len);
+		net_unlock();
+		return r;
+	}
 	if (!(level == SOL_SOCKET_K && name == SO_LINGER_K) && inet_opt_int(val, len, &v) < 0)
 		return -EINVAL;
 	net_lock();
@@ -1375,6 +1701,14 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 				is->ttl = v;
 			break;
 		case IP_TOS_K: is->tos = v & 0xff; break;
+		case IP_RECVTTL_K: is->recvttl = v; break;
+		case IP_HDRINCL_K:
+			/* raw sockets here take ICMP without its IP header only */
+			if (!is->raw)
+				r = -ENOPROTOOPT;
+			else if (v)
+				r = -EINVAL;
+			break;
 		default: r = -ENOPROTOOPT;
 		}
 		break;
@@ -1383,20 +1717,35 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 			r = -ENOPROTOOPT;
 			break;
 		}
-		if (name != IPV6_V6ONLY_K) {
-			r = -ENOPROTOOPT;
+		switch (name) {
+		case IPV6_V6ONLY_K:
+			if (is->pcb.any) /* bound or connected (raw: always): too late, as on Linux */
+				r = -EINVAL;
+			else
+				is->v6only = v;
 			break;
+		case IPV6_UNICAST_HOPS_K: /* the same field as IP_TTL: one per lwIP pcb */
+			if (v < -1 || v > 255)
+				r = -EINVAL;
+			else
+				is->ttl = v < 0 ? 0 : v;
+			break;
+		case IPV6_RECVHOPLIMIT_K: is->recvhoplimit = v; break;
+		case IPV6_2292HOPLIMIT_K: is->recv2292hoplimit = v; break;
+		case IPV6_CHECKSUM_K:
+			/* RFC 3542: not at this level for ICMPv6 (SOL_RAW is Linux's way) */
+			r = is->raw ? -EINVAL : -ENOPROTOOPT;
+			break;
+		default: r = -ENOPROTOOPT;
 		}
-		if (is->pcb.any) /* bound or connected: too late, as on Linux */
-			r = -EINVAL;
-		else
-			is->v6only = v;
 		break;
 	default:
 		r = -ENOPROTOOPT;
 	}
 	if (!r && is->type == SOCK_STREAM_K)
 		tcp_apply_opts(is);
+	else if (!r)
+		dgram_apply_ttl(is);
 	net_unlock();
 	return r;
 }
@@ -1406,6 +1755,12 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uin
 	struct inet_sock *is = isk(s);
 	int v = 0, r = 0;
 	net_lock();
+	if (level == SOL_RAW_K || level == IPPROTO_ICMPV6_K ||
+	    (level == IPPROTO_IPV6_K && name == IPV6_CHECKSUM_K && is->raw)) {
+		r = raw_getsockopt(is, level == IPPROTO_IPV6_K ? SOL_RAW_K : level, name, val, len);
+		net_unlock();
+		return r;
+	}
 	switch (level) {
 	case SOL_SOCKET_K:
 		switch (name) {
@@ -1447,14 +1802,23 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uin
 		switch (name) {
 		case IP_TTL_K: v = is->ttl ? is->ttl : IP_DEFAULT_TTL; break;
 		case IP_TOS_K: v = is->tos; break;
+		case IP_RECVTTL_K: v = is->recvttl; break;
+		case IP_HDRINCL_K: v = 0; break;
 		default: r = -ENOPROTOOPT;
 		}
 		break;
 	case IPPROTO_IPV6_K:
-		if (is->family == AF_INET6_K && name == IPV6_V6ONLY_K)
-			v = is->v6only;
-		else
+		if (is->family != AF_INET6_K) {
 			r = -ENOPROTOOPT;
+			break;
+		}
+		switch (name) {
+		case IPV6_V6ONLY_K: v = is->v6only; break;
+		case IPV6_UNICAST_HOPS_K: v = is->ttl ? is->ttl : IP_DEFAULT_TTL; break;
+		case IPV6_RECVHOPLIMIT_K: v = is->recvhoplimit; break;
+		case IPV6_2292HOPLIMIT_K: v = is->recv2292hoplimit; break;
+		default: r = -ENOPROTOOPT;
+		}
 		break;
 	default:
 		r = -ENOPROTOOPT;
@@ -1472,7 +1836,7 @@ static unsigned inet_poll(struct socket *s, struct poll_table *pt)
 		pt->queue(pt, &s->vnode->poll_wq);
 	unsigned ev = 0;
 	net_lock();
-	if (is->type == SOCK_DGRAM_K) {
+	if (is->type != SOCK_STREAM_K) {
 		ev = POLLOUT_K;
 		if (is->rx_head || is->shut_rd)
 			ev |= POLLIN_K;
@@ -1517,7 +1881,7 @@ static long inet_ioctl(struct socket *s, unsigned long req, unsigned long arg)
 			net_unlock();
 			return -EINVAL;
 		}
-		v = is->type == SOCK_DGRAM_K ? (is->rx_head ? is->rx_head->p->tot_len : 0)
+		v = is->type != SOCK_STREAM_K ? (is->rx_head ? is->rx_head->p->tot_len : 0)
 					     : (int)MIN(is->rx_bytes, (size_t)INT32_MAX);
 	} else if (req == TIOCOUTQ_K && is->type == SOCK_STREAM_K) {
 		v = is->pcb.tcp ? (int)(TCP_SND_BUF - is->pcb.tcp->snd_buf) : 0;

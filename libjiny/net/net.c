@@ -531,10 +531,19 @@ void net_start(void)
 	net_lock();
 	lwip_init();
 	/* The loopback carries 64 KiB segments, like Linux's lo (lwipopts.h:
-	 * TCP_MSS). lwIP's lo is the first netif it adds. */
+	 * TCP_MSS). lwIP's lo is the first netif it adds, and computes no
+	 * checksums; but raw sockets see its IPv4 headers and ICMP messages as
+	 * Linux's lo has them: IP header and ICMP checksums made (ICMP's
+	 * checked, so a request with a wrong one goes unanswered, as on
+	 * Linux). TCP and UDP still go without. */
 	for (struct netif *n = netif_list; n; n = n->next)
-		if (n->name[0] == 'l' && n->name[1] == 'o')
+		if (n->name[0] == 'l' && n->name[1] == 'o') {
 			n->mtu = n->mtu6 = 65535;
+			NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_ICMP |
+						   NETIF_CHECKSUM_GEN_ICMP6 |
+						   NETIF_CHECKSUM_CHECK_ICMP |
+						   NETIF_CHECKSUM_CHECK_ICMP6);
+		}
 	for (int i = 0; i < net_ndns; i++) {
 		ip_addr_t ip;
 		net_ip_from_ep(&net_dns[i], &ip);

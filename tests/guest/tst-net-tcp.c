@@ -7,8 +7,10 @@
  * stays open), getsockname/getpeername, ECONNREFUSED on a port nobody
  * listens on, a non-blocking connect (EINPROGRESS, POLLOUT, SO_ERROR 0),
  * EADDRINUSE without SO_REUSEADDR on a listening port, and UDP datagrams
- * with their source address and MSG_TRUNC. tst-net-inet checks the family
- * in depth through a kernel hook; this one checks that programs reach it.
+ * with their source address and MSG_TRUNC, IP_TTL / IPV6_UNICAST_HOPS seen
+ * through IP_RECVTTL / IPV6_RECVHOPLIMIT control messages. tst-net-inet
+ * checks the family in depth through a kernel hook; this one checks that
+ * programs reach it.
  */
 // EXPECT: ^tst: tst-net-tcp: [0-9]+ checks, 0 failures$
 // EXPECT-NOT: FAIL
@@ -218,6 +220,53 @@ static void udp(void)
 	close(s);
 }
 
+/* IP_TTL / IPV6_UNICAST_HOPS set after the first send, and the receiver's
+ * IP_RECVTTL / IPV6_RECVHOPLIMIT control message saying so. */
+static void udp_ttl(int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, &ss, 0);
+	int r = socket(family, SOCK_DGRAM, 0), s = socket(family, SOCK_DGRAM, 0), on = 1, v;
+	int v6 = family == AF_INET6;
+	CHECK_OK(bind(r, (struct sockaddr *)&ss, len));
+	len = sizeof(ss);
+	CHECK_OK(getsockname(r, (struct sockaddr *)&ss, &len));
+	CHECK_OK(setsockopt(r, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_RECVHOPLIMIT : IP_RECVTTL,
+			    &on, sizeof(on)));
+	char buf[8], ctl[64];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	/* no room for the control message: MSG_CTRUNC */
+	CHECK_EQ(sendto(s, "one", 3, 0, (struct sockaddr *)&ss, len), 3);
+	CHECK_EQ(recvmsg(r, &mh, 0), 3);
+	CHECK_EQ(mh.msg_controllen, 0);
+	CHECK_EQ(mh.msg_flags, MSG_CTRUNC);
+	v = 17;
+	CHECK_OK(setsockopt(s, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &v,
+			    sizeof(v)));
+	CHECK_EQ(sendto(s, "two", 3, 0, (struct sockaddr *)&ss, len), 3);
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	CHECK_EQ(recvmsg(r, &mh, 0), 3);
+	CHECK_EQ(mh.msg_flags, 0);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ(c->cmsg_level, v6 ? IPPROTO_IPV6 : IPPROTO_IP);
+		CHECK_EQ(c->cmsg_type, v6 ? IPV6_HOPLIMIT : IP_TTL);
+		CHECK_EQ(c->cmsg_len, CMSG_LEN(sizeof(int)));
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		CHECK_EQ(v, 17);
+		CHECK(CMSG_NXTHDR(&mh, c) == NULL);
+	}
+	CHECK_EQ(mh.msg_controllen, CMSG_SPACE(sizeof(int)));
+	close(r);
+	close(s);
+}
+
+static void udp_ttl_v4(void) { udp_ttl(AF_INET); }
+static void udp_ttl_v6(void) { udp_ttl(AF_INET6); }
+
 int main(void)
 {
 	fs_begin();
@@ -226,5 +275,7 @@ int main(void)
 	RUN(refused_and_in_use);
 	RUN(nonblocking_connect);
 	RUN(udp);
+	RUN(udp_ttl_v4);
+	RUN(udp_ttl_v6);
 	return fs_end();
 }

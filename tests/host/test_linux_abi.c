@@ -51,6 +51,7 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/icmp6.h>
 #include <asm/termbits.h>
 #include <asm/prctl.h>
 #include <linux/futex.h>
@@ -818,6 +819,8 @@ static void test_socket_constants(void **state)
 	VAL(SOL_TCP);
 	check("SOL_UDP", SOL_UDP_K, IPPROTO_UDP); /* linux/udp.h: the protocol number */
 	VAL(SOL_IPV6);
+	VAL(SOL_ICMPV6);
+	VAL(SOL_RAW);
 	VAL(SO_DEBUG);
 	VAL(SO_REUSEADDR);
 	VAL(SO_TYPE);
@@ -842,7 +845,16 @@ static void test_socket_constants(void **state)
 	VAL(SO_DOMAIN);
 	VAL(IP_TOS);
 	VAL(IP_TTL);
+	VAL(IP_HDRINCL);
+	VAL(IP_RECVTTL);
+	VAL(IPV6_CHECKSUM);
+	VAL(IPV6_2292HOPLIMIT);
+	VAL(IPV6_UNICAST_HOPS);
 	VAL(IPV6_V6ONLY);
+	VAL(IPV6_RECVHOPLIMIT);
+	VAL(IPV6_HOPLIMIT);
+	KNOWN(ICMP_FILTER, 1); /* linux/icmp.h, which clashes with glibc's netinet headers */
+	VAL(ICMP6_FILTER);
 	VAL(TCP_NODELAY);
 	VAL(TCP_MAXSEG);
 	VAL(TCP_KEEPIDLE);

@@ -16,6 +16,11 @@
 #     http://10.0.2.2:PORT/file.bin (slirp's gateway is the host's 127.0.0.1),
 #     with busybox wget, retrying while DHCP is not done (ip=dhcp, the
 #     default), and prints its md5sum,
+#   - pings slirp's gateway with busybox ping -c 1 10.0.2.2 and ping6 -c 1
+#     fec0::2 (raw ICMP sockets; slirp answers its own addresses itself, with
+#     no ping socket on the host), each under a 10 s watchdog (busybox's -W
+#     timeout needs alarm()), tried up to 3 times (IPv6's address comes by
+#     SLAAC, maybe after DHCP's),
 #   - waits for nc to end, prints nc's status and the md5sum of what it got,
 #   - stops httpd with SIGTERM and exits 0, which ends the VM with 0.
 # The host, through jiny-run -p 127.0.0.1:P1:80 -p 127.0.0.1:P2:7,
@@ -23,9 +28,10 @@
 #   - GETs /busybox and checks its md5 against the one the guest printed,
 #   - sends 256 KiB to nc, half-closes, and reads nc's own stdin back,
 # then checks the guest's md5s against its own, that the host server saw
-# busybox wget's request, the VM's exit status 0, and a console without a
-# panic or a kernel exception (httpd's "system call alarm (37) is not
-# implemented" line is expected: Jiny has no alarm() yet). Ports are free
+# busybox wget's request, that both pings got their reply, the VM's exit
+# status 0, and a console without a panic or a kernel exception (the
+# "system call alarm (37) is not implemented" line of httpd and ping is
+# expected: Jiny has no alarm() yet). Ports are free
 # ones picked here (tests run in parallel); a port taken between picking and
 # QEMU's bind makes jiny-run exit 126, and the boot is retried with new ports.
 # Exit: 0 passed, 1 failed, 77 skipped (python3 missing; the reason printed).
@@ -91,6 +97,12 @@ while [ \$i -lt 60 ]; do i=\$((i + 1));
   if wget -q -O /tmp/file.bin http://10.0.2.2:$sport/file.bin; then ok=1; break; fi; sleep 1; done;
 echo guest-wget=\$ok tries=\$i;
 set -- \$(md5sum /tmp/file.bin); echo guest-wget-md5=\$1;
+tryping() { \$1 -c 1 \$2 >/tmp/ping.out 2>&1 & ppid=\$!; i=0;
+  while kill -0 \$ppid 2>/dev/null && [ \$i -lt 10 ]; do sleep 1; i=\$((i + 1)); done;
+  kill \$ppid 2>/dev/null; wait \$ppid; st=\$?; cat /tmp/ping.out; return \$st; };
+for p in ping:10.0.2.2 ping6:fec0::2; do st=1; n=0;
+  while [ \$st != 0 ] && [ \$n -lt 3 ]; do n=\$((n + 1)); tryping \${p%%:*} \${p#*:}; st=\$?; done;
+  echo guest-\${p%%:*}=\$st tries=\$n; done;
 wait \$ncpid; echo guest-nc-status=\$?; cat /tmp/nc.err;
 set -- \$(md5sum /tmp/nc.out); echo guest-nc-md5=\$1;
 set -- \$(wc -c </tmp/nc.out); echo guest-nc-bytes=\$1;
@@ -230,6 +242,11 @@ grep -q "host server: Wget .*GET /file.bin" "$tmp/srv.log" ||
 [ "$(val guest-nc-status)" = 0 ] || fail "the guest's nc exited with '$(val guest-nc-status)'"
 [ "$(val guest-nc-md5)" = "$(cat "$tmp/nc.md5" 2>/dev/null)" ] ||
 	fail "what the guest's nc got: md5 $(val guest-nc-md5), $(val guest-nc-bytes) bytes; sent: md5 $(cat "$tmp/nc.md5" 2>/dev/null), 262144 bytes"
+# slirp answers echo requests to its own addresses itself (no ping socket on the host)
+[ "$(val guest-ping)" = 0 ] && grep -q "^64 bytes from 10.0.2.2: seq=0 ttl=" "$log" ||
+	fail "busybox ping -c 1 10.0.2.2 (slirp's gateway) failed: status '$(val guest-ping)'"
+[ "$(val guest-ping6)" = 0 ] && grep -q "^64 bytes from fec0::2: seq=0 ttl=" "$log" ||
+	fail "busybox ping6 -c 1 fec0::2 (slirp's gateway) failed: status '$(val guest-ping6)'"
 [ "$(val guest-httpd-status)" = 143 ] || fail "httpd after SIGTERM: status '$(val guest-httpd-status)', not 143"
 bad=$(grep -E "panic|Exception|BUG|killed by signal|cannot start" "$log")
 [ -z "$bad" ] || fail "the console reports trouble: $bad"
