@@ -36,6 +36,17 @@ struct ip_addr;
 uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
 		     const struct ip_addr *remote_ip, uint16_t remote_port);
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) net_tcp_isn(lip, lport, rip, rport)
+/* A SYN flood: lwIP counts half-open connections against the listen
+ * backlog and keeps each for 20 s (TCP_SYN_RCVD_TIMEOUT), so 130 spoofed
+ * SYNs closed a port for 20 s; it has no SYN cookies. net.c looks at each
+ * arriving SYN first and, when its listener's backlog is full, drops the
+ * oldest half-open connection to make room (it never eats the packet). */
+struct pbuf;
+struct netif;
+int net_syn_hook4(struct pbuf *p, struct netif *inp);
+int net_syn_hook6(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) net_syn_hook4(p, inp)
+#define LWIP_HOOK_IP6_INPUT(p, inp) net_syn_hook6(p, inp)
 
 /* ---- memory ---- */
 /* The heap (PBUF_RAM payloads: every TCP segment we build, every looped

@@ -25,6 +25,8 @@
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/ip6.h"
 #include "netif/ethernet.h"
 #include "kern/initcall.h"
 #include "kern/cmdline.h"
@@ -114,6 +116,75 @@ static void net_trim_time_wait(void)
 		p = p->next;
 	while (p && p->next)
 		tcp_abort(p->next);
+}
+
+/* ---- SYN floods (lwipopts.h: LWIP_HOOK_IP4_INPUT/IP6_INPUT) ---- */
+
+static uint64_t net_syn_evictions, net_syn_note_ns; /* net_lock */
+
+/*
+ * A SYN to port 'port' is about to reach lwIP. If the port's listener has
+ * its backlog full and half-open connections (SYN_RCVD) among it, drop the
+ * oldest of those silently (no RST to what is likely a spoofed address), so
+ * that the new SYN is answered: under a flood, a real client's handshake
+ * (one round trip) completes long before its half-open connection would be
+ * the oldest. Established connections waiting for accept() are never
+ * dropped: a full queue of those refuses SYNs, as on Linux.
+ */
+static void net_syn_arrives(uint16_t port)
+{
+	struct tcp_pcb_listen *l;
+	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
+		if (l->local_port == port)
+			break;
+	if (!l || l->accepts_pending < l->backlog)
+		return;
+	struct tcp_pcb *old = NULL;
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->state == SYN_RCVD && p->listener == l &&
+		    (!old || (u32_t)(tcp_ticks - p->tmr) > (u32_t)(tcp_ticks - old->tmr)))
+			old = p;
+	if (!old)
+		return;
+	tcp_abandon(old, 0);
+	net_syn_evictions++;
+	uint64_t now = clock_ns();
+	if (net_syn_evictions == 1 || now - net_syn_note_ns > 10000000000ULL) {
+		printk("net: port %u: listen backlog full of half-open connections (a SYN flood?): "
+		       "dropping the oldest for each new SYN (%lu so far)\n", port,
+		       (unsigned long)net_syn_evictions);
+		net_syn_note_ns = now;
+	}
+}
+
+/* TCP flags and destination port of a segment at offset off of p's first
+ * pbuf: a SYN without ACK? */
+static void net_syn_check(struct pbuf *p, size_t off)
+{
+	if (p->len < off + 20)
+		return;
+	const u8_t *t = (const u8_t *)p->payload + off;
+	u8_t flags = t[13];
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
+		net_syn_arrives((uint16_t)(t[2] << 8 | t[3]));
+}
+
+int net_syn_hook4(struct pbuf *p, struct netif *inp)
+{
+	const u8_t *ip = p->payload;
+	if (p->len < 20 || (ip[0] >> 4) != 4 || ip[9] != IP_PROTO_TCP ||
+	    ((ip[6] << 8 | ip[7]) & 0x3fff)) /* a fragment: leave it */
+		return 0;
+	net_syn_check(p, (size_t)(ip[0] & 15) * 4);
+	return 0;
+}
+
+int net_syn_hook6(struct pbuf *p, struct netif *inp)
+{
+	const u8_t *ip = p->payload;
+	if (p->len >= 40 && (ip[0] >> 4) == 6 && ip[6] == IP6_NEXTH_TCP)
+		net_syn_check(p, 40);
+	return 0;
 }
 
 /* ---- devices ---- */
@@ -286,6 +357,18 @@ void net_device_deliver(struct net_device *dev, struct pbuf *p)
 		pbuf_free(p);
 }
 
+void net_device_deliver_checked(struct net_device *dev, struct pbuf *p)
+{
+	/* lwIP reads the input netif's flags in tcp_input, synchronously, with
+	 * net_lock held: on for this frame only (the last fragment of a
+	 * datagram is one of these, so the reassembled segment is checked). */
+	struct netif *nif = &dev->netif;
+	u16_t saved = nif->chksum_flags;
+	NETIF_SET_CHECKSUM_CTRL(nif, saved | NETIF_CHECKSUM_CHECK_TCP);
+	net_device_deliver(dev, p);
+	NETIF_SET_CHECKSUM_CTRL(nif, saved);
+}
+
 void net_device_input(struct net_device *dev, struct pbuf *p)
 {
 	uint64_t f = spin_lock_irqsave(&dev->rx_lock);
@@ -374,8 +457,8 @@ static void net_proc_netdev(struct vfs_snapshot *s)
 static bool net_tcp_pending(void)
 {
 	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-		if (p->unsent || p->unacked)
-			return true;
+		if (p->state != SYN_SENT && p->state != SYN_RCVD && (p->unsent || p->unacked))
+			return true; /* data or a FIN of a connection that was made */
 	return false;
 }
 

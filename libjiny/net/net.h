@@ -44,7 +44,8 @@ bool net_lock_held(void);
 #define NET_F_CSUM_TX 1u   /* the driver gets TCP checksums of outgoing frames made
 			    * (by the device, or itself): lwIP leaves them out */
 #define NET_F_CSUM_RX 2u   /* the driver passes up only frames whose TCP checksum
-			    * was checked (and drops bad ones): lwIP does not */
+			    * was checked (and drops bad ones): lwIP does not,
+			    * except in what comes through net_device_deliver_checked */
 
 #define NET_RX_RING 512    /* frames queued by net_device_input, per device */
 
@@ -102,6 +103,10 @@ void net_device_schedule(struct net_device *dev);
 /* From poll: one received frame (Ethernet header first) to lwIP, now.
  * Ownership of p passes to the stack. */
 void net_device_deliver(struct net_device *dev, struct pbuf *p);
+/* The same for a frame whose TCP checksum the driver could not check
+ * (NET_F_CSUM_RX: an IPv4 fragment, IPv6 extension headers): lwIP checks
+ * TCP while it takes this one in (and completes a datagram with it). */
+void net_device_deliver_checked(struct net_device *dev, struct pbuf *p);
 /* The net thread's budget per poll call. */
 #define NET_POLL_BUDGET 64
 /*

@@ -297,7 +297,10 @@ static bool rx_one(struct vnet *v, struct rxb *b, uint32_t len)
 		rx_refill(v);
 		spin_unlock_irqrestore(&v->rx_lock, f);
 	}
-	net_device_deliver(&v->nd, p);
+	if (why == VNET_RX_STACK_CHECK)
+		net_device_deliver_checked(&v->nd, p);
+	else
+		net_device_deliver(&v->nd, p);
 	return true;
 }
 

@@ -15,6 +15,8 @@
 #define ETHTYPE_IPV6 0x86dd
 #define PROTO_TCP 6
 #define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+#define PROTO_NONE 59 /* IPv6: no next header */
 #define TCP_CSUM_OFF 16
 #define UDP_CSUM_OFF 6
 
@@ -54,6 +56,7 @@ struct l4 {
 	size_t len;      /* transport header + payload, per the IP header */
 	uint8_t proto;
 	bool frag;       /* an IP fragment: the transport checksum spans others */
+	bool ext;        /* IPv6 extension headers: what follows is not parsed */
 	uint32_t pseudo; /* the pseudo-header sum (without the length for none) */
 };
 
@@ -65,12 +68,12 @@ struct l4 {
  */
 static int parse(const uint8_t *f, size_t head, size_t total, struct l4 *l)
 {
+	memset(l, 0, sizeof(*l));
 	if (head < ETH_HLEN)
 		return total < ETH_HLEN ? -1 : 0;
 	uint16_t type = be16(f + 12);
 	const uint8_t *ip = f + ETH_HLEN;
 	size_t room = head - ETH_HLEN, avail = total - ETH_HLEN;
-	memset(l, 0, sizeof(*l));
 	if (type == ETHTYPE_IP) {
 		if (room < 20 || (ip[0] >> 4) != 4)
 			return -1;
@@ -90,11 +93,13 @@ static int parse(const uint8_t *f, size_t head, size_t total, struct l4 *l)
 		size_t plen = be16(ip + 4);
 		if (40 + plen > avail)
 			return -1;
-		/* TCP and UDP right after the fixed header; extension headers
-		 * (which lwIP never sends with TCP) are left to lwIP. */
+		/* TCP and UDP right after the fixed header; behind extension
+		 * headers (or fragmented) a TCP segment is the stack's to check. */
 		l->proto = ip[6];
-		if (l->proto != PROTO_TCP && l->proto != PROTO_UDP)
+		if (l->proto != PROTO_TCP && l->proto != PROTO_UDP) {
+			l->ext = l->proto != PROTO_ICMPV6 && l->proto != PROTO_NONE;
 			return 0;
+		}
 		l->off = ETH_HLEN + 40;
 		l->len = plen;
 		l->pseudo = vnet_csum_add(0, ip + 8, 32) + l->proto + (uint32_t)l->len;
@@ -180,9 +185,11 @@ int vnet_rx_check(struct vnet_seg *s, unsigned n, const struct virtio_net_hdr *h
 		put_be16(s[0].p + at, v);
 		return 0;
 	}
-	if ((h->flags & VIRTIO_NET_HDR_F_DATA_VALID) || !tcp)
-		return 0; /* checked by the device, or left to lwIP (UDP after
-			   * reassembly, ICMP, TCP in fragments: peers set DF) */
+	if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		return 0; /* checked by the device */
+	if (!tcp) /* UDP and ICMP: lwIP checks them (after reassembly); TCP in
+		   * fragments or behind IPv6 extension headers: lwIP must */
+		return (r == 1 && l.proto == PROTO_TCP && l.frag) || l.ext ? VNET_RX_STACK_CHECK : 0;
 	if (l.len < 20)
 		return VNET_RX_BAD_HDR;
 	uint32_t sum;

@@ -98,8 +98,9 @@ int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, struct virtio_net_hdr 
 
 /*
  * Check a received frame (segments s[0..n-1], writable) that came with
- * header h: 0 when it may go up, negative when it must be dropped, saying
- * why (VNET_RX_*). A NEEDS_CSUM frame other than TCP gets its checksum
+ * header h: 0 when it may go up, VNET_RX_STACK_CHECK when it may go up
+ * but the stack must check its TCP checksum, negative when it must be
+ * dropped, saying why (VNET_RX_*). A NEEDS_CSUM frame other than TCP gets its checksum
  * completed in place.
  */
 #define VNET_RX_BAD_CSUM (-1)    /* a TCP checksum that does not verify, on a
@@ -107,6 +108,9 @@ int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, struct virtio_net_hdr 
 #define VNET_RX_BAD_HDR (-2)     /* no frame, or IP headers that disagree with
 				  * the length */
 #define VNET_RX_BAD_OFFLOAD (-3) /* NEEDS_CSUM fields outside the frame */
+#define VNET_RX_STACK_CHECK 1    /* may go up, but a TCP checksum in it could not
+				  * be checked here (an IPv4 fragment, IPv6
+				  * extension headers): the stack must check it */
 int vnet_rx_check(struct vnet_seg *s, unsigned n, const struct virtio_net_hdr *h);
 /* The reason of a VNET_RX_* value, for a console line. */
 const char *vnet_rx_strerror(int r);
