@@ -35,6 +35,11 @@
 
 #define MS 1000000LL
 #define WATCHDOG_S 30
+/* Linux charges the CPU time of ITIMER_PROF/VIRTUAL by the tick (1-10 ms,
+ * whole ticks to whoever runs then), not by the exact run time that
+ * CLOCK_PROCESS_CPUTIME_ID reads: on a busy host such a timer may expire a
+ * tick or two early by that clock. */
+#define CPU_TICKS_NS (20 * MS)
 
 extern char **environ;
 static const char *self;
@@ -270,7 +275,7 @@ static void periodic(void)
 	CHECK_OK(setitimer(ITIMER_REAL, &v, NULL), "setitimer: 20 ms, then every 20 ms");
 	CHECK_OK(getitimer(ITIMER_REAL, &g), "getitimer");
 	CHECK_EQ(tv_us(g.it_interval), 20000, "getitimer echoes the period");
-	CHECK(tv_us(g.it_value) > 0 && tv_us(g.it_value) <= 20000,
+	CHECK((tv_us(g.it_value) > 0 || hits > 0) && tv_us(g.it_value) <= 20000,
 	      "getitimer: 0 < time left <= the value set");
 	int came = wait_hits(5);
 	long long took = mono_ns() - t0;
@@ -419,9 +424,13 @@ static void waits(void)
 	set_handler(SIGALRM, on_timer);
 	pid_t d = dog_start(WATCHDOG_S);
 	hits = 0;
-	setitimer(ITIMER_REAL, &v, NULL);
+	/* Periodic: should a busy machine delay us past the first tick on the way
+	 * into pause(), the next one wakes it. */
+	struct itimerval every = itv(100000, 100000);
+	setitimer(ITIMER_REAL, &every, NULL);
 	CHECK_ERR(pause(), EINTR, "pause() returns EINTR");
-	CHECK(hits == 1 && !dog, "woken by SIGALRM's handler (not the watchdog)");
+	cancel(ITIMER_REAL);
+	CHECK(hits >= 1 && !dog, "woken by SIGALRM's handler (not the watchdog)");
 
 	sigemptyset(&s);
 	sigaddset(&s, SIGALRM);
@@ -499,7 +508,8 @@ static void cpu_timers(void)
 	ct_note("SIGPROF after %lld ms of CPU time", (cpu_at_signal - c0) / MS);
 	CHECK_EQ(last_signo, SIGPROF, "si_signo SIGPROF");
 	CHECK_EQ(last_code, SI_KERNEL, "si_code SI_KERNEL");
-	CHECK(cpu_at_signal - c0 >= 50 * MS, "after at least 50 ms of CPU time");
+	CHECK(cpu_at_signal - c0 >= 50 * MS - CPU_TICKS_NS,
+	      "after at least 50 ms of CPU time (less two ticks of Linux's sampling)");
 	CHECK_OK(getitimer(ITIMER_PROF, &g), "getitimer(ITIMER_PROF) after");
 	CHECK(is_zero(&g), "a one-shot ITIMER_PROF reads zero once it fired");
 
@@ -512,7 +522,8 @@ static void cpu_timers(void)
 	CHECK(burn_until(3), "three SIGVTALRM ticks arrive while the process computes");
 	ct_note("3 ticks after %lld ms of CPU time", (cpu_at_signal - c0) / MS);
 	CHECK_EQ(last_signo, SIGVTALRM, "si_signo SIGVTALRM");
-	CHECK(cpu_at_signal - c0 >= 60 * MS, "after at least 3 periods of CPU time");
+	CHECK(cpu_at_signal - c0 >= 60 * MS - CPU_TICKS_NS,
+	      "after at least 3 periods of CPU time (less two ticks of Linux's sampling)");
 	struct itimerval z = itv(0, 0);
 	CHECK_OK(setitimer(ITIMER_VIRTUAL, &z, NULL), "cancelled");
 
