@@ -17,7 +17,7 @@
  *   SIGALRM's default action ends the process (WIFSIGNALED, SIGALRM)
  *   ITIMER_PROF and ITIMER_VIRTUAL count CPU time: SIGPROF / SIGVTALRM come
  *     after at least that much CPU time; periodic ticks; none while the
- *     process sleeps
+ *     process sleeps; disarmed with a period, they keep it (ITIMER_REAL not)
  *   errors: which 99 or -1: EINVAL; tv_usec outside 0..999999 or a negative
  *     tv_sec: EINVAL; bad pointers: EFAULT (a bad old-value pointer after
  *     the timer was set, as Linux does)
@@ -538,6 +538,17 @@ static void cpu_timers(void)
 	CHECK_OK(setitimer(ITIMER_VIRTUAL, &z, NULL), "cancelled");
 	CHECK_OK(getitimer(ITIMER_VIRTUAL, &g), "getitimer(ITIMER_VIRTUAL) after");
 	CHECK(is_zero(&g), "reads zero");
+
+	/* Disarmed with a period: Linux keeps it for the CPU-time timers, not for ITIMER_REAL. */
+	v = itv(0, 1000000);
+	CHECK_OK(setitimer(ITIMER_VIRTUAL, &v, NULL), "setitimer(ITIMER_VIRTUAL, value 0, period 1 s)");
+	CHECK_OK(getitimer(ITIMER_VIRTUAL, &g), "getitimer(ITIMER_VIRTUAL)");
+	CHECK(tv_us(g.it_value) == 0 && tv_us(g.it_interval) == 1000000,
+	      "ITIMER_VIRTUAL: disarmed, the period kept");
+	CHECK_OK(setitimer(ITIMER_VIRTUAL, &z, NULL), "cleared");
+	CHECK_OK(setitimer(ITIMER_REAL, &v, NULL), "setitimer(ITIMER_REAL, value 0, period 1 s)");
+	CHECK_OK(getitimer(ITIMER_REAL, &g), "getitimer(ITIMER_REAL)");
+	CHECK(is_zero(&g), "ITIMER_REAL: disarmed, the period dropped");
 }
 
 static void errors(void)
