@@ -1,7 +1,7 @@
 /*
  * time.h - Linux ABI, part of abi/linux.h (include that; it says how the
- * names are made): time values, clocks and clock ticks (uapi
- * linux/time_types.h, linux/time.h, asm-generic/param.h, linux/times.h).
+ * names are made): time values, clocks, interval timers and clock ticks
+ * (uapi linux/time_types.h, linux/time.h, asm-generic/param.h, linux/times.h).
  */
 #ifndef JINY_ABI_TIME_H
 #define JINY_ABI_TIME_H
@@ -26,6 +26,15 @@ struct timeval_k {
 #define CLOCK_MONOTONIC_COARSE_K 6
 #define CLOCK_BOOTTIME_K 7
 #define TIMER_ABSTIME_K 1
+
+/* getitimer/setitimer (alarm is ITIMER_REAL in whole seconds) */
+#define ITIMER_REAL_K 0
+#define ITIMER_VIRTUAL_K 1
+#define ITIMER_PROF_K 2
+
+struct itimerval_k {
+	struct timeval_k it_interval, it_value;
+};
 
 /* Clock ticks per second of times(), /proc and sysconf(_SC_CLK_TCK). */
 #define USER_HZ_K 100

@@ -462,6 +462,7 @@ static void unlink_locked(struct proc *p, bool from_parent);
 /* The last thread is leaving: p becomes a zombie for its parent (or is reaped). */
 static void proc_zombify(struct proc *p)
 {
+	itimer_exit(p); /* no SIGALRM & co. for a zombie */
 	uint64_t pf = spin_lock_irqsave(&p->lock); /* procfs reads p->fs, p->exe under it */
 	struct fs_context *fs = p->fs;
 	struct dentry *exe = p->exe; /* a zombie's exe link is gone, as on Linux */

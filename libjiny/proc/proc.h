@@ -7,6 +7,7 @@
  *   proc/proc.c        pids, the process tree, fork/vfork/clone, exit, wait4/
  *                      waitid, process groups and sessions
  *   proc/ids.c         ids, limits (rlimits), accounting (times, getrusage)
+ *   proc/itimer.c      interval timers: alarm, setitimer, getitimer
  *   proc/signal.c      sending, delivery, default actions, stop/continue
  *                      (contract: signal.h; also signal_sys.c)
  *   syscall/user.c     the system calls of ring-3 threads and the way back
@@ -28,7 +29,8 @@
  * guards the thread list and signal state of one process, and the pointers
  * that other processes read through procfs (mm, fs, exe, cmdline, comm:
  * changed under it by exec and exit; their owner may read them without
- * it). Order: proc_lock before p->lock.
+ * it). Order: proc_lock before p->lock. itimer_lock (proc/itimer.c, one for
+ * all processes) guards the interval timers; order: itimer_lock before p->lock.
  */
 #ifndef JINY_PROC_H
 #define JINY_PROC_H
@@ -102,6 +104,14 @@ struct proc {
 				       * a #! script): /proc/PID/exe; NULL for pid 1 and zombies */
 	char *cmdline;                /* NUL-separated argv (kmalloc), /proc/PID/cmdline */
 	size_t cmdline_len;
+	/* Interval timers (proc/itimer.c), by ITIMER_REAL/_VIRTUAL/_PROF; itimer_lock.
+	 * A new process starts with none (fork: a zeroed struct proc); exec keeps
+	 * them; the last thread's exit cancels them (itimer_exit). */
+	uint64_t it_expires[3];       /* 0: disarmed; else monotonic ns (REAL) or the
+				       * process's CPU time in ns (proc_cpu_ns) */
+	uint64_t it_interval[3];      /* period after an expiry, ns; 0: one-shot */
+	struct proc *it_next;         /* on the timer thread's list while one is armed */
+	bool it_listed;
 };
 
 extern struct proc hp_proc;       /* pid 1: the HP app and every kernel thread */
@@ -154,6 +164,12 @@ unsigned long proc_rlimit_cur(int res);
 void proc_rlimits_init(struct proc *p);
 void proc_ids_fork(struct proc *child, const struct proc *parent);
 uint64_t proc_cpu_ns(struct proc *p);
+
+/*
+ * proc/itimer.c: the process is ending (its last thread leaves): its
+ * interval timers stop. No-op when it never armed one.
+ */
+void itimer_exit(struct proc *p);
 
 /*
  * Wait for a child of 'me' matching pid (wait4 rules: >0, -1, 0, <-1) with

@@ -161,6 +161,12 @@ long sys_times(struct tms_k *buf) SYS_EXPORT(times);
 long sys_getrusage(int who, struct rusage_k *ru) SYS_EXPORT(getrusage);
 long sys_sysinfo(struct sysinfo_k *info) SYS_EXPORT(sysinfo);
 
+/* proc/itimer.c: interval timers (SIGALRM, SIGVTALRM, SIGPROF) */
+long sys_alarm(unsigned int seconds) SYS_EXPORT(alarm);
+long sys_getitimer(int which, struct itimerval_k *value) SYS_EXPORT(getitimer);
+long sys_setitimer(int which, const struct itimerval_k *value, struct itimerval_k *ovalue)
+	SYS_EXPORT(setitimer);
+
 /* proc/signal.c: signals (the HP app's and compat processes') */
 long sys_kill(int pid, int sig) SYS_EXPORT(kill);
 long sys_tkill(int tid, int sig) SYS_EXPORT(tkill);

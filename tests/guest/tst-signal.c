@@ -8,6 +8,8 @@
  * take a signal mask (ppoll, pselect, epoll_pwait) accept one. The HP app
  * runs no handlers: a caught signal is dropped (on Linux it runs). Last, a
  * SIGTERM to itself takes the default action: exit status 128 + 15.
+ * setitimer/getitimer/alarm work in the HP app; its caught SIGALRM is
+ * dropped too.
  * Also built for the Linux host (HOST: yes), which checks the test itself.
  */
 // HOST: yes
@@ -25,6 +27,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include "tst.h"
@@ -199,6 +202,43 @@ static void test_kill(void)
 #endif
 }
 
+/* Interval timers in the HP app: set and read like a process's; a caught
+ * SIGALRM is dropped like any caught signal (on Linux the handler runs). */
+static void test_itimer(void)
+{
+	struct itimerval v = { { 0, 0 }, { 5, 0 } }, g;
+	CHECK_EQ(getitimer(ITIMER_REAL, &g), 0);
+	CHECK(g.it_value.tv_sec == 0 && g.it_value.tv_usec == 0);
+	CHECK_EQ(setitimer(ITIMER_REAL, &v, NULL), 0);
+	CHECK_EQ(getitimer(ITIMER_REAL, &g), 0);
+	CHECK(g.it_value.tv_sec * 1000000L + g.it_value.tv_usec > 0);
+	CHECK(g.it_value.tv_sec * 1000000L + g.it_value.tv_usec <= 5000000);
+	unsigned left = alarm(0);
+	CHECK(left >= 1 && left <= 5);
+	CHECK_EQ(getitimer(ITIMER_REAL, &g), 0);
+	CHECK(g.it_value.tv_sec == 0 && g.it_value.tv_usec == 0);
+	CHECK_EQ(setitimer(99, &v, NULL), -1);
+	CHECK_EQ(errno, EINVAL);
+
+	signal(SIGALRM, on_usr1);
+	handled = 0;
+	struct itimerval shot = { { 0, 0 }, { 0, 30000 } };
+	CHECK_EQ(setitimer(ITIMER_REAL, &shot, NULL), 0);
+	uint64_t t0 = now_ns();
+	while (now_ns() - t0 < 200000000ULL && !handled) {
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+#ifdef JINY_HOST_BUILD
+	CHECK_EQ(handled, 1);
+#else
+	CHECK_EQ(handled, 0);
+#endif
+	CHECK_EQ(getitimer(ITIMER_REAL, &g), 0);
+	CHECK(g.it_value.tv_sec == 0 && g.it_value.tv_usec == 0); /* it fired */
+	signal(SIGALRM, SIG_DFL);
+}
+
 static void test_masked_waits(void)
 {
 	sigset_t m;
@@ -231,6 +271,7 @@ int main(void)
 	test_altstack();
 	test_timedwait();
 	test_kill();
+	test_itimer();
 	test_masked_waits();
 	int r = tst_done();
 	if (r)

@@ -18,9 +18,9 @@
 #     default), and prints its md5sum,
 #   - pings slirp's gateway with busybox ping -c 1 10.0.2.2 and ping6 -c 1
 #     fec0::2 (raw ICMP sockets; slirp answers its own addresses itself, with
-#     no ping socket on the host), each under a 10 s watchdog (busybox's -W
-#     timeout needs alarm()), tried up to 3 times (IPv6's address comes by
-#     SLAAC, maybe after DHCP's),
+#     no ping socket on the host), each under a 10 s watchdog of the script
+#     (written before Jiny had alarm(), which busybox's -W timeout needs),
+#     tried up to 3 times (IPv6's address comes by SLAAC, maybe after DHCP's),
 #   - waits for nc to end, prints nc's status and the md5sum of what it got,
 #   - stops httpd with SIGTERM and exits 0, which ends the VM with 0.
 # The host, through jiny-run -p 127.0.0.1:P1:80 -p 127.0.0.1:P2:7,
@@ -29,9 +29,7 @@
 #   - sends 256 KiB to nc, half-closes, and reads nc's own stdin back,
 # then checks the guest's md5s against its own, that the host server saw
 # busybox wget's request, that both pings got their reply, the VM's exit
-# status 0, and a console without a panic or a kernel exception (the
-# "system call alarm (37) is not implemented" line of httpd and ping is
-# expected: Jiny has no alarm() yet). Ports are free
+# status 0, and a console without a panic or a kernel exception. Ports are free
 # ones picked here (tests run in parallel); a port taken between picking and
 # QEMU's bind makes jiny-run exit 126, and the boot is retried with new ports.
 # Exit: 0 passed, 1 failed, 77 skipped (python3 missing; the reason printed).
