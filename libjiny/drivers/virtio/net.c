@@ -55,6 +55,7 @@
 #define BUF_SIZE 2048          /* one receive or transmit buffer: half a page */
 #define MAX_RX_BUFS 2048       /* the pool's cap (4 MiB) */
 #define TX_WAIT_NS 1000000ULL  /* a full transmit ring: wait this long, then drop */
+#define RX_BATCH 16           /* released buffers posted together */
 #define MAX_SEGS 40            /* MRG_RXBUF buffers of one frame we accept (a
 				* 64 KiB GUEST_TSO frame takes 33) */
 
@@ -78,6 +79,7 @@ struct vnet {
 	struct rxb *rxbs;      /* the pool, nrx of them */
 	unsigned nrx;
 	struct rxb *free;      /* rx_lock: spare buffers, not with the device */
+	unsigned nfree;        /* rx_lock: how many */
 	unsigned posted;       /* rx_lock: buffers with the device */
 	unsigned low_water;    /* below this many posted: copy instead of lending */
 
@@ -106,7 +108,19 @@ static bool rx_post(struct vnet *v, struct rxb *b)
 	return true;
 }
 
-/* Refill the ring from the spares (rx_lock held); kicks when it posted any. */
+/*
+ * Refill the ring from the spares (rx_lock held), and tell the device
+ * whenever it posted any, whatever EVENT_IDX's avail_event says. QEMU's
+ * virtio-net, with MRG_RXBUF, waits for room for a whole largest packet
+ * (33 buffers with GUEST_TSO): it enables notification with avail_event
+ * at the index it read, then reads again, and when buffers came meanwhile
+ * but not enough of them it sleeps with avail_event left behind what we
+ * had already published and judged: need_event() said "no" for every
+ * later buffer, and the receive ring stayed unseen until the VM ended
+ * (bench/net: four streams sending, the guest deaf even to ARP). Refills
+ * come in batches (once per poll, or per RX_BATCH released buffers), so
+ * this is one notification per batch.
+ */
 static void rx_refill(struct vnet *v)
 {
 	bool any = false;
@@ -115,17 +129,22 @@ static void rx_refill(struct vnet *v)
 		if (!rx_post(v, b))
 			break;
 		v->free = b->next_free;
+		v->nfree--;
 		any = true;
 	}
-	if (any)
-		virtqueue_kick(v->rxq);
+	if (any) {
+		virtqueue_kick_prepare(v->rxq); /* publishes */
+		virtqueue_notify(v->rxq);
+	}
 }
 
-/* A buffer is free again: back to the device, or to the spares (rx_lock held). */
+/* A buffer is free again: to the spares (rx_lock held); the next refill
+ * posts it. */
 static void rx_give_back(struct vnet *v, struct rxb *b)
 {
 	b->next_free = v->free;
 	v->free = b;
+	v->nfree++;
 }
 
 /* lwIP let go of a lent buffer (net_lock held, any thread). */
@@ -135,7 +154,8 @@ static void rx_release(struct net_rx_buf *nb)
 	struct vnet *v = b->v;
 	uint64_t f = spin_lock_irqsave(&v->rx_lock);
 	rx_give_back(v, b);
-	rx_refill(v);
+	if (v->nfree >= RX_BATCH || v->posted < v->low_water)
+		rx_refill(v);
 	spin_unlock_irqrestore(&v->rx_lock, f);
 }
 
@@ -174,8 +194,7 @@ static void rx_recycle(struct vnet *v, struct rxb **bs, unsigned n)
 	uint64_t f = spin_lock_irqsave(&v->rx_lock);
 	for (unsigned i = 0; i < n; i++)
 		rx_give_back(v, bs[i]);
-	rx_refill(v);
-	spin_unlock_irqrestore(&v->rx_lock, f);
+	spin_unlock_irqrestore(&v->rx_lock, f); /* posted at the poll's end */
 }
 
 /*
@@ -292,10 +311,6 @@ static bool rx_one(struct vnet *v, struct rxb *b, uint32_t len)
 			else
 				pbuf_cat(p, q);
 		}
-		/* The spares go to the ring at once: it stays full while we lend. */
-		f = spin_lock_irqsave(&v->rx_lock);
-		rx_refill(v);
-		spin_unlock_irqrestore(&v->rx_lock, f);
 	}
 	if (why == VNET_RX_STACK_CHECK)
 		net_device_deliver_checked(&v->nd, p);
@@ -326,9 +341,13 @@ static int vnet_poll(struct net_device *nd, int budget)
 			rx_one(v, b, len);
 			done++; /* dropped frames count against the budget too */
 		}
+		/* The spares go to the ring: it stays full while we lend. */
+		uint64_t f = spin_lock_irqsave(&v->rx_lock);
+		rx_refill(v);
+		spin_unlock_irqrestore(&v->rx_lock, f);
 		if (done >= budget)
 			return budget;
-		uint64_t f = spin_lock_irqsave(&v->rx_lock);
+		f = spin_lock_irqsave(&v->rx_lock);
 		bool empty = virtqueue_enable_cb(v->rxq);
 		if (!empty)
 			virtqueue_disable_cb(v->rxq);
