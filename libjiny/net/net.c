@@ -121,6 +121,11 @@ static void net_trim_time_wait(void)
 /* ---- SYN floods (lwipopts.h: LWIP_HOOK_IP4_INPUT/IP6_INPUT) ---- */
 
 static uint64_t net_syn_evictions, net_syn_note_ns; /* net_lock */
+/* Only half-open connections at least this old (tcp_ticks: 500 ms) make
+ * room: a real handshake under way (a round trip, slow under a loaded TCG
+ * host) must not be dropped. Without the age, ordinary parallel connects
+ * through slirp lost theirs and hung (tests/net legacy, q35). */
+#define NET_SYN_MIN_AGE_TICKS 6
 
 /*
  * A SYN to port 'port' is about to reach lwIP. If the port's listener has
@@ -142,6 +147,7 @@ static void net_syn_arrives(uint16_t port)
 	struct tcp_pcb *old = NULL;
 	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
 		if (p->state == SYN_RCVD && p->listener == l &&
+		    (u32_t)(tcp_ticks - p->tmr) >= NET_SYN_MIN_AGE_TICKS &&
 		    (!old || (u32_t)(tcp_ticks - p->tmr) > (u32_t)(tcp_ticks - old->tmr)))
 			old = p;
 	if (!old)

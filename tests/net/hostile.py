@@ -1487,8 +1487,8 @@ def phase_flood(rng, n, secs, grace):
         sa7 = seen(tp, from_guest_tcp(P.ip, sp7, SYN | ACK))
     info("right after the flood: a SYN to closed port 9 %s" %
          ("is reset (the stack is alive)" if rst9 else "gets no RST"))
-    ok(bool(sa7), "right after the flood a SYN to the listening port %d gets a SYN-ACK (Linux: "
-       "SYN cookies; Jiny: the oldest half-open connection makes room)" % H.port)
+    info("right after the flood a SYN to the listening port %d %s" %
+         (H.port, "gets a SYN-ACK" if sa7 else "gets none yet"))
     # How soon does an ordinary client get through again?
     t1 = now()
     first = None
@@ -1505,8 +1505,11 @@ def phase_flood(rng, n, secs, grace):
         ok(False, "after the SYN flood the server accepted no connection in 45 s")
         H.dead = not diagnose()
         return
-    info("after the SYN flood an ordinary connection was served in %.1f s (%d tries)" %
-         (first, tries))
+    # Linux answers at once (SYN cookies); Jiny once the flood's half-open
+    # connections are 3 s old (net.c), lwIP alone after 20 s: 15 s is a
+    # bound far from both, not a figure tuned on a quiet host.
+    ok(first <= 15, "after the SYN flood an ordinary connection is served within 15 s (%.1f s, "
+       "%d tries)" % (first, tries))
     if first > grace:
         info("  lwIP counts SYN_RCVD connections against the listen backlog "
              "(tcp_listen_input: accepts_pending >= backlog drops the SYN) and keeps them "
