@@ -339,6 +339,89 @@ static void test_kick_suppression(void **state)
 	q_fini(&q);
 }
 
+/* Take one request as a device would and hand it back. */
+static void dev_consume(struct q *q)
+{
+	struct req r;
+	assert_true(dev_pop(q, &r));
+	dev_push(q, r.head, 0);
+}
+
+/* Add one request and publish it without notifying (the notification lost). */
+static void add_unnotified(struct q *q, struct virtio_sg *sg)
+{
+	assert_int_equal(vring_add(&q->vr, sg, 1, 0, sg->buf), 0);
+	vring_publish(&q->vr);
+}
+
+static void test_notify_lost(void **state)
+{
+	struct q q;
+	char b[4];
+	struct virtio_sg sg = { b, 4 };
+	struct vring_watch w = { 0 };
+	/* EVENT_IDX: the device used both requests it saw, then asked to hear of
+	 * entry 2 (avail_event = 2) just as we published entry 2 unnotified. */
+	q_init(&q, 8, true, false);
+	uint16_t *avail_event = (uint16_t *)&q.vr.used->ring[8];
+	add_unnotified(&q, &sg);
+	add_unnotified(&q, &sg);
+	dev_consume(&q);
+	dev_consume(&q);
+	assert_false(vring_notify_lost(&q.vr, &w)); /* nothing published past it yet */
+	*avail_event = 2;
+	add_unnotified(&q, &sg);
+	assert_false(vring_notify_lost(&q.vr, &w)); /* once could be a slow device */
+	assert_true(vring_notify_lost(&q.vr, &w));  /* twice, unchanged: lost */
+	assert_false(vring_notify_lost(&q.vr, &w)); /* told once for this state */
+	assert_false(vring_notify_lost(&q.vr, &w));
+	/* more published meanwhile: a new state, judged afresh */
+	add_unnotified(&q, &sg);
+	assert_false(vring_notify_lost(&q.vr, &w));
+	assert_true(vring_notify_lost(&q.vr, &w));
+	/* the device took the entries and asks for the next: nothing waits */
+	dev_consume(&q);
+	dev_consume(&q);
+	*avail_event = 4;
+	for (int i = 0; i < 3; i++)
+		assert_false(vring_notify_lost(&q.vr, &w));
+	/* an old avail_event behind what the device used (it is busy, not
+	 * waiting: QEMU writes it only when it runs dry) is never a stall */
+	add_unnotified(&q, &sg);
+	add_unnotified(&q, &sg);
+	dev_consume(&q);
+	for (int i = 0; i < 3; i++)
+		assert_false(vring_notify_lost(&q.vr, &w));
+	/* a broken ring is left alone */
+	dev_consume(&q);
+	*avail_event = 6;
+	add_unnotified(&q, &sg);
+	q.vr.broken = true;
+	for (int i = 0; i < 3; i++)
+		assert_false(vring_notify_lost(&q.vr, &w));
+	q.vr.broken = false;
+	assert_false(vring_notify_lost(&q.vr, &w));
+	assert_true(vring_notify_lost(&q.vr, &w));
+	q_fini(&q);
+
+	/* Without EVENT_IDX: NO_NOTIFY cleared (the device wants to hear) and
+	 * entries unused. */
+	q_init(&q, 8, false, false);
+	w = (struct vring_watch){ 0 };
+	q.vr.used->flags = VRING_USED_F_NO_NOTIFY;
+	add_unnotified(&q, &sg);
+	for (int i = 0; i < 3; i++)
+		assert_false(vring_notify_lost(&q.vr, &w)); /* it said not to notify */
+	q.vr.used->flags = 0;
+	assert_false(vring_notify_lost(&q.vr, &w));
+	assert_true(vring_notify_lost(&q.vr, &w));
+	assert_false(vring_notify_lost(&q.vr, &w));
+	dev_consume(&q);
+	for (int i = 0; i < 3; i++)
+		assert_false(vring_notify_lost(&q.vr, &w)); /* all used */
+	q_fini(&q);
+}
+
 static void test_interrupt_suppression(void **state)
 {
 	struct q q;
@@ -469,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_need_event),
 		cmocka_unit_test(test_kick_suppression),
 		cmocka_unit_test(test_interrupt_suppression),
+		cmocka_unit_test(test_notify_lost),
 		cmocka_unit_test(test_bad_device),
 		cmocka_unit_test(test_fuzz_used),
 		cmocka_unit_test(test_detach_unused),

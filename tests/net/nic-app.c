@@ -9,7 +9,7 @@
  *   HOLD N MS       sleep MS milliseconds before reading (the data piles up
  *                   in the stack: receive buffers stay lent out), then as SINK
  *   SOURCE N SEED   send N bytes of the pattern (nic_pattern below), close
- *   STATS           send /proc/netdev, close
+ *   STATS           send /proc/netdev and /proc/virtio, close
  *   MEMINFO         send /proc/meminfo, close
  *   FETCH ADDR PORT connect to ADDR:PORT (the host), read until EOF, answer
  *                   "OK N CRC32HEX" (the app as a client)
@@ -215,6 +215,8 @@ static void *conn_main(void *arg)
 		source(fd, n, a);
 	} else if (!strcmp(cmd, "STATS")) {
 		send_file(fd, "/proc/netdev");
+		if (access("/proc/virtio", F_OK) == 0) /* Jiny's: queues, kicks, rescues */
+			send_file(fd, "/proc/virtio");
 	} else if (sscanf(cmd, "FETCH %63s %u", addr, &a) == 2) {
 		fetch(fd, addr, a);
 	} else if (!strcmp(cmd, "MEMINFO")) {

@@ -338,6 +338,9 @@ def main():
     ap.add_argument("--churn", type=int, default=200)
     ap.add_argument("--wait", type=int, default=90)
     ap.add_argument("--stats", action="store_true", help="print /proc/netdev and check it")
+    ap.add_argument("--rescued", action="store_true",
+                    help="/proc/virtio must show notifications the watch sent again "
+                         "(with the kernel option debug_lose_kick)")
     ap.add_argument("--quit", action="store_true", help="end with QUIT")
     ap.add_argument("--stress", type=int, metavar="CONNS",
                     help="instead of the checks: CONNS connections, --stress-mib each "
@@ -395,6 +398,9 @@ def stats(a):
         m = re.search(r"(\d+) bad checksums, (\d+) malformed", st)
         ok(m is not None and m.group(1) == "0" and m.group(2) == "0",
            "/proc/netdev: no frame dropped for a bad checksum or a bad header")
+    if a.rescued:
+        n = sum(int(x) for x in re.findall(r" rescued (\d+)", st))
+        ok(n > 0, "/proc/virtio: %d lost notifications sent again by the watch" % n)
 
 
 if __name__ == "__main__":

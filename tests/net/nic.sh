@@ -14,6 +14,10 @@
 #   modern    the same on virtio-mmio version 2
 #   q35       q35, virtio-pci with MSI-X, slirp
 #   q35-smp2  the same with two vCPUs
+#   lostkick  legacy, with the kernel option debug_lose_kick=64: every 64th
+#             notification of each queue is not sent, and the checks pass
+#             only if virtio.c's watch notices and notifies again
+#             (/proc/virtio's "rescued" must be above 0)
 #   tap       microvm on a tap in a network namespace this script creates
 #             and deletes (root, ip, /dev/net/tun; else skipped with 77):
 #             the host's own stack as the peer, checksum offload both ways;
@@ -30,6 +34,7 @@ set -u
 [ $# -ge 3 ] || { echo "usage: nic.sh JINY_RUN APP MODE [LOG]" >&2; exit 2; }
 jr=$1 app=$2 mode=$3 log=${4:-$2.$3.log}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/tapns.sh"
 client=$here/nic-client.py
 command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
 [ -x "$app" ] || { echo "nic.sh: no such program: $app" >&2; exit 1; }
@@ -70,15 +75,14 @@ legacy) ;;
 modern) opts+=(--virtio-mmio modern) ;;
 q35) opts+=(--machine q35) ;;
 q35-smp2) opts+=(--machine q35 --smp 2) ;;
+lostkick) opts+=(--kopt debug_lose_kick=64) ;;
 tap|stress)
-	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ]; then
+	if ! tapns_usable; then
 		echo "SKIP: the tap mode needs root, ip(8) and /dev/net/tun"; exit 77
 	fi
 	ns=jnic$$
 	n=$(( $$ % 200 + 20 ))
-	if ! { ip netns add "$ns" && ip -n "$ns" link set lo up &&
-	       ip -n "$ns" tuntap add dev tap0 mode tap &&
-	       ip -n "$ns" addr add 10.$n.0.1/24 dev tap0 && ip -n "$ns" link set tap0 up; }; then
+	if ! tapns_make "$ns" "10.$n.0.1/24"; then
 		echo "SKIP: cannot make a network namespace with a tap here"; exit 77
 	fi
 	runner=(ip netns exec "$ns")
@@ -88,6 +92,7 @@ esac
 
 checks=(--stats)
 [ "$mode" != stress ] || checks=(--stress 10000 --stress-mib 200 --mem-tolerance 4096)
+[ "$mode" != lostkick ] || checks+=(--rescued)
 if [ -n "$ns" ]; then
 	host=10.$n.0.15 port=7 udp=7
 	# and IPv6: the guest's link-local address (from its MAC), found by ND

@@ -122,8 +122,9 @@ static bool rx_post(struct vnet *v, struct rxb *b)
  * large receive, refills come in batches (once per poll, or per RX_BATCH
  * released buffers) and each batch notifies. Without it (a packet fits one
  * buffer, the race cannot happen) every release refills and EVENT_IDX
- * decides: notifying on every refill there made receive over QEMU's slirp
- * stall now and then (not understood yet; tests/net legacy and q35).
+ * decides, which spares nearly every notification. (The stalls over slirp
+ * once blamed on this were notifications lost on the transmit queue under
+ * TCG: virtio.c's watch thread now catches those, docs/virtio.md.)
  */
 static void rx_refill(struct vnet *v)
 {

@@ -15,6 +15,8 @@
  * Locking: the device list is built by the scan at boot (one thread) and
  * read-only afterwards. Each queue's ring belongs to its driver's lock
  * (virtio.h); the statistics are plain counters, exact enough for /proc.
+ * The watch thread (below) only reads rings and writes doorbells, so it
+ * takes no driver's lock; vq->watch and vq->rescues are its own.
  */
 #include "drivers/virtio/virtio.h"
 #include "kern/initcall.h"
@@ -22,8 +24,11 @@
 #include "mm/mm.h"
 #include "arch/arch.h"
 #include "fs/vfs.h"
+#include "sched/sched.h"
+#include "kern/cmdline.h"
 
 extern bool kern_verbose;
+extern struct cmdline kernel_cmdline; /* kern/start.c */
 
 static struct virtio_device *dev_head, *dev_tail; /* scan only, then read-only */
 static int type_count[64];                         /* per device type: the N of virtio-rngN */
@@ -204,9 +209,15 @@ bool virtqueue_kick_prepare(struct virtqueue *vq)
 	return vring_kick_prepare(&vq->vr);
 }
 
+/* debug_lose_kick=N: every Nth notification of each queue is not sent (the
+ * device is never told), to show that the watch below recovers. 0: off. */
+static uint64_t lose_kick_every;
+
 void virtqueue_notify(struct virtqueue *vq)
 {
 	vq->kicks++;
+	if (lose_kick_every && vq->kicks % lose_kick_every == 0)
+		return;
 	vq->dev->t->notify(vq);
 }
 
@@ -341,6 +352,37 @@ void virtio_add_device(struct virtio_device *d)
 		       (unsigned long)d->features, (unsigned long)d->offered, d->irq_desc);
 }
 
+/* ---- the lost-notification watch (vring.h: vring_notify_lost) ----
+ *
+ * Every VIRTIO_WATCH_MS, each queue of each bound device is looked at; a
+ * device that waits for a notification we sent while it could not see it
+ * is notified again. Without this, a lost race ends a queue's traffic for
+ * good (seen under QEMU TCG with one vCPU, where guest fences do not order
+ * the host threads); with it, the queue goes on within two periods. */
+#define VIRTIO_WATCH_MS 50
+
+static void watch_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sched_sleep_until(clock_ns() + VIRTIO_WATCH_MS * 1000000ULL);
+		for (struct virtio_device *d = dev_head; d; d = d->next) {
+			if (!d->drv)
+				continue;
+			for (unsigned i = 0; i < d->nvqs; i++) {
+				struct virtqueue *vq = d->vqs[i];
+				if (!vq || !vring_notify_lost(&vq->vr, &vq->watch))
+					continue;
+				vq->rescues++;
+				if (kern_verbose)
+					printk("jiny: %s: the device waited for a notification it missed; "
+					       "sent again\n", vq->name);
+				d->t->notify(vq);
+			}
+		}
+	}
+}
+
 /* ---- /proc/virtio ---- */
 
 static void proc_virtio(struct vfs_snapshot *s)
@@ -354,9 +396,10 @@ static void proc_virtio(struct vfs_snapshot *s)
 			snap_printf(s, "  interrupts %s\n", d->irq_desc);
 		for (unsigned i = 0; i < d->nvqs; i++) {
 			struct virtqueue *vq = d->vqs[i];
-			snap_printf(s, "  queue %u size %u free %u kicks %lu interrupts %lu%s%s\n", i,
-				    vq->vr.num, vq->vr.num_free, (unsigned long)vq->kicks,
-				    (unsigned long)vq->interrupts, vq->vector >= 0 ? " msix" : "",
+			snap_printf(s, "  queue %u size %u free %u kicks %lu interrupts %lu "
+				    "rescued %lu%s%s\n", i, vq->vr.num, vq->vr.num_free,
+				    (unsigned long)vq->kicks, (unsigned long)vq->interrupts,
+				    (unsigned long)vq->rescues, vq->vector >= 0 ? " msix" : "",
 				    vq->vr.broken ? " BROKEN" : "");
 		}
 	}
@@ -364,9 +407,20 @@ static void proc_virtio(struct vfs_snapshot *s)
 
 static int virtio_scan(void)
 {
+	const char *lk = cmdline_opt(&kernel_cmdline, "debug_lose_kick");
+	if (lk && (!cmdline_parse_u64(lk, &lose_kick_every) || lose_kick_every < 2)) {
+		printk("jiny: ignoring debug_lose_kick=%s (a number of at least 2)\n", lk);
+		lose_kick_every = 0;
+	}
 	virtio_mmio_scan();
 	virtio_pci_scan();
 	procfs_add_file("virtio", proc_virtio);
+	bool queues = false;
+	for (struct virtio_device *d = dev_head; d; d = d->next)
+		queues |= d->drv && d->nvqs;
+	if (queues && !thread_create("virtio-watch", PRIO_HP, 0, watch_main, NULL, 16384))
+		printk("jiny: virtio: no memory for the watch thread: a lost notification "
+		       "would stop its queue\n");
 	return 0;
 }
 INITCALL_IF_LINKED(INITCALL_DRIVER, virtio_scan);

@@ -111,6 +111,8 @@ struct virtqueue {
 	volatile void *notify;        /* transport: where a kick is written */
 	int vector;                   /* PCI MSI-X: its interrupt vector, else -1 */
 	uint64_t kicks, interrupts;   /* statistics (/proc/virtio) */
+	struct vring_watch watch;     /* the watch thread's (virtio.c) */
+	uint64_t rescues;             /* notifications the watch sent again */
 };
 
 /*

@@ -247,3 +247,27 @@ void *vring_detach_unused(struct vring *vr)
 	}
 	return NULL;
 }
+
+bool vring_notify_lost(const struct vring *vr, struct vring_watch *w)
+{
+	if (vr->broken)
+		return false;
+	uint16_t pub = __atomic_load_n(&vr->avail->idx, __ATOMIC_RELAXED);
+	uint16_t used = __atomic_load_n(&vr->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t event = 0;
+	bool waiting;
+	if (vr->event_idx) {
+		/* It asked to hear of the entry at 'event', has used all before it,
+		 * and we published that entry (and at most a ring's worth more). */
+		event = AVAIL_EVENT(vr);
+		waiting = used == event && pub != event && (uint16_t)(pub - event) <= vr->num;
+	} else {
+		waiting = pub != used &&
+			  !(__atomic_load_n(&vr->used->flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
+	}
+	bool same = w->pub == pub && w->used == used && w->event == event;
+	bool lost = waiting && w->waiting && same && !w->told;
+	w->told = same ? w->told || lost : false;
+	w->pub = pub, w->used = used, w->event = event, w->waiting = waiting;
+	return lost;
+}

@@ -143,4 +143,25 @@ bool vring_enable_cb(struct vring *vr);
 /* After a device reset: hand back the next request still outstanding (NULL: none). */
 void *vring_detach_unused(struct vring *vr);
 
+/*
+ * The lost-notification watch (virtio.c calls it every VIRTIO_WATCH_MS for
+ * each queue, without the driver's lock: it only reads the ring). A device
+ * that has consumed everything it saw and asked to be told about more (its
+ * avail_event, or no VRING_USED_F_NO_NOTIFY) while buffers we published
+ * past that point sit unused has missed our notification: under QEMU's TCG
+ * with one vCPU the guest's fence is not a fence on the host (the device
+ * runs in another host thread), so the store of avail->idx and the load of
+ * avail_event can pass each other, and both sides then wait for the other
+ * (a transmit ring that stopped for good in tests/net). It returns true
+ * once per stall, when two looks in a row (w keeps the last) find the ring
+ * waiting and unchanged: the caller notifies the device again, which is
+ * harmless if the device was merely slow.
+ */
+struct vring_watch {
+	uint16_t pub, used, event;    /* the last look */
+	bool waiting;                 /* it looked like a lost notification */
+	bool told;                    /* and we notified for this very state */
+};
+bool vring_notify_lost(const struct vring *vr, struct vring_watch *w);
+
 #endif
