@@ -55,6 +55,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$repo/bench/lib/common.sh"
+. "$repo/tests/net/tapns.sh"
 sdk=$repo/build/sdk runs=5 dur=15 cdur=10 warm=2 smps=1,2 threads= conns=30 wthreads=2
 bulk_mib=128 mem=512M accel=tcg linux=1 work=${JINY_BENCH_NET_CACHE:-$HOME/.cache/jiny-bench-net}
 baseline=$repo/../shared/baseline/linux-guest-net.sh
@@ -189,9 +190,7 @@ nsx() { ip netns exec "$ns" "$@"; }
 guest_start() {
 	local g=$1 kind=$2 limit=$3 port args t0
 	seq=$((seq + 1)); ns=jbnet$$-$seq; glog=$L/smp$smp.run$run.$g.$kind.log
-	if ! { ip netns add "$ns" && ip -n "$ns" link set lo up &&
-	       ip -n "$ns" tuntap add dev tap0 mode tap &&
-	       ip -n "$ns" addr add 10.0.2.1/24 dev tap0 && ip -n "$ns" link set tap0 up; }; then
+	if ! tapns_make "$ns" 10.0.2.1/24; then
 		log "cannot make network namespace $ns with a tap"; ns_del; exit 1
 	fi
 	case $kind in

@@ -224,6 +224,24 @@ static size_t msg_get(struct sock_msg *m, void *dst, size_t n)
 	return done;
 }
 
+/* A datagram's pbuf (len < 64 KiB, checked by the caller) holding the
+ * caller's next len bytes; NULL when out of memory (net_lock held). */
+static struct pbuf *pbuf_from_msg(struct sock_msg *m, pbuf_layer layer, size_t len)
+{
+	struct pbuf *p = pbuf_alloc(layer, (u16_t)len, PBUF_RAM);
+	if (p)
+		msg_get(m, p->payload, len);
+	return p;
+}
+
+/* Send p (len bytes of the caller's) on a raw pcb and let go of it. */
+static ssize_t raw_send_pbuf(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *ip, size_t len)
+{
+	err_t e = raw_sendto(pcb, p, ip);
+	pbuf_free(p);
+	return e == ERR_OK ? (ssize_t)len : -lwip_errno(e);
+}
+
 static void rx_free_all(struct inet_sock *is)
 {
 	while (is->rx_head) {
@@ -622,12 +640,11 @@ static ssize_t ping_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 	}
 	if ((r = ping_make_pcb(is)) < 0)
 		goto out;
-	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+	struct pbuf *p = pbuf_from_msg(m, PBUF_IP, len);
 	if (!p) {
 		r = -ENOBUFS;
 		goto out;
 	}
-	msg_get(m, p->payload, len);
 	u8_t *h = p->payload;
 	u8_t request = is->family == AF_INET_K ? ICMP_ECHO : ICMP6_TYPE_EREQ;
 	if (h[0] != request || h[1] != 0) {
@@ -642,9 +659,7 @@ static ssize_t ping_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 		u16_t sum = inet_chksum(h, (u16_t)len);
 		memcpy(h + 2, &sum, 2);
 	}
-	err_t e = raw_sendto(is->pcb.raw, p, &ip);
-	pbuf_free(p);
-	r = e == ERR_OK ? (ssize_t)len : -lwip_errno(e);
+	r = raw_send_pbuf(is->pcb.raw, p, &ip, len);
 out:
 	net_unlock();
 	return r;
@@ -757,12 +772,11 @@ static ssize_t raw_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 		r = -EINVAL; /* no room for the checksum */
 		goto out;
 	}
-	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+	struct pbuf *p = pbuf_from_msg(m, PBUF_IP, len);
 	if (!p) {
 		r = -ENOBUFS;
 		goto out;
 	}
-	msg_get(m, p->payload, len);
 	if (!v4) {
 		/* lwIP sums with the field as it is: Linux ignores what the caller put there */
 		pcb->chksum_reqd = is->chksum >= 0;
@@ -771,9 +785,7 @@ static ssize_t raw_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 			memset((u8_t *)p->payload + is->chksum, 0, 2);
 		}
 	}
-	err_t e = raw_sendto(pcb, p, &ip);
-	pbuf_free(p);
-	r = e == ERR_OK ? (ssize_t)len : -lwip_errno(e);
+	r = raw_send_pbuf(pcb, p, &ip, len);
 out:
 	net_unlock();
 	return r;
@@ -1433,12 +1445,11 @@ static ssize_t udp_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 	}
 	if ((r = udp_make_pcb(is)) < 0)
 		goto out;
-	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	struct pbuf *p = pbuf_from_msg(m, PBUF_TRANSPORT, len);
 	if (!p) {
 		r = -ENOBUFS;
 		goto out;
 	}
-	msg_get(m, p->payload, len);
 	err_t e = udp_sendto(is->pcb.udp, p, &ip, lwip_ntohs(ep.port));
 	pbuf_free(p);
 	net_ep_from_ip(&is->pcb.udp->local_ip, is->pcb.udp->local_port, &is->local);

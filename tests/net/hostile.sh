@@ -29,9 +29,10 @@ set -u
 [ $# -ge 2 ] || { echo "usage: hostile.sh JINY_RUN APP [LOG]" >&2; exit 2; }
 jr=$1 app=$2 log=${3:-$2.hostile.log}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/tapns.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
 [ -x "$app" ] || { echo "hostile.sh: no such program: $app" >&2; exit 1; }
-if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ]; then
+if ! tapns_usable; then
 	echo "SKIP: needs root, ip(8) and /dev/net/tun"; exit 77
 fi
 
@@ -45,7 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-if ! { ip netns add "$ns" && ip -n "$ns" link set lo up; }; then
+if ! tapns_ns "$ns"; then
 	echo "SKIP: cannot make a network namespace here"; exit 77
 fi
 t0=$(date +%s)
@@ -64,8 +65,7 @@ if [ "$jr" = - ]; then
 	guest=$!
 else
 	iface=tap0
-	if ! { ip -n "$ns" tuntap add dev tap0 mode tap &&
-	       ip -n "$ns" addr add 10.$n.0.1/24 dev tap0 && ip -n "$ns" link set tap0 up; }; then
+	if ! tapns_tap "$ns" "10.$n.0.1/24"; then
 		echo "SKIP: cannot make a tap in a network namespace here"; exit 77
 	fi
 	opts=(--timeout 300 --net tap:tap0 --kopt "ip=10.$n.0.15/24,10.$n.0.1")

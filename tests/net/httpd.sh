@@ -14,6 +14,7 @@
 set -u
 [ $# = 5 ] || { echo "usage: httpd.sh JINY_RUN SDK_DIR SRC_DIR WORK_DIR MODE" >&2; exit 2; }
 jr=$1 sdk=$2 src=$3 work=$4 mode=$5
+. "$src/tests/net/tapns.sh"
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 fails=0 checks=0 guest= ns=
 cleanup() {
@@ -45,13 +46,11 @@ user)
 	base=http://127.0.0.1:$port
 	opts=(--smp 2 -p "127.0.0.1:$port:80") ;;
 tap)
-	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ]; then
+	if ! tapns_usable; then
 		echo "SKIP: the tap mode needs root, ip(8) and /dev/net/tun"; exit 77
 	fi
 	ns=jhttpd$$ n=$(( $$ % 200 + 20 ))
-	{ ip netns add "$ns" && ip -n "$ns" link set lo up &&
-	  ip -n "$ns" tuntap add dev tap0 mode tap &&
-	  ip -n "$ns" addr add 10.$n.1.1/24 dev tap0 && ip -n "$ns" link set tap0 up; } ||
+	tapns_make "$ns" "10.$n.1.1/24" ||
 		{ echo "SKIP: cannot make a network namespace with a tap here"; exit 77; }
 	run=(ip netns exec "$ns")
 	base=http://10.$n.1.15
