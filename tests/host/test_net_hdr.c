@@ -458,7 +458,7 @@ static void tx_tcp_case(bool v6, unsigned ihl_words, size_t plen, uint16_t garba
 	q = p;
 	put16(q.f + q.csum_at, garbage);
 	memset(&h, 0xaa, sizeof(h));
-	assert_int_equal(vnet_tx_prepare(q.f, q.len, true, &h), 1);
+	assert_int_equal(vnet_tx_prepare(q.f, q.len, true, 0, &h), 1);
 	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	assert_int_equal(h.hdr_len, 0);
@@ -482,7 +482,7 @@ static void tx_tcp_case(bool v6, unsigned ihl_words, size_t plen, uint16_t garba
 	q = p;
 	put16(q.f + q.csum_at, garbage);
 	memset(&h, 0x55, sizeof(h));
-	assert_int_equal(vnet_tx_prepare(q.f, q.len, false, &h), 0);
+	assert_int_equal(vnet_tx_prepare(q.f, q.len, false, 0, &h), 0);
 	assert_true(hdr_zero(&h));
 	CHECK(field(&q) == want, "v6 %d plen %zu: software %#x, reference %#x", v6, plen, field(&q),
 	      want);
@@ -514,11 +514,11 @@ static void test_tx_tcp_zero_padding(void **state)
 		size_t padded = p.len + 6;
 		struct virtio_net_hdr h;
 		memset(p.f + p.len, 0x5a, 6);
-		assert_int_equal(vnet_tx_prepare(p.f, padded, true, &h), 0);
+		assert_int_equal(vnet_tx_prepare(p.f, padded, true, 0, &h), 0);
 		assert_int_equal(h.flags, 0);
 		assert_int_equal(field(&p), want);
 		put16(p.f + p.csum_at, 0x4321);
-		assert_int_equal(vnet_tx_prepare(p.f, padded, false, &h), 0);
+		assert_int_equal(vnet_tx_prepare(p.f, padded, false, 0, &h), 0);
 		assert_int_equal(field(&p), want);
 	}
 }
@@ -559,10 +559,139 @@ static void test_tx_tcp_zero_sum(void **state)
 	assert_int_equal(ref_l4_csum(&p), 0);
 	struct virtio_net_hdr h;
 	put16(p.f + p.csum_at, 0x1234);
-	assert_int_equal(vnet_tx_prepare(p.f, p.len, false, &h), 0);
+	assert_int_equal(vnet_tx_prepare(p.f, p.len, false, 0, &h), 0);
 	assert_int_equal(field(&p), 0);
 	assert_true(ref_verifies(&p));
 	assert_int_equal(rx_one(p.f, p.len, &no_flags), 0);
+}
+
+/* ==== 2b. vnet_tx_prepare: large send (TSO) ==== */
+
+/*
+ * Cut a TSO frame (f, len, h) as Linux's GSO does behind a tap: headers
+ * copied, gso_size bytes of payload each, IPv4 total length / IPv6 payload
+ * length and the sequence number fixed, PSH and FIN only on the last; the
+ * partial checksum field adjusted from the whole length to the segment's,
+ * then completed like a device. Every segment's TCP checksum must verify
+ * and the payloads must add up to the original. Returns the count.
+ */
+static unsigned gso_cut_and_check(const uint8_t *f, size_t len, const struct virtio_net_hdr *h,
+				  bool v6)
+{
+	static struct pkt s;
+	size_t hl = h->hdr_len, l4 = h->csum_start, thl = hl - l4, pay = len - hl, done = 0;
+	uint16_t whole = be16(f + l4 + 16);
+	uint32_t seq0 = (uint32_t)be16(f + l4 + 4) << 16 | be16(f + l4 + 6);
+	unsigned n = 0;
+	while (done < pay) {
+		size_t k = pay - done < h->gso_size ? pay - done : h->gso_size;
+		memset(&s, 0, sizeof(s));
+		memcpy(s.f, f, hl);
+		memcpy(s.f + hl, f + hl + done, k);
+		s.v6 = v6, s.proto = P_TCP, s.l4 = l4, s.l4len = thl + k, s.len = hl + k;
+		s.csum_at = l4 + 16;
+		uint8_t *ip = s.f + ETH;
+		if (v6) {
+			put16(ip + 4, (uint16_t)s.l4len);
+		} else {
+			put16(ip + 2, (uint16_t)(l4 - ETH + s.l4len));
+			put16(ip + 10, 0);
+			put16(ip + 10, (uint16_t)~ref_sum(0, ip, l4 - ETH));
+		}
+		uint32_t seq = seq0 + (uint32_t)done;
+		put16(s.f + l4 + 4, (uint16_t)(seq >> 16));
+		put16(s.f + l4 + 6, (uint16_t)seq);
+		if (done + k < pay)
+			s.f[l4 + 13] &= (uint8_t)~0x09; /* no PSH, no FIN but on the last */
+		/* the field: whole-length pseudo sum, minus that length, plus this one */
+		uint32_t adj = (uint32_t)whole + (uint16_t)~(uint16_t)(len - l4) + (uint32_t)s.l4len;
+		while (adj >> 16)
+			adj = (adj & 0xffff) + (adj >> 16);
+		put16(s.f + s.csum_at, (uint16_t)adj);
+		device_complete(s.f, s.len, h);
+		CHECK(ref_verifies(&s), "segment %u (%zu bytes at %zu) does not verify", n, k, done);
+		CHECK(s.len - ETH <= (size_t)(h->gso_size + thl + (l4 - ETH)), "segment %u too long", n);
+		done += k;
+		n++;
+	}
+	return n;
+}
+
+static void tso_case(bool v6, unsigned ihl_words, unsigned thl_words, size_t plen, unsigned mtu)
+{
+	static struct pkt p;
+	if (plen < thl_words * 4 - 20)
+		plen = thl_words * 4 - 20; /* room for the options */
+	build(&p, v6, P_TCP, plen, ihl_words);
+	p.f[p.l4 + 12] = (uint8_t)(thl_words << 4); /* TCP options: bytes of the payload */
+	size_t iphl = p.l4 - ETH, thl = thl_words * 4;
+	struct virtio_net_hdr h;
+	memset(&h, 0xaa, sizeof(h));
+	bool big = p.len - ETH > mtu;
+	int r = vnet_tx_prepare(p.f, p.len, true, mtu, &h);
+	assert_int_equal(r, big ? 2 : 1);
+	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.csum_start, p.l4);
+	assert_int_equal(h.csum_offset, 16);
+	CHECK(field(&p) == ref_pseudo(&p), "field %#x, pseudo-header sum %#x", field(&p),
+	      ref_pseudo(&p));
+	assert_int_equal(h.num_buffers, 0);
+	if (!big) {
+		assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+		assert_int_equal(h.gso_size, 0);
+		assert_int_equal(h.hdr_len, 0);
+		return;
+	}
+	assert_int_equal(h.gso_type, v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(h.hdr_len, p.l4 + thl);
+	assert_int_equal(h.gso_size, mtu - iphl - thl);
+	size_t pay = p.len - p.l4 - thl;
+	unsigned n = gso_cut_and_check(p.f, p.len, &h, v6);
+	assert_int_equal(n, (pay + h.gso_size - 1) / h.gso_size);
+}
+
+static void test_tx_tso(void **state)
+{
+	rng_seed(40);
+	static const unsigned mtus[] = { 1500, 1280, 576, 4000 };
+	for (int v6 = 0; v6 < 2; v6++)
+		for (unsigned m = 0; m < 4; m++) {
+			unsigned mtu = mtus[m];
+			size_t hdrs = (v6 ? 40 : 20) + 20;
+			tso_case(v6, 5, 5, 0, mtu);
+			tso_case(v6, 5, 5, mtu - hdrs, mtu);       /* exactly the MTU: not cut */
+			tso_case(v6, 5, 5, mtu - hdrs + 1, mtu);   /* one byte more: two segments */
+			tso_case(v6, 5, 8, mtu * 3 / 2, mtu);      /* TCP options */
+			for (int k = 0; k < 40; k++)
+				tso_case(v6, v6 ? 0 : (unsigned)rnd_in(5, 15), (unsigned)rnd_in(5, 15),
+					 rnd_in(0, 8000), mtu);
+		}
+}
+
+/* What large send cannot describe is refused (-1), never sent too long. */
+static void test_tx_tso_refused(void **state)
+{
+	rng_seed(41);
+	static struct pkt p;
+	struct virtio_net_hdr h;
+	for (int v6 = 0; v6 < 2; v6++) {
+		build(&p, v6, P_UDP, 3000, 5);
+		assert_int_equal(vnet_tx_prepare(p.f, p.len, true, 1500, &h), -1); /* not TCP */
+		build(&p, v6, P_TCP, 3000, 5);
+		assert_int_equal(vnet_tx_prepare(p.f, p.len, false, 1500, &h), -1); /* no CSUM */
+		build(&p, v6, P_TCP, 3000, 5);
+		memset(p.f + p.len, 0, 4);
+		assert_int_equal(vnet_tx_prepare(p.f, p.len + 4, true, 1500, &h), -1); /* padded */
+		build(&p, v6, P_TCP, 3000, 5);
+		assert_int_equal(vnet_tx_prepare(p.f, p.len, true, (v6 ? 60 : 40), &h), -1); /* no room */
+		build(&p, v6, P_TCP, 3000, 5);
+		assert_int_equal(vnet_tx_prepare(p.f, p.len, true, 0, &h), 1); /* no TSO asked */
+	}
+	build(&p, false, P_TCP, 3000, 5);
+	put16(p.f + ETH + 6, 0x2000); /* MF: a fragment */
+	assert_int_equal(vnet_tx_prepare(p.f, p.len, true, 1500, &h), -1);
+	build_arp(&p);
+	assert_int_equal(vnet_tx_prepare(p.f, p.len, true, 20, &h), -1); /* longer, not IP */
 }
 
 /* ==== 3. vnet_tx_prepare: what it leaves alone, fragments, truncation ==== */
@@ -574,7 +703,7 @@ static void tx_untouched(const struct pkt *p, const char *what)
 		q = *p;
 		struct virtio_net_hdr h;
 		memset(&h, 0xaa, sizeof(h));
-		CHECK(vnet_tx_prepare(q.f, q.len, off, &h) == 0, "%s: not 0", what);
+		CHECK(vnet_tx_prepare(q.f, q.len, off, 0, &h) == 0, "%s: not 0", what);
 		CHECK(hdr_zero(&h), "%s: header not zeroed", what);
 		CHECK(memcmp(q.f, p->f, p->len) == 0, "%s: frame changed", what);
 	}
@@ -646,7 +775,7 @@ static void test_tx_fragment(void **state)
 			put16(q.f + q.csum_at, (uint16_t)rnd());
 			struct virtio_net_hdr h;
 			memset(&h, 0xaa, sizeof(h));
-			CHECK(vnet_tx_prepare(q.f, q.len, off, &h) == 0, "frag %#x: not 0", frag[i]);
+			CHECK(vnet_tx_prepare(q.f, q.len, off, 0, &h) == 0, "frag %#x: not 0", frag[i]);
 			assert_true(hdr_zero(&h));
 			CHECK(field(&q) == want, "frag %#x offload %d: field %#x, reference %#x", frag[i],
 			      off, field(&q), want);
@@ -663,7 +792,7 @@ static void tx_truncations(struct pkt *p, const char *what)
 			memcpy(f, p->f, len);
 			struct virtio_net_hdr h;
 			memset(&h, 0xaa, sizeof(h));
-			CHECK(vnet_tx_prepare(f, len, off, &h) == 0, "%s cut to %zu: not 0", what, len);
+			CHECK(vnet_tx_prepare(f, len, off, 0, &h) == 0, "%s cut to %zu: not 0", what, len);
 			CHECK(hdr_zero(&h), "%s cut to %zu: header not zeroed", what, len);
 			CHECK(memcmp(f, p->f, len) == 0, "%s cut to %zu: changed", what, len);
 			free(f);
@@ -1272,8 +1401,21 @@ static void test_fuzz(void **state)
 		memcpy(f, p.f, len);
 		struct virtio_net_hdr h;
 		bool off = rnd() % 2;
-		int r = vnet_tx_prepare(f, len, off, &h);
-		CHECK(r == 0 || r == 1, "tx %d", r);
+		unsigned gm = rnd() % 3 ? 0 : (unsigned)rnd_in(576, 1500);
+		int r = vnet_tx_prepare(f, len, off, gm, &h);
+		CHECK(r >= -1 && r <= 2, "tx %d", r);
+		if (r == -1) {
+			CHECK(gm && len > ETH + gm, "t %d: refused a frame of %zu (gso_mtu %u)", t, len, gm);
+			free(f);
+			continue;
+		}
+		if (r == 2) {
+			CHECK(off && gm && len > ETH + gm, "t %d: TSO for %zu bytes (gso_mtu %u)", t, len, gm);
+			assert_true(h.gso_size > 0 && h.hdr_len > h.csum_start);
+			gso_cut_and_check(f, len, &h, be16(f + 12) == 0x86dd);
+			free(f);
+			continue;
+		}
 		if (r == 1) {
 			assert_true(off);
 			assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -1326,6 +1468,8 @@ int main(void)
 		cmocka_unit_test(test_tx_tcp_v4_options),
 		cmocka_unit_test(test_tx_tcp_v6),
 		cmocka_unit_test(test_tx_tcp_zero_sum),
+		cmocka_unit_test(test_tx_tso),
+		cmocka_unit_test(test_tx_tso_refused),
 		cmocka_unit_test(test_tx_not_tcp),
 		cmocka_unit_test(test_tx_fragment),
 		cmocka_unit_test(test_tx_truncated),

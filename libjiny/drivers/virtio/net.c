@@ -408,7 +408,7 @@ static int vnet_xmit(struct net_device *nd, struct pbuf *p)
 	size_t len = p->tot_len;
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
 	struct virtio_net_hdr h;
-	if (vnet_tx_prepare(frame, len, v->csum_tx, &h))
+	if (vnet_tx_prepare(frame, len, v->csum_tx, 0, &h))
 		v->tx_offloaded++;
 	memcpy(buf, &h, v->hdr_len);
 	struct virtio_sg sg[2] = { { buf, (uint32_t)(v->hdr_len + len) } };

@@ -108,13 +108,19 @@ static int parse(const uint8_t *f, size_t head, size_t total, struct l4 *l)
 	return 0;
 }
 
-int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, struct virtio_net_hdr *h)
+int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, unsigned gso_mtu,
+		    struct virtio_net_hdr *h)
 {
 	struct l4 l;
 	memset(h, 0, sizeof(*h));
+	bool big = gso_mtu && len > ETH_HLEN + (size_t)gso_mtu;
 	if (parse(f, len, len, &l) != 1 || l.proto != PROTO_TCP || l.len < 20 ||
 	    l.off + TCP_CSUM_OFF + 2 > len)
-		return 0; /* not lwIP's TCP: its checksums are in it already */
+		return big ? -1 : 0; /* not lwIP's TCP: its checksums are in it already */
+	size_t thl = (size_t)(f[l.off + 12] >> 4) * 4, iphl = l.off - ETH_HLEN;
+	if (big && (!offload || l.frag || l.off + l.len != len || thl < 20 || thl > l.len ||
+		    iphl + thl >= gso_mtu))
+		return -1;
 	uint8_t *field = f + l.off + TCP_CSUM_OFF;
 	put_be16(field, 0);
 	/* The device sums from csum_start to the frame's end: only a datagram
@@ -124,7 +130,13 @@ int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, struct virtio_net_hdr 
 		h->csum_start = (uint16_t)l.off;
 		h->csum_offset = TCP_CSUM_OFF;
 		put_be16(field, vnet_csum_fold(l.pseudo));
-		return 1;
+		if (!big)
+			return 1;
+		h->gso_type = be16(f + 12) == ETHTYPE_IP ? VIRTIO_NET_HDR_GSO_TCPV4
+							: VIRTIO_NET_HDR_GSO_TCPV6;
+		h->hdr_len = (uint16_t)(l.off + thl);
+		h->gso_size = (uint16_t)(gso_mtu - iphl - thl);
+		return 2;
 	}
 	uint32_t s = vnet_csum_add(l.pseudo, f + l.off, l.len);
 	put_be16(field, (uint16_t)~vnet_csum_fold(s));

@@ -93,8 +93,19 @@ uint16_t vnet_csum_fold(uint32_t sum);
  * otherwise, or when the frame cannot be described, the checksum is
  * computed into the frame here. Returns 1 when the device is asked to
  * complete a checksum, 0 when the frame is complete as it is.
+ *
+ * Large send (HOST_TSO4/6, which needs CSUM): with gso_mtu not 0, an IP
+ * datagram longer than gso_mtu must be one TCP segment for the device to
+ * cut into datagrams of gso_mtu: NEEDS_CSUM as above (the pseudo-header
+ * sum over the whole length, which the device adjusts per segment, as
+ * Linux's GSO does), gso_type TCPV4 or TCPV6, hdr_len the end of the TCP
+ * header, gso_size the payload per segment (gso_mtu less the IP and TCP
+ * headers); returns 2. A datagram longer than gso_mtu that cannot be so
+ * described (not TCP, a fragment, padding after it, no offload, headers
+ * that leave no room) returns -1: the caller drops it.
  */
-int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, struct virtio_net_hdr *h);
+int vnet_tx_prepare(uint8_t *f, size_t len, bool offload, unsigned gso_mtu,
+		    struct virtio_net_hdr *h);
 
 /*
  * Check a received frame (segments s[0..n-1], writable) that came with
