@@ -101,6 +101,8 @@ struct inet_sock {
 	int keepidle, keepintvl, keepcnt; /* seconds / probes; 0: lwIP's default */
 	int rcvbuf, sndbuf;      /* as getsockopt reports them (doubled, as Linux); 0: unset */
 	int ttl, tos;            /* 0: unset */
+	uint16_t lso_mss;        /* large send: the MSS on the wire (lwIP's pcb->mss is
+				  * a large segment's); 0: not in use */
 	/* addresses, kept for getsockname/getpeername once the pcb is gone */
 	struct inet_ep local, peer;
 	bool has_peer;
@@ -371,6 +373,7 @@ static err_t tcp_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct inet_sock *is = arg;
 	is->state = IS_CONNECTED;
+	is->lso_mss = net_tcp_large_send(pcb);
 	cache_addrs(is);
 	is_wake(is, POLLOUT_K);
 	return ERR_OK;
@@ -457,6 +460,7 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	is->tos = ls->tos;
 	tcp_attach(is, newpcb);
 	tcp_apply_opts(is);
+	is->lso_mss = net_tcp_large_send(newpcb);
 	cache_addrs(is);
 	tcp_backlog_delayed(newpcb); /* counts against the backlog until accept() */
 	if (ls->acc_tail)
@@ -1336,8 +1340,19 @@ static ssize_t tcp_sendmsg(struct inet_sock *is, struct sock_msg *m, int flags)
 		sent += n;
 		room = tcp_room(is);
 	}
-	if (sent && !(flags & MSG_MORE_K))
-		tcp_output(is->pcb.tcp);
+	if (sent && !(flags & MSG_MORE_K)) {
+		/* Nagle as on Linux, by the MSS on the wire: with large send, one
+		 * unsent segment of at least that goes now, not when it fills a
+		 * large segment or the peer has acknowledged everything. */
+		struct tcp_pcb *pcb = is->pcb.tcp;
+		bool lift = is->lso_mss && !tcp_nagle_disabled(pcb) && pcb->unsent &&
+			    pcb->unsent->len >= is->lso_mss;
+		if (lift)
+			tcp_nagle_disable(pcb);
+		tcp_output(pcb);
+		if (lift)
+			tcp_nagle_enable(pcb);
+	}
 	r = sent ? (ssize_t)sent : -EAGAIN;
 out:
 	net_unlock();
@@ -1805,7 +1820,10 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uin
 		case TCP_KEEPIDLE_K: v = is->keepidle ? is->keepidle : TCP_KEEPIDLE_DEFAULT / 1000; break;
 		case TCP_KEEPINTVL_K: v = is->keepintvl ? is->keepintvl : TCP_KEEPINTVL_DEFAULT / 1000; break;
 		case TCP_KEEPCNT_K: v = is->keepcnt ? is->keepcnt : TCP_KEEPCNT_DEFAULT; break;
-		case TCP_MAXSEG_K: v = is->pcb.tcp && is->state == IS_CONNECTED ? is->pcb.tcp->mss : 536; break;
+		case TCP_MAXSEG_K:
+			v = !is->pcb.tcp || is->state != IS_CONNECTED ? 536
+			    : is->lso_mss ? is->lso_mss : is->pcb.tcp->mss;
+			break;
 		default: r = -ENOPROTOOPT;
 		}
 		break;

@@ -47,6 +47,11 @@ int net_syn_hook4(struct pbuf *p, struct netif *inp);
 int net_syn_hook6(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) net_syn_hook4(p, inp)
 #define LWIP_HOOK_IP6_INPUT(p, inp) net_syn_hook6(p, inp)
+/* Large send (third_party/lwip/patches/0001): a TCP packet longer than the
+ * MTU goes to a NIC that cuts segments itself (NET_F_TSO4/6) whole,
+ * instead of being fragmented at the IP layer. */
+int net_large_send_ok(struct netif *nif, struct pbuf *p);
+#define LWIP_HOOK_IP_LARGE_SEND(nif, p) net_large_send_ok(nif, p)
 
 /* ---- memory ---- */
 /* The heap (PBUF_RAM payloads: every TCP segment we build, every looped

@@ -201,6 +201,48 @@ static err_t net_dev_linkoutput(struct netif *nif, struct pbuf *p)
 	return dev->xmit(dev, p) < 0 ? ERR_MEM : ERR_OK;
 }
 
+/* ---- large send (TSO) ---- */
+
+/* lwipopts.h's LWIP_HOOK_IP_LARGE_SEND: a TCP packet (p->payload at its IP
+ * header) longer than the MTU, for a device that cuts it: send it whole. */
+int net_large_send_ok(struct netif *nif, struct pbuf *p)
+{
+	if (nif->linkoutput != net_dev_linkoutput ||
+	    (size_t)p->tot_len + SIZEOF_ETH_HDR > NET_TSO_FRAME_MAX || p->len < 40)
+		return 0;
+	const struct net_device *dev = nif->state;
+	const u8_t *ip = p->payload;
+	if ((ip[0] >> 4) == 4)
+		return (dev->features & NET_F_TSO4) && ip[9] == IP_PROTO_TCP;
+	if ((ip[0] >> 4) == 6)
+		return (dev->features & NET_F_TSO6) && ip[6] == IP6_NEXTH_TCP;
+	return 0;
+}
+
+uint16_t net_tcp_large_send(struct tcp_pcb *pcb)
+{
+	bool v6 = IP_IS_V6(&pcb->remote_ip);
+	struct netif *nif = ip_route(&pcb->local_ip, &pcb->remote_ip);
+	if (!nif || nif->linkoutput != net_dev_linkoutput)
+		return 0;
+	const struct net_device *dev = nif->state;
+	unsigned hdrs = (v6 ? IP6_HLEN : IP_HLEN) + TCP_HLEN;
+	if (!(dev->features & (v6 ? NET_F_TSO6 : NET_F_TSO4)) || nif->mtu <= hdrs ||
+	    pcb->mss != nif->mtu - hdrs)
+		return 0; /* no large send, or a peer that wants smaller segments */
+	u16_t wire = pcb->mss;
+	unsigned n = (NET_TSO_FRAME_MAX - SIZEOF_ETH_HDR - hdrs) / wire;
+	if (n < 2)
+		return 0;
+	pcb->mss = (u16_t)MIN(n * wire, (unsigned)TCP_MSS);
+	/* lwIP sends nothing while the window (cwnd) is smaller than the next
+	 * segment and nothing is in flight (its persist timer covers only the
+	 * peer's window): room for one large segment at least. */
+	if (pcb->cwnd < pcb->mss)
+		pcb->cwnd = pcb->mss;
+	return wire;
+}
+
 static void net_status_changed(struct netif *nif)
 {
 	struct net_device *dev = nif->state;

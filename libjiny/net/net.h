@@ -46,6 +46,11 @@ bool net_lock_held(void);
 #define NET_F_CSUM_RX 2u   /* the driver passes up only frames whose TCP checksum
 			    * was checked (and drops bad ones): lwIP does not,
 			    * except in what comes through net_device_deliver_checked */
+#define NET_F_TSO4 4u      /* large send: the driver takes a TCP/IPv4 frame of up
+			    * to 64 KiB (NET_TSO_FRAME_MAX) and has it cut into
+			    * segments of the MTU (HOST_TSO4); NET_F_CSUM_TX too */
+#define NET_F_TSO6 8u      /* the same for TCP/IPv6 */
+#define NET_TSO_FRAME_MAX 65536 /* Ethernet header included */
 
 #define NET_RX_RING 512    /* frames queued by net_device_input, per device */
 
@@ -138,6 +143,16 @@ struct inet_ep;
  * order out). */
 void net_ip_from_ep(const struct inet_ep *ep, ip_addr_t *ip);
 void net_ep_from_ip(const ip_addr_t *ip, uint16_t port, struct inet_ep *ep);
+/*
+ * Large send for a connection just established (net_lock held): when its
+ * route goes through a NIC with NET_F_TSO4/6 and the peer takes segments
+ * of the whole MTU, raise lwIP's MSS for it to the most whole MTU-sized
+ * segments that fit one large frame, so lwIP builds and the device cuts
+ * them. Returns the MSS each packet on the wire carries (what TCP_MAXSEG
+ * reports), or 0 when large send is not used.
+ */
+struct tcp_pcb;
+uint16_t net_tcp_large_send(struct tcp_pcb *pcb);
 /* Number of TCP pcbs in TIME_WAIT (net.c keeps it at most NET_TIME_WAIT_MAX). */
 #define NET_TIME_WAIT_MAX 1024
 int net_time_wait_count(void);

@@ -338,6 +338,8 @@ def main():
     ap.add_argument("--churn", type=int, default=200)
     ap.add_argument("--wait", type=int, default=90)
     ap.add_argument("--stats", action="store_true", help="print /proc/netdev and check it")
+    ap.add_argument("--large", action="store_true",
+                    help="/proc/netdev must show large segments the device cut (HOST_TSO)")
     ap.add_argument("--rescued", action="store_true",
                     help="/proc/virtio must show notifications the watch sent again "
                          "(with the kernel option debug_lose_kick)")
@@ -398,6 +400,10 @@ def stats(a):
         m = re.search(r"(\d+) bad checksums, (\d+) malformed", st)
         ok(m is not None and m.group(1) == "0" and m.group(2) == "0",
            "/proc/netdev: no frame dropped for a bad checksum or a bad header")
+    if a.large:
+        m = re.search(r"(\d+) large;", st)
+        ok(m is not None and int(m.group(1)) > 0,
+           "/proc/netdev: %s large segments sent for the device to cut" % (m.group(1) if m else "no"))
     if a.rescued:
         n = sum(int(x) for x in re.findall(r" rescued (\d+)", st))
         ok(n > 0, "/proc/virtio: %d lost notifications sent again by the watch" % n)

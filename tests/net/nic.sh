@@ -20,8 +20,10 @@
 #             (/proc/virtio's "rescued" must be above 0)
 #   tap       microvm on a tap in a network namespace this script creates
 #             and deletes (root, ip, /dev/net/tun; else skipped with 77):
-#             the host's own stack as the peer, checksum offload both ways;
-#             TCP over IPv6 too (the guest's link-local address)
+#             the host's own stack as the peer, checksum offload both ways,
+#             large receive and large send (the driver must have sent
+#             segments for the device to cut); TCP over IPv6 too (the
+#             guest's link-local address)
 #   stress    the tap set-up, and instead of the checks: 10,000 connections
 #             opened and closed (4 clients at once), 200 MiB each way at the
 #             same time with checksums, and the guest's MemFree back within
@@ -96,7 +98,7 @@ checks=(--stats)
 if [ -n "$ns" ]; then
 	host=10.$n.0.15 port=7 udp=7
 	# and IPv6: the guest's link-local address (from its MAC), found by ND
-	[ "$mode" = stress ] || checks+=(--fetch "10.$n.0.1:10.$n.0.1" --ipv6 "fe80::5054:ff:fe12:3456%tap0")
+	[ "$mode" = stress ] || checks+=(--fetch "10.$n.0.1:10.$n.0.1" --ipv6 "fe80::5054:ff:fe12:3456%tap0" --large)
 else
 	port=$(free_port)
 	host=127.0.0.1 udp=$port

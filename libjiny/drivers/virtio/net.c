@@ -33,8 +33,15 @@
  * waits up to a millisecond for a free one before dropping the frame (TCP
  * resends).
  *
- * Not done: TSO on transmit (lwIP cuts its segments to the peer's MSS, so
- * there is nothing large to hand the device), MQ and the control queue (one
+ * Large send (HOST_TSO4/6 with CSUM): the device cuts TCP segments of up
+ * to 64 KiB itself. The NIC says NET_F_TSO4/6, net.c raises lwIP's MSS of
+ * each connection through it to ~44 wire segments (net_tcp_large_send),
+ * and such a frame is copied into one of LSO_BUFS 64 KiB buffers, behind
+ * its descriptor's 2 KiB buffer that holds the header (gso_size and the
+ * rest from vnet_tx_prepare). One pass through lwIP, one copy and one
+ * notification then carry what took 44 of each.
+ *
+ * Not done: MQ and the control queue (one
  * queue pair: lwIP runs under one lock, so more pairs would add interrupts,
  * not parallelism), MTU negotiation (1500), packed rings.
  *
@@ -56,6 +63,8 @@
 #define MAX_RX_BUFS 2048       /* the pool's cap (4 MiB) */
 #define TX_WAIT_NS 1000000ULL  /* a full transmit ring: wait this long, then drop */
 #define RX_BATCH 16           /* released buffers posted together */
+#define LSO_BUFS 16           /* large-send buffers, NET_TSO_FRAME_MAX each (1 MiB) */
+#define LSO_ORDER 4           /* page_alloc order of one: 64 KiB */
 #define MAX_SEGS 40            /* MRG_RXBUF buffers of one frame we accept (a
 				* 64 KiB GUEST_TSO frame takes 33) */
 
@@ -87,6 +96,10 @@ struct vnet {
 	uint8_t **tx_buf;      /* [tx size]: bounce buffers (net_lock) */
 	uint16_t *tx_free;     /* stack of free slot numbers (net_lock) */
 	unsigned tx_nfree;
+	unsigned lso_mtu;      /* large send: the IP MTU the device cuts to; 0: none */
+	uint8_t *lso_buf[LSO_BUFS];
+	uint8_t lso_free[LSO_BUFS], lso_nfree; /* free large buffers (net_lock) */
+	int8_t *tx_lso;        /* [tx size]: the large buffer a slot holds, -1: none */
 
 	bool link_check;       /* the config changed: read the status (atomic) */
 
@@ -94,7 +107,7 @@ struct vnet {
 	uint64_t rx_packets, rx_bytes, rx_csum_drops, rx_bad, rx_copied, rx_chained;
 	unsigned drop_lines, drop_quiet; /* rx_drop_note's rate limit */
 	uint64_t drop_last_ns;
-	uint64_t tx_packets, tx_bytes, tx_offloaded, tx_full, tx_too_big;
+	uint64_t tx_packets, tx_bytes, tx_offloaded, tx_full, tx_too_big, tx_large;
 };
 
 /* ---- receive ---- */
@@ -379,41 +392,63 @@ static void tx_reap(struct vnet *v)
 {
 	uint32_t len;
 	void *tok;
-	while ((tok = virtqueue_get_buf(v->txq, &len)))
-		v->tx_free[v->tx_nfree++] = (uint16_t)((uintptr_t)tok - 1);
+	while ((tok = virtqueue_get_buf(v->txq, &len))) {
+		uint16_t slot = (uint16_t)((uintptr_t)tok - 1);
+		if (v->tx_lso && v->tx_lso[slot] >= 0) {
+			v->lso_free[v->lso_nfree++] = (uint8_t)v->tx_lso[slot];
+			v->tx_lso[slot] = -1;
+		}
+		v->tx_free[v->tx_nfree++] = slot;
+	}
 }
 
 static int vnet_xmit(struct net_device *nd, struct pbuf *p)
 {
 	struct vnet *v = nd->priv;
-	if (p->tot_len + v->hdr_len > BUF_SIZE) {
+	size_t len = p->tot_len;
+	bool large = len + v->hdr_len > BUF_SIZE;
+	if (large && (!v->lso_mtu || len > NET_TSO_FRAME_MAX)) {
 		v->tx_too_big++;
 		return -ENOBUFS;
 	}
 	tx_reap(v);
-	if (!v->tx_nfree) {
+	if (!v->tx_nfree || (large && !v->lso_nfree)) {
 		uint64_t t0 = clock_ns();
-		while (!v->tx_nfree && !virtqueue_is_broken(v->txq) &&
+		while ((!v->tx_nfree || (large && !v->lso_nfree)) && !virtqueue_is_broken(v->txq) &&
 		       clock_ns() - t0 < TX_WAIT_NS) {
 			cpu_relax();
 			tx_reap(v);
 		}
-		if (!v->tx_nfree) {
+		if (!v->tx_nfree || (large && !v->lso_nfree)) {
 			v->tx_full++;
 			return -ENOBUFS;
 		}
 	}
 	unsigned slot = v->tx_free[--v->tx_nfree];
 	uint8_t *buf = v->tx_buf[slot], *frame = buf + v->hdr_len;
-	size_t len = p->tot_len;
+	int lso = -1;
+	if (large) {
+		lso = v->lso_free[--v->lso_nfree];
+		frame = v->lso_buf[lso];
+	}
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
 	struct virtio_net_hdr h;
-	if (vnet_tx_prepare(frame, len, v->csum_tx, 0, &h))
-		v->tx_offloaded++;
+	int r = vnet_tx_prepare(frame, len, v->csum_tx, large ? v->lso_mtu : 0, &h);
+	if (r < 0) { /* too long, and not a TCP segment the device can cut */
+		v->tx_free[v->tx_nfree++] = (uint16_t)slot;
+		if (lso >= 0)
+			v->lso_free[v->lso_nfree++] = (uint8_t)lso;
+		v->tx_too_big++;
+		return -ENOBUFS;
+	}
+	v->tx_offloaded += r > 0;
+	v->tx_large += r == 2;
+	if (v->tx_lso)
+		v->tx_lso[slot] = (int8_t)lso;
 	memcpy(buf, &h, v->hdr_len);
 	struct virtio_sg sg[2] = { { buf, (uint32_t)(v->hdr_len + len) } };
 	unsigned nsg = 1;
-	if (!v->one_sg) {
+	if (!v->one_sg || large) {
 		sg[0].len = v->hdr_len;
 		sg[1].buf = frame;
 		sg[1].len = (uint32_t)len;
@@ -421,6 +456,10 @@ static int vnet_xmit(struct net_device *nd, struct pbuf *p)
 	}
 	if (virtqueue_add(v->txq, sg, nsg, 0, (void *)(uintptr_t)(slot + 1)) < 0) {
 		v->tx_free[v->tx_nfree++] = (uint16_t)slot;
+		if (lso >= 0) {
+			v->lso_free[v->lso_nfree++] = (uint8_t)lso;
+			v->tx_lso[slot] = -1;
+		}
 		v->tx_full++;
 		return -ENOBUFS;
 	}
@@ -446,6 +485,10 @@ static void free_pages_of(struct vnet *v)
 			page_free(v->tx_buf[i], 0);
 	kfree(v->tx_buf);
 	kfree(v->tx_free);
+	for (unsigned i = 0; i < LSO_BUFS; i++)
+		if (v->lso_buf[i])
+			page_free(v->lso_buf[i], LSO_ORDER);
+	kfree(v->tx_lso);
 }
 
 static int vnet_probe(struct virtio_device *d)
@@ -513,6 +556,24 @@ static int vnet_probe(struct virtio_device *d)
 	}
 	for (unsigned i = 0; i < tq; i++)
 		v->tx_free[v->tx_nfree++] = (uint16_t)(tq - 1 - i);
+	/* Large send, when the device cuts segments and completes checksums;
+	 * without the memory for it, frames stay small (lwIP is not told). */
+	if (v->csum_tx && (virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO4) ||
+			   virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO6))) {
+		v->tx_lso = kmalloc(tq);
+		for (unsigned i = 0; v->tx_lso && i < LSO_BUFS; i++) {
+			if (!(v->lso_buf[i] = page_alloc(LSO_ORDER)))
+				break;
+			v->lso_free[v->lso_nfree++] = (uint8_t)i;
+		}
+		if (v->tx_lso && v->lso_nfree == LSO_BUFS) {
+			memset(v->tx_lso, -1, tq);
+			v->lso_mtu = 1500;
+		} else {
+			printk("net: %s: no memory for large-send buffers; sending MTU-sized "
+			       "frames\n", d->name);
+		}
+	}
 
 	/* Identity: the device's MAC, or a random locally administered one. */
 	if (virtio_has_feature(d, VIRTIO_NET_F_MAC)) {
@@ -526,6 +587,10 @@ static int vnet_probe(struct virtio_device *d)
 	/* TCP checksums are the driver's in both directions: the device's when
 	 * it offers them, net_hdr.c's otherwise. */
 	v->nd.features = NET_F_CSUM_TX | NET_F_CSUM_RX;
+	if (v->lso_mtu && virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO4))
+		v->nd.features |= NET_F_TSO4;
+	if (v->lso_mtu && virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO6))
+		v->nd.features |= NET_F_TSO6;
 	v->nd.xmit = vnet_xmit;
 	v->nd.poll = vnet_poll;
 	v->nd.stats = vnet_stats;
@@ -545,12 +610,13 @@ static int vnet_probe(struct virtio_device *d)
 	extern bool kern_verbose;
 	if (kern_verbose)
 		printk("net: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, rx %u/%u "
-		       "buffers, tx %u; %s%s%s%s\n", d->name, v->nd.mac[0],
+		       "buffers, tx %u; %s%s%s%s%s\n", d->name, v->nd.mac[0],
 		       v->nd.mac[1], v->nd.mac[2], v->nd.mac[3], v->nd.mac[4], v->nd.mac[5],
 		       v->nd.link_up ? "up" : "down", v->posted, v->nrx, tq,
 		       v->mrg ? "mrg_rxbuf " : "", v->csum_tx ? "csum " : "",
 		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? "guest_csum " : "",
-		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso" : "");
+		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso " : "",
+		       v->lso_mtu ? "host_tso" : "");
 	e = net_device_register(&v->nd);
 	if (e < 0)
 		printk("net: %s: the network core refused it (error %d)\n", d->name, e);
@@ -563,6 +629,9 @@ static uint64_t vnet_select_features(uint64_t f)
 {
 	if (!(f & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF)) || !(f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM)))
 		f &= ~(VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
+	/* Large send needs the device's checksums (spec 5.1.3.1). */
+	if (!(f & VIRTIO_BIT(VIRTIO_NET_F_CSUM)))
+		f &= ~(VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6));
 	return f;
 }
 
@@ -575,7 +644,8 @@ VIRTIO_DRIVER(jiny_virtio_net) = {
 	.features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
 		    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
 		    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
-		    VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6),
+		    VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |
+		    VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6),
 	.probe = vnet_probe,
 	.config_changed = config_changed,
 	.core = VIRTIO_DRIVER_CORE,
@@ -587,7 +657,8 @@ static void vnet_stats(struct net_device *nd, char *buf, size_t n)
 	struct vnet *v = nd->priv;
 	ksnprintf(buf, n, "%s rx %lu frames %lu bytes, %lu bad checksums, %lu malformed, "
 		  "%lu copied, %lu in several buffers; tx %lu frames %lu bytes, %lu offloaded, %lu ring full, "
-		  "%lu too big; %u/%u buffers posted", v->dev->name, v->rx_packets, v->rx_bytes,
-		  v->rx_csum_drops, v->rx_bad, v->rx_copied, v->rx_chained, v->tx_packets, v->tx_bytes,
-		  v->tx_offloaded, v->tx_full, v->tx_too_big, v->posted, v->nrx);
+		  "%lu too big, %lu large; %u/%u buffers posted", v->dev->name, v->rx_packets,
+		  v->rx_bytes, v->rx_csum_drops, v->rx_bad, v->rx_copied, v->rx_chained,
+		  v->tx_packets, v->tx_bytes, v->tx_offloaded, v->tx_full, v->tx_too_big,
+		  v->tx_large, v->posted, v->nrx);
 }
