@@ -149,7 +149,7 @@ static void mm_setup(void)
 	pfa_init(phys_to_virt(meta_pa), boot_info.max_ram, phys_to_virt);
 	add_free_ram();
 	vm_use_pfa();
-	kmalloc_set_page_source(page_alloc, page_free);
+	kmalloc_set_page_source(page_alloc_uninit, page_free);
 }
 
 static void run_initcalls(void)

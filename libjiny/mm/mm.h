@@ -70,6 +70,7 @@ bool vma_lock_held_here(void); /* vmarea.c: for lock-order checks (interrupts of
 
 /* Kernel-side convenience (direct-map pointers, zeroed). NULL when out of memory. */
 void *page_alloc(unsigned order);
+void *page_alloc_uninit(unsigned order); /* the same, not zeroed (kmalloc's source) */
 void page_free(void *va, unsigned order);
 
 /* ---- kmalloc.c: kernel heap. Size classes over pages; big blocks straight from pages. ---- */

@@ -49,6 +49,15 @@ void *page_alloc(unsigned order)
 	return va;
 }
 
+/* The same, not zeroed: kmalloc's page source (kmalloc promises nothing
+ * about contents, kzalloc zeroes what it hands out). Zeroing every 64 KiB
+ * block of a TCP segment was a tenth of the guest's time under httpd. */
+void *page_alloc_uninit(unsigned order)
+{
+	paddr_t pa = pfa_alloc(order);
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
 void page_free(void *va, unsigned order)
 {
 	pfa_free(virt_to_phys_linear(va), order);

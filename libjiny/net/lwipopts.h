@@ -114,12 +114,14 @@ void net_mem_free(void *p);
 /* ---- TCP, tuned for throughput ---- */
 /* The MSS lwIP may use: nearly 64 KiB on the loopback (whose MTU net.c
  * sets to 65535), so a loopback stream moves 64 KiB per segment, as
- * Linux's lo does; on a NIC lwIP still announces and uses MTU - 40
- * (TCP_CALCULATE_EFF_SEND_MSS, default on). 65408 is the most whose
- * segment pbuf (pbuf 32 + headers 80 + data) and looped copy (32 + 16 +
- * IPv6 60 + data) fit one 64 KiB kmalloc block (16-byte header): one more
- * byte and each takes 128 KiB of pages, zeroed (31% of the loopback's
- * instructions went to that memset). */
+ * Linux's lo does; on a NIC lwIP announces MTU - 40
+ * (TCP_CALCULATE_EFF_SEND_MSS, default on) and uses it, or a large
+ * segment with a NIC that cuts them (net_tcp_large_send). 65408 is the
+ * most whose segment pbuf (pbuf 32 + headers 80 + data) and looped copy
+ * (32 + 16 + IPv6 60 + data) fit one 64 KiB kmalloc block (16-byte
+ * header): one more byte and each takes 128 KiB of pages (kmalloc's pages
+ * were zeroed then, and 31% of the loopback's instructions went to that
+ * memset; they are not any more, mm/page.c page_alloc_uninit). */
 #define TCP_MSS 65408
 /* Window scaling, so windows larger than 64 KiB can be announced. */
 #define LWIP_WND_SCALE 1
