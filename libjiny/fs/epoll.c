@@ -24,6 +24,7 @@
  * the kernel stack.
  */
 #include "fs/vfs.h"
+#include "sched/sched.h"
 #include "fs/anon.h"
 #include "syscall/sys.h"
 #include "mm/mm.h"
@@ -456,6 +457,7 @@ long sys_epoll_pwait(int epfd, struct epoll_event_k *events, int maxevents, int 
 {
 	if (maxevents <= 0 || maxevents > (1 << 20))
 		return -EINVAL;
+	sched_flush_deferred();
 	if (!uaccess_ok(events, sizeof(*events) * (size_t)maxevents, true))
 		return -EFAULT;
 	struct file *ef = fd_get(epfd);

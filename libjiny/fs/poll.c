@@ -117,6 +117,7 @@ static unsigned fd_poll(int fd, unsigned events, struct poll_wait *pw)
 
 static long do_poll(struct pollfd_k *fds, unsigned long n, uint64_t deadline_ns, bool forever)
 {
+	sched_flush_deferred();
 	struct poll_wait pw;
 	poll_wait_init(&pw);
 	long ready;
@@ -243,6 +244,7 @@ long sys_ppoll(struct pollfd_k *fds, unsigned long n, const struct timespec_k *t
 static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint64_t deadline,
 		      bool forever)
 {
+	sched_flush_deferred();
 	if (nfds < 0 || nfds > FD_MAX)
 		return -EINVAL;
 	size_t words = ((size_t)nfds + 63) / 64;

@@ -411,8 +411,28 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
  * locks held. The current thread's state says what becomes of it: RUNNING
  * (yield, preemption) re-queues it, BLOCKED or DEAD leaves it off the queue.
  */
+static void (*block_hook)(uint64_t min_age_ns);
+
+void sched_set_block_hook(void (*fn)(uint64_t min_age_ns))
+{
+	__atomic_store_n(&block_hook, fn, __ATOMIC_RELEASE);
+}
+
+static inline void run_block_hook(uint64_t min_age_ns)
+{
+	void (*fn)(uint64_t) = __atomic_load_n(&block_hook, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(min_age_ns);
+}
+
+void sched_flush_deferred(void)
+{
+	run_block_hook(SCHED_DEFER_MAX_NS);
+}
+
 static void schedule(bool preempted)
 {
+	run_block_hook(0); /* whatever the reason this thread stops running */
 	struct cpu *c = this_cpu();
 	struct runqueue *rq = &rqs[c->id];
 	struct thread *prev = c->current;

@@ -144,6 +144,19 @@ void sched_yield(void);
  * interrupts off after putting it on a wait list; deadline 0 = none. */
 void sched_block(uint64_t deadline_ns);
 void sched_sleep_until(uint64_t ns);        /* monotonic ns */
+/*
+ * Work a driver deferred until this thread stops running (virtio-net's
+ * batched transmit notifications): fn(0) whenever a thread stops running
+ * (it blocks, sleeps, yields, exits or is preempted), interrupts off, on
+ * that thread: do it all. It must not sleep or take a lock a thread may
+ * hold while it schedules; set at probe.
+ */
+void sched_set_block_hook(void (*fn)(uint64_t min_age_ns));
+/* fn(SCHED_DEFER_MAX_NS) without blocking: poll, select, epoll_wait and
+ * socket receives call it, so a loop that never sleeps (a zero timeout,
+ * non-blocking receives) leaves work deferred for at most that long. */
+#define SCHED_DEFER_MAX_NS 200000ULL
+void sched_flush_deferred(void);
 bool sched_wake(struct thread *t);          /* true if it was blocked */
 void sched_timer_irq(struct trap_frame *f);
 void sched_resched_irq(void);
