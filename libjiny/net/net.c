@@ -163,16 +163,48 @@ static void net_syn_arrives(uint16_t port)
 	}
 }
 
+static uint64_t net_tw_reused; /* net_lock */
+
+/*
+ * A SYN (TCP header t, from the IPv4 or IPv6 header ip) for a connection we
+ * still hold in TIME_WAIT: when its sequence number is beyond what the old
+ * connection received, RFC 1122 4.2.2.13 lets it open a new incarnation,
+ * as Linux does. lwIP answered it with an ACK (or, in window, an RST): a
+ * busy client that reused a port (bench/net's connection-rate runs exhaust
+ * the host's ephemeral ports in seconds) then waited a 1 s SYN
+ * retransmission, or got a reset. The old pcb goes (no RST: nothing of it
+ * is left to tell), and lwIP finds the listener for the SYN.
+ */
+static void net_syn_timewait(const u8_t *ip, bool v6, const u8_t *t)
+{
+	u16_t sport = (u16_t)(t[0] << 8 | t[1]), dport = (u16_t)(t[2] << 8 | t[3]);
+	u32_t seq = (u32_t)t[4] << 24 | (u32_t)t[5] << 16 | (u32_t)t[6] << 8 | t[7];
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next) {
+		if (p->local_port != dport || p->remote_port != sport)
+			continue;
+		if (v6 ? !IP_IS_V6_VAL(p->remote_ip) || memcmp(ip_2_ip6(&p->remote_ip)->addr, ip + 8, 16)
+		       : IP_IS_V6_VAL(p->remote_ip) || memcmp(&ip_2_ip4(&p->remote_ip)->addr, ip + 12, 4))
+			continue;
+		if (TCP_SEQ_GT(seq, p->rcv_nxt) && !p->callback_arg) {
+			tcp_abandon(p, 0);
+			net_tw_reused++;
+		}
+		return;
+	}
+}
+
 /* TCP flags and destination port of a segment at offset off of p's first
  * pbuf: a SYN without ACK? */
 static void net_syn_check(struct pbuf *p, size_t off)
 {
 	if (p->len < off + 20)
 		return;
-	const u8_t *t = (const u8_t *)p->payload + off;
+	const u8_t *ip = p->payload, *t = ip + off;
 	u8_t flags = t[13];
-	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+		net_syn_timewait(ip, (ip[0] >> 4) == 6, t);
 		net_syn_arrives((uint16_t)(t[2] << 8 | t[3]));
+	}
 }
 
 int net_syn_hook4(struct pbuf *p, struct netif *inp)
@@ -495,6 +527,9 @@ static void net_proc_netdev(struct vfs_snapshot *s)
 			snap_printf(s, "  %s\n", line);
 		}
 	}
+	snap_printf(s, "tcp: %lu SYNs reopened a connection in TIME_WAIT, %lu half-open "
+		    "connections dropped for a full backlog\n", (unsigned long)net_tw_reused,
+		    (unsigned long)net_syn_evictions);
 	net_unlock();
 }
 

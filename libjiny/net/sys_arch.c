@@ -50,12 +50,45 @@ uint32_t net_rand32(void)
 	return v;
 }
 
-/* LWIP_HOOK_TCP_ISN: a random initial sequence number for every
- * connection, from the kernel's random source (RDRAND where present). */
+/* 64-bit mixing (splitmix64's finaliser) of the running hash h with v. */
+static uint64_t isn_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+static uint64_t ip_hash(uint64_t h, const struct ip_addr *a)
+{
+	if (IP_IS_V6(a)) {
+		const ip6_addr_t *a6 = ip_2_ip6(a);
+		for (int i = 0; i < 4; i++)
+			h = isn_mix(h, a6->addr[i]);
+		return h;
+	}
+	return isn_mix(h, ip_2_ip4(a)->addr);
+}
+
+/*
+ * LWIP_HOOK_TCP_ISN, as RFC 6528 (and Linux): a 4-microsecond clock plus a
+ * keyed hash of the connection's addresses and ports, the key random at
+ * the first connection. Unpredictable from outside, and increasing for
+ * successive connections between the same endpoints, which is what lets
+ * a SYN reopen a connection still in TIME_WAIT (net.c, RFC 1122
+ * 4.2.2.13): a client that reuses a port is not taken for an old duplicate.
+ */
 uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
 		     const struct ip_addr *remote_ip, uint16_t remote_port)
 {
-	return net_rand32();
+	static uint64_t key; /* 0 until the first call (under lwIP's lock) */
+	while (!key)
+		random_bytes(&key, sizeof(key));
+	uint64_t h = ip_hash(ip_hash(key, local_ip), remote_ip);
+	h = isn_mix(h, (uint64_t)local_port << 16 | remote_port);
+	return (uint32_t)(clock_ns() / 4000) + (uint32_t)h;
 }
 
 /*

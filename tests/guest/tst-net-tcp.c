@@ -8,7 +8,9 @@
  * listens on, a non-blocking connect (EINPROGRESS, POLLOUT, SO_ERROR 0),
  * EADDRINUSE without SO_REUSEADDR on a listening port, and UDP datagrams
  * with their source address and MSG_TRUNC, IP_TTL / IPV6_UNICAST_HOPS seen
- * through IP_RECVTTL / IPV6_RECVHOPLIMIT control messages. tst-net-inet
+ * through IP_RECVTTL / IPV6_RECVHOPLIMIT control messages, and a client
+ * that reconnects from the same port while the server still holds the
+ * old connection in TIME_WAIT (RFC 1122 4.2.2.13). tst-net-inet
  * checks the family in depth through a kernel hook; this one checks that
  * programs reach it.
  */
@@ -196,6 +198,58 @@ static void nonblocking_connect(void)
 	close(l);
 }
 
+/*
+ * The server closes first, so it holds (server, client port) in TIME_WAIT;
+ * the client reconnects from the very same port at once. Linux takes the
+ * new SYN (its sequence number is past the old connection's), and so must
+ * we: lwIP answered it with an ACK, the client reset and retried, and the
+ * connect took as long as TIME_WAIT lasts (30 s; bench/net's connection
+ * rate runs, which reuse ports, lost whole seconds to it).
+ */
+static void reconnect_over_time_wait(int family)
+{
+	int port, l = listener(family, &port);
+	struct sockaddr_storage srv, me;
+	socklen_t slen = loopback(family, &srv, port), mlen = loopback(family, &me, 0);
+	int one = 1, cport = 0;
+	for (int round = 0; round < 2; round++) {
+		int c = socket(family, SOCK_STREAM, 0);
+		CHECK(c >= 0);
+		CHECK_OK(setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+		CHECK_OK(bind(c, (struct sockaddr *)&me, mlen));
+		if (round == 0) {
+			socklen_t n = sizeof(me);
+			CHECK_OK(getsockname(c, (struct sockaddr *)&me, &n));
+			cport = port_of(&me);
+		}
+		/* non-blocking, so that a stuck handshake is a failed check, not a hang */
+		CHECK_OK(fcntl(c, F_SETFL, O_NONBLOCK));
+		int r = connect(c, (struct sockaddr *)&srv, slen);
+		CHECK(r == 0 || errno == EINPROGRESS);
+		struct pollfd pfd = { c, POLLOUT, 0 };
+		CHECK_EQ(poll(&pfd, 1, 10000), 1);
+		int err = -1;
+		socklen_t el = sizeof(err);
+		CHECK_OK(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el));
+		CHECK_EQ(err, 0);
+		int a = accept(l, NULL, NULL);
+		CHECK(a >= 0);
+		struct sockaddr_storage got;
+		socklen_t glen = sizeof(got);
+		CHECK_OK(getpeername(a, (struct sockaddr *)&got, &glen));
+		CHECK_EQ(port_of(&got), cport);
+		close(a); /* the server closes first: its side goes to TIME_WAIT */
+		CHECK_OK(fcntl(c, F_SETFL, 0));
+		char b;
+		CHECK_EQ(read(c, &b, 1), 0); /* its FIN */
+		close(c);
+	}
+	close(l);
+}
+
+static void reconnect_over_time_wait_v4(void) { reconnect_over_time_wait(AF_INET); }
+static void reconnect_over_time_wait_v6(void) { reconnect_over_time_wait(AF_INET6); }
+
 static void udp(void)
 {
 	struct sockaddr_storage ss, from;
@@ -274,6 +328,8 @@ int main(void)
 	RUN(stream_v6);
 	RUN(refused_and_in_use);
 	RUN(nonblocking_connect);
+	RUN(reconnect_over_time_wait_v4);
+	RUN(reconnect_over_time_wait_v6);
 	RUN(udp);
 	RUN(udp_ttl_v4);
 	RUN(udp_ttl_v6);
