@@ -300,6 +300,23 @@ struct ct_fault {
 	void *sp_in_handler; /* an address on the handler's stack */
 };
 
+/* Install fn as sig's SA_SIGINFO handler with extra flags and the mask
+ * (NULL: empty). */
+CT_FN void ct_set_handler(int sig, void (*fn)(int, siginfo_t *, void *), int flags,
+			  const sigset_t *mask)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | flags;
+	if (mask)
+		sa.sa_mask = *mask;
+	else
+		sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 static sigjmp_buf ct_jb;
 static volatile sig_atomic_t ct_armed;
 static struct ct_fault ct_last;

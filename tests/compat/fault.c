@@ -171,33 +171,23 @@ static void count_trap(int sig, siginfo_t *si, void *ucv)
 	repairs++;
 }
 
-static void set_action(int sig, void (*fn)(int, siginfo_t *, void *))
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(sig, &sa, NULL);
-}
-
 static void returning_handlers(void)
 {
 	ct_section("handlers that repair and return");
 	ro_page = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	set_action(SIGSEGV, repair_segv);
+	ct_set_handler(SIGSEGV, repair_segv, 0, NULL);
 	repairs = 0;
 	ct_write_byte(ro_page + 10, 'w');
 	CHECK_EQ(repairs, 1, "the SIGSEGV handler ran once");
 	CHECK_EQ(ro_page[10], 'w', "after it made the page writable, the write was done");
 	munmap(ro_page, PG);
 
-	set_action(SIGILL, skip_ud2);
+	ct_set_handler(SIGILL, skip_ud2, 0, NULL);
 	repairs = 0;
 	CHECK_EQ(ft_ud2(), 77, "a SIGILL handler moved RIP past the ud2; the code went on");
 	CHECK_EQ(repairs, 1, "the SIGILL handler ran once");
 
-	set_action(SIGTRAP, count_trap);
+	ct_set_handler(SIGTRAP, count_trap, 0, NULL);
 	repairs = 0;
 	CHECK_EQ(ft_int3(), 33, "after a SIGTRAP handler returns, the code after int3 runs");
 	CHECK_EQ(repairs, 1, "the SIGTRAP handler ran once");

@@ -72,17 +72,6 @@ static void on_dog(int sig)
 	dog = 1;
 }
 
-static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *))
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
-
 /* A child that sends SIGUSR2 to us after secs (dog = 1 then): stop it with dog_stop. */
 static pid_t dog_start(int secs)
 {
@@ -240,7 +229,7 @@ static void delivery(void)
 	struct itimerval v;
 
 	ct_section("SIGALRM arrives");
-	set_handler(SIGALRM, on_timer);
+	ct_set_handler(SIGALRM, on_timer, 0, NULL);
 	hits = 0;
 	long long t0 = mono_ns();
 	CHECK_EQ(alarm(1), 0, "alarm(1)");
@@ -269,7 +258,7 @@ static void periodic(void)
 	struct itimerval v = itv(20000, 20000), g, old;
 
 	ct_section("a periodic ITIMER_REAL");
-	set_handler(SIGALRM, on_timer);
+	ct_set_handler(SIGALRM, on_timer, 0, NULL);
 	hits = 0;
 	long long t0 = mono_ns();
 	CHECK_OK(setitimer(ITIMER_REAL, &v, NULL), "setitimer: 20 ms, then every 20 ms");
@@ -351,7 +340,7 @@ static void forked(void)
 	struct itimerval v = itv(300000, 0), p = itv(0, 0);
 
 	ct_section("fork");
-	set_handler(SIGALRM, on_timer);
+	ct_set_handler(SIGALRM, on_timer, 0, NULL);
 	hits = 0;
 	/* A far ITIMER_PROF too, so the child's "none" is not by chance. */
 	struct itimerval prof = itv(0, 0);
@@ -421,7 +410,7 @@ static void waits(void)
 	sigset_t s, old, empty;
 
 	ct_section("pause and sigsuspend");
-	set_handler(SIGALRM, on_timer);
+	ct_set_handler(SIGALRM, on_timer, 0, NULL);
 	pid_t d = dog_start(WATCHDOG_S);
 	hits = 0;
 	/* Periodic: should a busy machine delay us past the first tick on the way
@@ -495,8 +484,8 @@ static void cpu_timers(void)
 	struct itimerval v, g;
 
 	ct_section("ITIMER_PROF and ITIMER_VIRTUAL");
-	set_handler(SIGPROF, on_timer);
-	set_handler(SIGVTALRM, on_timer);
+	ct_set_handler(SIGPROF, on_timer, 0, NULL);
+	ct_set_handler(SIGVTALRM, on_timer, 0, NULL);
 
 	hits = 0;
 	v = itv(50000, 0);
@@ -581,7 +570,7 @@ static void errors(void)
 		  "setitimer(bad new value): EFAULT");
 	CHECK_ERR(syscall(SYS_setitimer, 99, (void *)8, NULL), EFAULT,
 		  "setitimer(99, bad new value): EFAULT (the value is read first)");
-	set_handler(SIGALRM, on_timer);
+	ct_set_handler(SIGALRM, on_timer, 0, NULL);
 	v = itv(0, 0);
 	v.it_value.tv_sec = 50;
 	CHECK_ERR(syscall(SYS_setitimer, ITIMER_REAL, &v, (void *)8), EFAULT,
@@ -598,7 +587,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--exec-alarm") == 0)
 		return exec_alarm();
 	ct_start(argc, argv);
-	set_handler(SIGALRM, on_timer); /* a timer that fires early on a busy machine kills nobody */
+	ct_set_handler(SIGALRM, on_timer, 0, NULL); /* a timer that fires early on a busy machine kills nobody */
 	alarm_values();
 	delivery();
 	periodic();

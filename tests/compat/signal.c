@@ -48,21 +48,6 @@ static void on_plain(int sig)
 	hits++;
 }
 
-static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *), int flags,
-			const sigset_t *mask)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | flags;
-	if (mask)
-		sa.sa_mask = *mask;
-	else
-		sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
-
 static void set_plain(int sig, void (*fn)(int), int flags)
 {
 	struct sigaction sa;
@@ -99,7 +84,7 @@ static void basics(void)
 	struct sigaction old, sa;
 
 	ct_section("handlers and siginfo");
-	set_handler(SIGUSR1, on_info, 0, NULL);
+	ct_set_handler(SIGUSR1, on_info, 0, NULL);
 	hits = 0;
 	CHECK_OK(kill(getpid(), SIGUSR1), "kill(getpid(), SIGUSR1)");
 	CHECK_EQ(hits, 1, "the handler ran before kill() returned");
@@ -114,7 +99,7 @@ static void basics(void)
 	CHECK_EQ(hits, 1, "raise: the handler ran");
 	CHECK_EQ(last_si.si_code, SI_TKILL, "raise(): si_code SI_TKILL (tgkill)");
 
-	set_handler(SIGRTMIN + 1, on_info, 0, NULL);
+	ct_set_handler(SIGRTMIN + 1, on_info, 0, NULL);
 	hits = 0;
 	union sigval v = {.sival_int = 1234};
 	CHECK_OK(sigqueue(getpid(), SIGRTMIN + 1, v), "sigqueue(SIGRTMIN+1, 1234)");
@@ -152,7 +137,7 @@ static void masks(void)
 	sigset_t s, pend, cur;
 
 	ct_section("masks, pending, queueing");
-	set_handler(SIGUSR1, on_info, 0, NULL);
+	ct_set_handler(SIGUSR1, on_info, 0, NULL);
 	s = set_of(SIGUSR1, 0);
 	sigprocmask(SIG_BLOCK, &s, NULL);
 	hits = 0;
@@ -166,7 +151,7 @@ static void masks(void)
 	sigpending(&pend);
 	CHECK(!sigismember(&pend, SIGUSR1), "and it is no longer pending");
 
-	set_handler(SIGRTMIN, on_queue, 0, NULL);
+	ct_set_handler(SIGRTMIN, on_queue, 0, NULL);
 	s = set_of(SIGRTMIN, 0);
 	sigprocmask(SIG_BLOCK, &s, NULL);
 	nqueued = 0;
@@ -180,19 +165,19 @@ static void masks(void)
 
 	/* sa_mask and the signal itself are blocked in the handler, then restored. */
 	s = set_of(SIGUSR2, 0);
-	set_handler(SIGUSR1, on_info, 0, &s);
+	ct_set_handler(SIGUSR1, on_info, 0, &s);
 	raise(SIGUSR1);
 	CHECK(sigismember(&mask_in_handler, SIGUSR1), "the signal is blocked in its handler");
 	CHECK(sigismember(&mask_in_handler, SIGUSR2), "sa_mask is blocked in the handler");
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	CHECK(!sigismember(&cur, SIGUSR1) && !sigismember(&cur, SIGUSR2),
 	      "the mask is restored after the handler");
-	set_handler(SIGUSR1, on_info, SA_NODEFER, NULL);
+	ct_set_handler(SIGUSR1, on_info, SA_NODEFER, NULL);
 	raise(SIGUSR1);
 	CHECK(!sigismember(&mask_in_handler, SIGUSR1), "SA_NODEFER: not blocked in the handler");
 
 	struct sigaction old;
-	set_handler(SIGUSR1, on_info, SA_RESETHAND, NULL);
+	ct_set_handler(SIGUSR1, on_info, SA_RESETHAND, NULL);
 	hits = 0;
 	raise(SIGUSR1);
 	sigaction(SIGUSR1, NULL, &old);
@@ -342,7 +327,7 @@ static void suspend(void)
 	sigset_t s, old, cur, empty;
 
 	ct_section("sigsuspend");
-	set_handler(SIGUSR1, on_info, 0, NULL);
+	ct_set_handler(SIGUSR1, on_info, 0, NULL);
 	s = set_of(SIGUSR1, 0);
 	sigprocmask(SIG_BLOCK, &s, &old);
 	hits = 0;
@@ -401,7 +386,7 @@ static void altstack(void)
 
 	ct_section("sigaltstack");
 	CHECK_OK(sigaltstack(&ss, NULL), "sigaltstack sets a stack");
-	set_handler(SIGUSR1, on_alt, SA_ONSTACK, NULL);
+	ct_set_handler(SIGUSR1, on_alt, SA_ONSTACK, NULL);
 	hits = 0;
 	raise(SIGUSR1);
 	CHECK_EQ(hits, 1, "the SA_ONSTACK handler ran");
@@ -411,10 +396,10 @@ static void altstack(void)
 	sigaltstack(NULL, &cur);
 	CHECK(cur.ss_flags == 0 && cur.ss_sp == alt && cur.ss_size == sizeof(alt),
 	      "after the handler: the stack is set, not in use");
-	set_handler(SIGUSR1, on_alt, 0, NULL);
+	ct_set_handler(SIGUSR1, on_alt, 0, NULL);
 	raise(SIGUSR1);
 	CHECK(!in_alt(alt, sizeof(alt)), "without SA_ONSTACK the handler uses the normal stack");
-	set_handler(SIGUSR1, on_alt, SA_ONSTACK, NULL);
+	ct_set_handler(SIGUSR1, on_alt, SA_ONSTACK, NULL);
 	ss.ss_flags = SS_DISABLE;
 	CHECK_OK(sigaltstack(&ss, NULL), "SS_DISABLE");
 	raise(SIGUSR1);
@@ -557,7 +542,7 @@ static void sigchld(void)
 	sigset_t s = set_of(SIGCHLD, 0), pend;
 
 	ct_section("SIGCHLD");
-	set_handler(SIGCHLD, on_chld, SA_RESTART, NULL);
+	ct_set_handler(SIGCHLD, on_chld, SA_RESTART, NULL);
 	chld_hits = 0;
 	pid = fork();
 	if (pid == 0)
@@ -590,7 +575,7 @@ static void sigchld(void)
 	ct_waitpid(pid, 0);
 
 	/* SA_NOCLDSTOP: no SIGCHLD for stop and continue; still one for death. */
-	set_handler(SIGCHLD, on_chld, SA_RESTART | SA_NOCLDSTOP, NULL);
+	ct_set_handler(SIGCHLD, on_chld, SA_RESTART | SA_NOCLDSTOP, NULL);
 	sigprocmask(SIG_BLOCK, &s, NULL);
 	pid = pausing_child();
 	kill(pid, SIGSTOP);
@@ -797,7 +782,7 @@ static int exec_child_sigs(void *a)
 	sigset_t s = set_of(SIGINT, 0);
 	char *argv[] = {(char *)self, "--child-exec-sig", NULL};
 
-	set_handler(SIGUSR1, on_info, 0, NULL);
+	ct_set_handler(SIGUSR1, on_info, 0, NULL);
 	signal(SIGUSR2, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &s, NULL);
 	raise(SIGINT);
@@ -831,7 +816,7 @@ static void inheritance(void)
 	sigset_t s = set_of(SIGUSR1, 0);
 
 	ct_section("fork and exec");
-	set_handler(SIGUSR1, on_info, 0, NULL);
+	ct_set_handler(SIGUSR1, on_info, 0, NULL);
 	sigprocmask(SIG_BLOCK, &s, NULL);
 	raise(SIGUSR1);
 	CHECK_WAIT(ct_child(fork_child_sigs, NULL), "exit 0", "fork's checks (in the child)");
