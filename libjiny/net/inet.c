@@ -1552,7 +1552,7 @@ static ssize_t inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 
 static ssize_t inet_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 {
-	sched_flush_deferred(); /* what we sent before waiting for the answer goes now */
+	sched_flush_deferred(); /* a receive loop that never sleeps still lets sends go */
 	struct inet_sock *is = isk(s);
 	m->flags_out = 0;
 	if (is->type == SOCK_STREAM_K) {

@@ -194,15 +194,15 @@ static void net_syn_timewait(const u8_t *ip, bool v6, const u8_t *t)
 }
 
 /* TCP flags and destination port of a segment at offset off of p's first
- * pbuf: a SYN without ACK? */
-static void net_syn_check(struct pbuf *p, size_t off)
+ * pbuf (an IPv6 packet when v6): a SYN without ACK? */
+static void net_syn_check(struct pbuf *p, size_t off, bool v6)
 {
 	if (p->len < off + 20)
 		return;
 	const u8_t *ip = p->payload, *t = ip + off;
 	u8_t flags = t[13];
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
-		net_syn_timewait(ip, (ip[0] >> 4) == 6, t);
+		net_syn_timewait(ip, v6, t);
 		net_syn_arrives((uint16_t)(t[2] << 8 | t[3]));
 	}
 }
@@ -213,7 +213,7 @@ int net_syn_hook4(struct pbuf *p, struct netif *inp)
 	if (p->len < 20 || (ip[0] >> 4) != 4 || ip[9] != IP_PROTO_TCP ||
 	    ((ip[6] << 8 | ip[7]) & 0x3fff)) /* a fragment: leave it */
 		return 0;
-	net_syn_check(p, (size_t)(ip[0] & 15) * 4);
+	net_syn_check(p, (size_t)(ip[0] & 15) * 4, false);
 	return 0;
 }
 
@@ -221,7 +221,7 @@ int net_syn_hook6(struct pbuf *p, struct netif *inp)
 {
 	const u8_t *ip = p->payload;
 	if (p->len >= 40 && (ip[0] >> 4) == 6 && ip[6] == IP6_NEXTH_TCP)
-		net_syn_check(p, 40);
+		net_syn_check(p, 40, true);
 	return 0;
 }
 

@@ -406,11 +406,7 @@ static void switch_to(struct cpu *c, struct runqueue *rq, struct thread *next, b
 	}
 }
 
-/*
- * Pick the next thread for this CPU and switch to it. Interrupts off, no
- * locks held. The current thread's state says what becomes of it: RUNNING
- * (yield, preemption) re-queues it, BLOCKED or DEAD leaves it off the queue.
- */
+/* The block hook (sched.h: sched_set_block_hook), run by schedule(). */
 static void (*block_hook)(uint64_t min_age_ns);
 
 void sched_set_block_hook(void (*fn)(uint64_t min_age_ns))
@@ -430,6 +426,11 @@ void sched_flush_deferred(void)
 	run_block_hook(SCHED_DEFER_MAX_NS);
 }
 
+/*
+ * Pick the next thread for this CPU and switch to it. Interrupts off, no
+ * locks held. The current thread's state says what becomes of it: RUNNING
+ * (yield, preemption) re-queues it, BLOCKED or DEAD leaves it off the queue.
+ */
 static void schedule(bool preempted)
 {
 	run_block_hook(0); /* whatever the reason this thread stops running */

@@ -99,7 +99,7 @@ struct vnet {
 	uint8_t **tx_buf;      /* [tx size]: bounce buffers (net_lock) */
 	uint16_t *tx_free;     /* stack of free slot numbers (net_lock) */
 	unsigned tx_nfree;
-	unsigned lso_mtu;      /* large send: the IP MTU the device cuts to; 0: none */
+	bool lso;              /* large send: the device cuts to nd.mtu (HOST_TSO4/6) */
 	uint8_t *lso_buf[LSO_BUFS];
 	uint8_t lso_free[LSO_BUFS], lso_nfree; /* free large buffers (net_lock) */
 	int8_t *tx_lso;        /* [tx size]: the large buffer a slot holds, -1: none */
@@ -130,7 +130,7 @@ static unsigned nvnets;
  * poll/select/epoll_wait or socket receive once SCHED_DEFER_MAX_NS passed.
  * One notification then carries the responses of a whole epoll batch
  * instead of one each: under TCG each is an exit and a wake-up of QEMU's
- * main loop (samples/httpd keep-alive ~19k -> ~28k req/s).
+ * main loop (samples/httpd keep-alive ~19k -> ~25k req/s).
  */
 static void vnet_flush_kick(struct vnet *v)
 {
@@ -443,24 +443,30 @@ static void tx_reap(struct vnet *v)
 	}
 }
 
+/* A free descriptor slot, and a large buffer too for a large frame? */
+static bool tx_room(const struct vnet *v, bool large)
+{
+	return v->tx_nfree && (!large || v->lso_nfree);
+}
+
 static int vnet_xmit(struct net_device *nd, struct pbuf *p)
 {
 	struct vnet *v = nd->priv;
 	size_t len = p->tot_len;
 	bool large = len + v->hdr_len > BUF_SIZE;
-	if (large && (!v->lso_mtu || len > NET_TSO_FRAME_MAX)) {
+	if (large && (!v->lso || len > NET_TSO_FRAME_MAX)) {
 		v->tx_too_big++;
 		return -ENOBUFS;
 	}
 	tx_reap(v);
-	if (!v->tx_nfree || (large && !v->lso_nfree)) {
+	if (!tx_room(v, large)) {
 		uint64_t t0 = clock_ns();
-		while ((!v->tx_nfree || (large && !v->lso_nfree)) && !virtqueue_is_broken(v->txq) &&
+		while (!tx_room(v, large) && !virtqueue_is_broken(v->txq) &&
 		       clock_ns() - t0 < TX_WAIT_NS) {
 			cpu_relax();
 			tx_reap(v);
 		}
-		if (!v->tx_nfree || (large && !v->lso_nfree)) {
+		if (!tx_room(v, large)) {
 			v->tx_full++;
 			return -ENOBUFS;
 		}
@@ -474,7 +480,7 @@ static int vnet_xmit(struct net_device *nd, struct pbuf *p)
 	}
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
 	struct virtio_net_hdr h;
-	int r = vnet_tx_prepare(frame, len, v->csum_tx, large ? v->lso_mtu : 0, &h);
+	int r = vnet_tx_prepare(frame, len, v->csum_tx, large ? v->nd.mtu : 0, &h);
 	if (r < 0) { /* too long, and not a TCP segment the device can cut */
 		v->tx_free[v->tx_nfree++] = (uint16_t)slot;
 		if (lso >= 0)
@@ -618,7 +624,7 @@ static int vnet_probe(struct virtio_device *d)
 		}
 		if (v->tx_lso && v->lso_nfree == LSO_BUFS) {
 			memset(v->tx_lso, -1, tq);
-			v->lso_mtu = 1500;
+			v->lso = true;
 		} else {
 			printk("net: %s: no memory for large-send buffers; sending MTU-sized "
 			       "frames\n", d->name);
@@ -637,9 +643,9 @@ static int vnet_probe(struct virtio_device *d)
 	/* TCP checksums are the driver's in both directions: the device's when
 	 * it offers them, net_hdr.c's otherwise. */
 	v->nd.features = NET_F_CSUM_TX | NET_F_CSUM_RX;
-	if (v->lso_mtu && virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO4))
+	if (v->lso && virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO4))
 		v->nd.features |= NET_F_TSO4;
-	if (v->lso_mtu && virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO6))
+	if (v->lso && virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO6))
 		v->nd.features |= NET_F_TSO6;
 	v->nd.xmit = vnet_xmit;
 	v->nd.poll = vnet_poll;
@@ -666,7 +672,7 @@ static int vnet_probe(struct virtio_device *d)
 		       v->mrg ? "mrg_rxbuf " : "", v->csum_tx ? "csum " : "",
 		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? "guest_csum " : "",
 		       virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO4) ? "guest_tso " : "",
-		       v->lso_mtu ? "host_tso" : "");
+		       v->lso ? "host_tso" : "");
 	if (nvnets < MAX_VNETS) {
 		vnets[nvnets++] = v;
 		v->defer_kicks = true;
